@@ -1,0 +1,122 @@
+package org.syncsuite.services;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A server running as a child process: output goes to a log file, the process is registered
+ * with {@link ProcessGuard} so it never outlives this JVM, and {@link #stop(Duration)} stops it
+ * gracefully before forcing.
+ */
+final class ChildProcess {
+
+    private static final System.Logger LOG = System.getLogger(ChildProcess.class.getName());
+
+    private final String name;
+    private final Process process;
+    private final Path logFile;
+
+    private ChildProcess(String name, Process process, Path logFile) {
+        this.name = name;
+        this.process = process;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Starts {@code command}. {@code marker} must appear in the command line and be unique to
+     * this instance (a data directory path, say): the watchdog checks it before killing a pid.
+     */
+    static ChildProcess start(String name, List<String> command, Path workDir, Path logFile,
+                              Map<String, String> environment, String marker) {
+        if (command.stream().noneMatch(arg -> arg.contains(marker))) {
+            throw new IllegalArgumentException("The marker must appear in the command line");
+        }
+        List<String> full = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            // Own session: a Ctrl-C meant for the JVM reaches the server only through our
+            // orderly shutdown, in the right order.
+            full.add("/usr/bin/setsid");
+        }
+        full.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(full)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(environment);
+        try {
+            Process process = builder.start();
+            ProcessGuard.get().register(process, name, marker);
+            LOG.log(Level.DEBUG, "Started {0} as pid {1}: {2}", name, process.pid(), String.join(" ", command));
+            return new ChildProcess(name, process, logFile);
+        } catch (IOException e) {
+            throw new BackingServiceException("Could not start " + name + ": " + command.getFirst(), e);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    /** The last lines of the log, for error messages. */
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    void stop(Duration grace) {
+        if (process.isAlive()) {
+            ProcessGuard.terminate(process.toHandle(), grace);
+        }
+        ProcessGuard.get().unregister(process);
+        LOG.log(Level.DEBUG, "{0} (pid {1}) stopped", name, process.pid());
+    }
+
+    /** Runs a short-lived command to completion, failing with its output when it fails. */
+    static void runToCompletion(String what, List<String> command, Path workDir, Duration timeout) {
+        try {
+            Path output = Files.createTempFile("syncsuite-cmd-", ".log");
+            try {
+                Process process = new ProcessBuilder(command)
+                        .directory(workDir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .start();
+                if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    throw new BackingServiceException(what + " did not finish within " + timeout);
+                }
+                if (process.exitValue() != 0) {
+                    throw new BackingServiceException(what + " failed with exit code " + process.exitValue()
+                            + ":\n" + Files.readString(output, StandardCharsets.UTF_8));
+                }
+            } finally {
+                Files.deleteIfExists(output);
+            }
+        } catch (IOException e) {
+            throw new BackingServiceException(what + " could not run", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackingServiceException(what + " interrupted", e);
+        }
+    }
+}
