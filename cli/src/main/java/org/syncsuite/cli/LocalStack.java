@@ -1,0 +1,126 @@
+package org.syncsuite.cli;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.syncsuite.services.BackingService;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.EmbeddedS3;
+
+/**
+ * The suite on one machine: the embedded backing services with their data under the stack
+ * folder, on the ports of the previous run when still free (else the defaults, else any free
+ * port), started in parallel and stopped in reverse order.
+ */
+final class LocalStack implements AutoCloseable {
+
+    static final int DEFAULT_MARIADB_PORT = 3306;
+    static final int DEFAULT_KAFKA_PORT = 9092;
+    static final int DEFAULT_S3_PORT = 9000;
+
+    private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
+
+    private final EmbeddedMariaDb mariaDb;
+    private final EmbeddedKafka kafka;
+    private final EmbeddedS3 s3;
+    private final List<BackingService> started = new ArrayList<>();
+
+    LocalStack(StackDirectory directory, Properties previous) {
+        this.mariaDb = EmbeddedMariaDb.builder()
+                .dataDirectory(directory.mariaDb())
+                .port(port(previous, "mariadb.port", DEFAULT_MARIADB_PORT))
+                .build();
+        this.kafka = EmbeddedKafka.builder()
+                .dataDirectory(directory.kafka())
+                .port(port(previous, "kafka.port", DEFAULT_KAFKA_PORT))
+                .build();
+        this.s3 = EmbeddedS3.builder()
+                .dataDirectory(directory.s3())
+                .port(port(previous, "s3.port", DEFAULT_S3_PORT))
+                .build();
+    }
+
+    private static int port(Properties previous, String key, int fallback) {
+        return Integer.parseInt(previous.getProperty(key, Integer.toString(fallback)));
+    }
+
+    /** Starts every service; on any failure stops the ones that came up and rethrows. */
+    void start() {
+        List<BackingService> all = List.of(mariaDb, kafka, s3);
+        try (ExecutorService pool = Executors.newFixedThreadPool(all.size())) {
+            List<Future<BackingService>> futures = new ArrayList<>();
+            for (BackingService service : all) {
+                futures.add(pool.submit(() -> {
+                    service.start();
+                    return service;
+                }));
+            }
+            RuntimeException failure = null;
+            for (Future<BackingService> future : futures) {
+                try {
+                    synchronized (started) {
+                        started.add(future.get());
+                    }
+                } catch (ExecutionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    if (failure == null) {
+                        failure = cause;
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = new IllegalStateException("Interrupted while starting the stack", e);
+                }
+            }
+            if (failure != null) {
+                close();
+                throw failure;
+            }
+        }
+    }
+
+    List<BackingService> services() {
+        return List.of(mariaDb, kafka, s3);
+    }
+
+    /** Ports, process ids and connection details, for {@code stack.properties}. */
+    Properties describe() {
+        Properties state = new Properties();
+        state.setProperty("mariadb.port", Integer.toString(mariaDb.port()));
+        mariaDb.pid().ifPresent(pid -> state.setProperty("mariadb.pid", Long.toString(pid)));
+        state.setProperty("kafka.port", Integer.toString(kafka.port()));
+        state.setProperty("s3.port", Integer.toString(s3.port()));
+        s3.pid().ifPresent(pid -> state.setProperty("s3.pid", Long.toString(pid)));
+        for (BackingService service : services()) {
+            for (Map.Entry<String, String> entry : service.connectionInfo().entrySet()) {
+                state.setProperty(service.name() + ".info." + entry.getKey().replace(' ', '_'), entry.getValue());
+            }
+        }
+        return state;
+    }
+
+    @Override
+    public void close() {
+        List<BackingService> toStop;
+        synchronized (started) {
+            toStop = new ArrayList<>(started);
+            started.clear();
+        }
+        for (BackingService service : toStop.reversed()) {
+            try {
+                service.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Stopping " + service.name() + " failed", e);
+            }
+        }
+    }
+}

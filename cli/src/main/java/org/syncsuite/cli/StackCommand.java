@@ -1,0 +1,266 @@
+package org.syncsuite.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+import org.syncsuite.services.Ports;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code powersync stack start|stop|status|reset}: the whole suite on this machine. */
+@Command(name = "stack",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the suite on this machine, on embedded services, with no Docker.",
+            "MariaDB with its binlog on, a Kafka broker and an S3-compatible store. "
+                + "Data lives in the stack folder (.powersync/ in the working directory)."})
+final class StackCommand {
+
+    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3");
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
+
+    @Spec
+    CommandSpec spec;
+
+    /** Held while {@code start} runs: a second start from the same folder is refused. */
+    private FileLock heldLock;
+
+    @Option(names = "--stack-dir", paramLabel = "DIR", defaultValue = StackDirectory.DEFAULT_NAME,
+            description = "The stack folder (default: ${DEFAULT-VALUE} in the working directory).")
+    Path stackDir;
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = {"Start the stack in the foreground and print where each service listens.",
+                "Stops cleanly on Ctrl-C or 'powersync stack stop' from another terminal."})
+    int start() throws InterruptedException {
+        StackDirectory directory = directory();
+        directory.create();
+        heldLock = lockOrExplain(directory);
+        if (heldLock == null) {
+            return PowerSync.ExitCodes.FAILED;
+        }
+        try {
+            CliLogging.logTo(directory.log());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not open " + directory.log(), e);
+        }
+        PrintWriter out = out();
+        out.printf("Starting MariaDB, Kafka and S3 in %s ...%n", directory.root());
+        out.flush();
+        long began = System.nanoTime();
+        Properties previous = directory.readState().orElseGet(Properties::new);
+        LocalStack stack = new LocalStack(directory, previous);
+        stack.start();
+
+        Properties state = stack.describe();
+        ProcessHandle self = ProcessHandle.current();
+        state.setProperty("pid", Long.toString(self.pid()));
+        state.setProperty("pid.started", self.info().startInstant().map(Instant::toString).orElse(""));
+        state.setProperty("started", Instant.now().toString());
+        directory.writeState(state);
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("Stopping the stack ...");
+            out.flush();
+            stack.close();
+            Properties after = directory.readState().orElseGet(Properties::new);
+            after.remove("pid");
+            after.remove("pid.started");
+            after.remove("mariadb.pid");
+            after.remove("s3.pid");
+            directory.writeState(after);
+            out.println("Stack stopped.");
+            out.flush();
+            stopped.countDown();
+        }, "stack-shutdown"));
+
+        printServices(out, state);
+        out.printf("%nStack ready in %.1f s. Logs: %s%n", (System.nanoTime() - began) / 1e9, directory.log());
+        out.println("Press Ctrl-C to stop, or run './powersync stack stop' from another terminal.");
+        out.flush();
+        stopped.await();
+        return PowerSync.ExitCodes.OK;
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stop the stack started from this folder and wait until every process is gone.")
+    int stop() {
+        StackDirectory directory = directory();
+        PrintWriter out = out();
+        Optional<Properties> state = directory.readState();
+        Optional<ProcessHandle> running = state.flatMap(StackCommand::runningStack);
+        if (running.isEmpty()) {
+            state.ifPresent(s -> killLeftovers(s, out));
+            out.printf("No stack is running from %s.%n", directory.root());
+            return PowerSync.ExitCodes.OK;
+        }
+        ProcessHandle stack = running.get();
+        out.printf("Stopping the stack (pid %d) ...%n", stack.pid());
+        out.flush();
+        stack.destroy();
+        try {
+            stack.onExit().get(STOP_TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            out.printf("The stack did not stop within %d s; killing it.%n", STOP_TIMEOUT.toSeconds());
+            stack.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return PowerSync.ExitCodes.FAILED;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        killLeftovers(state.get(), out);
+        out.println("Stack stopped.");
+        return PowerSync.ExitCodes.OK;
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show whether the stack runs and where each service listens (exit code 3 when it does not run).")
+    int status() {
+        StackDirectory directory = directory();
+        PrintWriter out = out();
+        Optional<Properties> state = directory.readState();
+        Optional<ProcessHandle> running = state.flatMap(StackCommand::runningStack);
+        if (running.isEmpty()) {
+            out.printf("No stack is running from %s.%n", directory.root());
+            return PowerSync.ExitCodes.NOT_RUNNING;
+        }
+        Properties s = state.get();
+        out.printf("Stack running from %s (pid %d, since %s)%n", directory.root(), running.get().pid(),
+                s.getProperty("started", "?"));
+        boolean allUp = true;
+        for (String service : SERVICES) {
+            int port = Integer.parseInt(s.getProperty(service + ".port", "0"));
+            boolean up = port > 0 && Ports.isListening(port);
+            allUp &= up;
+            out.printf("  %-8s %-13s port %d%n", service, up ? "running" : "NOT RESPONDING", port);
+        }
+        out.println();
+        printServices(out, s);
+        return allUp ? PowerSync.ExitCodes.OK : PowerSync.ExitCodes.FAILED;
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Stop the stack if it runs, then delete all of its data.")
+    int reset() {
+        StackDirectory directory = directory();
+        PrintWriter out = out();
+        if (directory.readState().flatMap(StackCommand::runningStack).isPresent()) {
+            int stopped = stop();
+            if (stopped != PowerSync.ExitCodes.OK) {
+                return stopped;
+            }
+        }
+        if (!directory.exists()) {
+            out.printf("Nothing to reset: %s does not exist.%n", directory.root());
+            return PowerSync.ExitCodes.OK;
+        }
+        directory.wipe();
+        out.printf("Removed %s: the next 'stack start' begins with empty databases, topics and buckets.%n",
+                directory.root());
+        return PowerSync.ExitCodes.OK;
+    }
+
+    private StackDirectory directory() {
+        return new StackDirectory(stackDir);
+    }
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    /** Holds the stack folder's lock for the life of this JVM, or explains who holds it. */
+    private FileLock lockOrExplain(StackDirectory directory) {
+        try {
+            FileChannel channel = FileChannel.open(directory.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                return lock;
+            }
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not lock " + directory.lockFile(), e);
+        }
+        String pid = directory.readState().map(s -> s.getProperty("pid", "?")).orElse("?");
+        spec.commandLine().getErr().printf("A stack is already running from %s (pid %s). "
+                + "Stop it with './powersync stack stop'.%n", directory.root(), pid);
+        return null;
+    }
+
+    /** The stack's JVM, when the recorded pid is still that same process. */
+    private static Optional<ProcessHandle> runningStack(Properties state) {
+        return process(state, "pid").filter(p -> {
+            String started = state.getProperty("pid.started", "");
+            return started.isEmpty() || p.info().startInstant().map(Instant::toString).orElse("").equals(started);
+        });
+    }
+
+    private static Optional<ProcessHandle> process(Properties state, String key) {
+        String pid = state.getProperty(key);
+        if (pid == null || pid.isBlank()) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(pid.trim())).filter(ProcessHandle::isAlive);
+    }
+
+    /**
+     * After the stack's JVM is gone its server processes go too (their watchdog sees to it);
+     * this waits for that, and stops any that remain.
+     */
+    private static void killLeftovers(Properties state, PrintWriter out) {
+        for (String key : List.of("mariadb.pid", "s3.pid")) {
+            Optional<ProcessHandle> server = process(state, key);
+            if (server.isEmpty() || !commandMentions(server.get(), state)) {
+                continue;
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (server.get().isAlive() && System.nanoTime() < deadline) {
+                sleep(Duration.ofMillis(100));
+            }
+            if (server.get().isAlive()) {
+                out.printf("Stopping leftover %s process %d%n", key.substring(0, key.indexOf('.')), server.get().pid());
+                org.syncsuite.services.ProcessGuard.terminate(server.get(), Duration.ofSeconds(20));
+            }
+        }
+    }
+
+    /** Guards against a recycled pid: the server's command line names a file of the stack. */
+    private static boolean commandMentions(ProcessHandle process, Properties state) {
+        String data = state.getProperty("mariadb.info.data", "");
+        String store = state.getProperty("s3.info.store", "");
+        String command = process.info().commandLine().orElse("");
+        return (!data.isEmpty() && command.contains(data))
+                || (!store.isEmpty() && command.contains(Path.of(store).getParent().toString()));
+    }
+
+    private static void printServices(PrintWriter out, Properties state) {
+        for (String service : SERVICES) {
+            String prefix = service + ".info.";
+            out.printf("%n  %s%n", service);
+            state.stringPropertyNames().stream().filter(k -> k.startsWith(prefix)).sorted().forEach(k ->
+                    out.printf("    %-18s %s%n", k.substring(prefix.length()).replace('_', ' '), state.getProperty(k)));
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

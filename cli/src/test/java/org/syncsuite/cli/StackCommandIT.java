@@ -1,0 +1,153 @@
+package org.syncsuite.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.syncsuite.services.Ports;
+
+/** Drives {@code powersync stack} as a user would, each command in its own JVM. */
+class StackCommandIT {
+
+    @TempDir
+    Path workDir;
+
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killWhatIsLeft() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void startStatusStopRestartAndReset() throws Exception {
+        Process stack = startStack();
+        Properties state = state();
+        List<Integer> ports = List.of(port(state, "mariadb"), port(state, "kafka"), port(state, "s3"));
+        assertThat(ports).allMatch(Ports::isListening);
+        List<ProcessHandle> servers = List.of(pid(state, "mariadb.pid"), pid(state, "s3.pid"));
+        assertThat(servers).allMatch(ProcessHandle::isAlive);
+
+        Result status = run("stack", "status");
+        assertThat(status.exitCode()).isZero();
+        assertThat(status.output()).contains("mariadb  running", "kafka    running", "s3       running");
+
+        Result second = run("stack", "start");
+        assertThat(second.exitCode()).isEqualTo(1);
+        assertThat(second.output()).contains("already running");
+
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + ports.getFirst() + "/?useSSL=false", "root", "")) {
+            connection.createStatement().execute("CREATE DATABASE kept_across_restarts");
+        }
+
+        Result stop = run("stack", "stop");
+        assertThat(stop.exitCode()).isZero();
+        assertThat(stop.output()).contains("Stack stopped.");
+        assertThat(stack.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        // A JVM ended by SIGTERM reports 143 (128 + 15), after its shutdown hooks ran.
+        assertThat(stack.exitValue()).isEqualTo(143);
+        assertThat(servers).noneMatch(ProcessHandle::isAlive);
+        assertThat(ports).noneMatch(Ports::isListening);
+
+        Result stopped = run("stack", "status");
+        assertThat(stopped.exitCode()).isEqualTo(3);
+        assertThat(stopped.output()).contains("No stack is running");
+
+        // A restart keeps the data and the ports; Ctrl-C (SIGINT) stops it as cleanly as 'stop'.
+        Process again = startStack();
+        Properties restarted = state();
+        assertThat(port(restarted, "mariadb")).isEqualTo(ports.getFirst());
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + ports.getFirst() + "/?useSSL=false", "root", "");
+             ResultSet rs = connection.createStatement().executeQuery("SHOW DATABASES LIKE 'kept_across_restarts'")) {
+            assertThat(rs.next()).as("database created before the restart").isTrue();
+        }
+        List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"));
+        new ProcessBuilder("kill", "-INT", Long.toString(again.pid())).start().waitFor();
+        assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).isEqualTo(130); // 128 + SIGINT
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(restartedServers).noneMatch(ProcessHandle::isAlive));
+        assertThat(ports).noneMatch(Ports::isListening);
+
+        Result reset = run("stack", "reset");
+        assertThat(reset.exitCode()).isZero();
+        assertThat(workDir.resolve(".powersync")).doesNotExist();
+    }
+
+    private Process startStack() throws IOException {
+        Process process = command("stack", "start").redirectErrorStream(true).start();
+        started.add(process);
+        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        String line;
+        while ((line = reader.readLine()) != null) {
+            seen.append(line).append('\n');
+            if (line.startsWith("Stack ready in")) {
+                Thread drain = new Thread(() -> reader.lines().forEach(l -> { }));
+                drain.setDaemon(true);
+                drain.start();
+                return process;
+            }
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+        }
+        throw new AssertionError("The stack did not report ready:\n" + seen);
+    }
+
+    private Result run(String... args) throws Exception {
+        Process process = command(args).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Result(process.exitValue(), output);
+    }
+
+    private ProcessBuilder command(String... args) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), PowerSync.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).directory(workDir.toFile());
+    }
+
+    private Properties state() throws IOException {
+        Properties state = new Properties();
+        try (var in = Files.newInputStream(workDir.resolve(".powersync/stack.properties"))) {
+            state.load(in);
+        }
+        return state;
+    }
+
+    private static int port(Properties state, String service) {
+        return Integer.parseInt(state.getProperty(service + ".port"));
+    }
+
+    private static ProcessHandle pid(Properties state, String key) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(Long.parseLong(state.getProperty(key)));
+        return handle.orElseThrow(() -> new AssertionError(key + " is not running"));
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+}

@@ -1,0 +1,42 @@
+package org.syncsuite.bench;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code --key=value} options of a benchmark run, with defaults chosen by each benchmark. */
+public final class BenchOptions {
+
+    private final Map<String, String> values;
+
+    private BenchOptions(Map<String, String> values) {
+        this.values = values;
+    }
+
+    public static BenchOptions parse(String[] args) {
+        Map<String, String> values = new HashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new IllegalArgumentException("Options look like --name=value, not: " + arg);
+            }
+            int eq = arg.indexOf('=');
+            values.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
+        return new BenchOptions(values);
+    }
+
+    public int integer(String name, int defaultValue) {
+        String value = values.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int parsed = Integer.parseInt(value.replace("_", ""));
+            if (parsed <= 0) {
+                throw new IllegalArgumentException("--" + name + " must be positive");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " takes a whole number, not " + value, e);
+        }
+    }
+}
