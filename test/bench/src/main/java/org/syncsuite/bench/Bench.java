@@ -24,7 +24,18 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        quietLibraryLogs();
         System.exit(run(args));
+    }
+
+    /** Reports are the output: library chatter (the embedded broker's above all) stays out. */
+    private static void quietLibraryLogs() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler handler : root.getHandlers()) {
+            handler.setFilter(record -> record.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()
+                    || (record.getLoggerName() != null && record.getLoggerName().startsWith("org.syncsuite.")));
+        }
     }
 
     static int run(String[] args) throws Exception {
