@@ -63,9 +63,13 @@ final class StackCommand {
         long began = System.nanoTime();
         Properties previous = directory.readState().orElseGet(Properties::new);
         LocalStack stack = new LocalStack(directory, previous);
-        stack.start();
 
-        Properties state = stack.describe();
+        // Recorded before anything starts, so that 'stop' from another terminal also works
+        // while the services are still coming up.
+        Properties state = new Properties();
+        state.putAll(previous);
+        state.remove("mariadb.pid");
+        state.remove("s3.pid");
         ProcessHandle self = ProcessHandle.current();
         state.setProperty("pid", Long.toString(self.pid()));
         state.setProperty("pid.started", self.info().startInstant().map(Instant::toString).orElse(""));
@@ -78,15 +82,18 @@ final class StackCommand {
             out.flush();
             stack.close();
             Properties after = directory.readState().orElseGet(Properties::new);
-            after.remove("pid");
-            after.remove("pid.started");
-            after.remove("mariadb.pid");
-            after.remove("s3.pid");
+            for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid")) {
+                after.remove(key);
+            }
             directory.writeState(after);
             out.println("Stack stopped.");
             out.flush();
             stopped.countDown();
         }, "stack-shutdown"));
+
+        stack.start();
+        state.putAll(stack.describe());
+        directory.writeState(state);
 
         printServices(out, state);
         out.printf("%nStack ready in %.1f s. Logs: %s%n", (System.nanoTime() - began) / 1e9, directory.log());
