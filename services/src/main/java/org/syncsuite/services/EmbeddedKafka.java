@@ -40,8 +40,8 @@ public final class EmbeddedKafka implements BackingService {
     };
 
     private final Builder settings;
+    private ServiceDirectory folder;
     private Path baseDir;
-    private boolean ownsBaseDir;
     private int port;
     private int controllerPort;
     private volatile KafkaRaftServer server;
@@ -75,7 +75,7 @@ public final class EmbeddedKafka implements BackingService {
             KafkaRaftServer raftServer = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
             raftServer.startup();
             server = raftServer;
-            Ports.awaitListening("Kafka", port, Duration.ofSeconds(60), () -> true);
+            Ports.awaitListening("Kafka", port, settings.startTimeout, () -> true);
             LOG.log(Level.INFO, "Kafka {0} (KRaft) ready on {1} in {2} ms (logs {3})", VERSION, bootstrapServers(),
                     (System.nanoTime() - started) / 1_000_000, baseDir);
         } catch (RuntimeException e) {
@@ -85,18 +85,8 @@ public final class EmbeddedKafka implements BackingService {
     }
 
     private void prepareDirectories() {
-        try {
-            if (settings.dataDirectory != null) {
-                baseDir = settings.dataDirectory.toAbsolutePath();
-                Files.createDirectories(baseDir);
-                ownsBaseDir = false;
-            } else {
-                baseDir = Files.createTempDirectory("syncsuite-kafka-");
-                ownsBaseDir = true;
-            }
-        } catch (IOException e) {
-            throw new BackingServiceException("Could not create the Kafka log directory", e);
-        }
+        folder = ServiceDirectory.open(settings.dataDirectory, "kafka");
+        baseDir = folder.path();
     }
 
     private Properties brokerProperties() {
@@ -212,34 +202,16 @@ public final class EmbeddedKafka implements BackingService {
             current.awaitShutdown();
             LOG.log(Level.INFO, "Kafka on port {0,number,#} stopped", port);
         }
-        if (ownsBaseDir && baseDir != null) {
-            try {
-                BinaryCache.deleteTree(baseDir);
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "Could not remove the Kafka log directory: {0}", e.toString());
-            }
+        if (folder != null) {
+            folder.close();
         }
     }
 
     /** Settings; every one has a default that suits tests. */
-    public static final class Builder {
-        private Path dataDirectory;
-        private int port;
+    public static final class Builder extends ServiceBuilder<Builder> {
         private final Properties overrides = new Properties();
 
         private Builder() {
-        }
-
-        /** A persistent directory (kept on close); by default a temporary one, removed on close. */
-        public Builder dataDirectory(Path directory) {
-            this.dataDirectory = directory;
-            return this;
-        }
-
-        /** The preferred client port, used when free; 0 (the default) takes any free port. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
         }
 
         /** Any broker property, applied last. */

@@ -36,8 +36,8 @@ public final class EmbeddedMariaDb implements BackingService {
     private static final System.Logger LOG = System.getLogger(EmbeddedMariaDb.class.getName());
 
     private final Builder settings;
+    private ServiceDirectory folder;
     private Path baseDir;
-    private boolean ownsBaseDir;
     private Path socketDir;
     private int port;
     private volatile ChildProcess process;
@@ -85,15 +85,9 @@ public final class EmbeddedMariaDb implements BackingService {
     }
 
     private void prepareDirectories() {
+        folder = ServiceDirectory.open(settings.dataDirectory, "mariadb");
+        baseDir = folder.path();
         try {
-            if (settings.dataDirectory != null) {
-                baseDir = settings.dataDirectory.toAbsolutePath();
-                Files.createDirectories(baseDir);
-                ownsBaseDir = false;
-            } else {
-                baseDir = Files.createTempDirectory("syncsuite-mariadb-");
-                ownsBaseDir = true;
-            }
             Files.createDirectories(baseDir.resolve("tmp"));
             // Unix socket paths are limited to about 100 bytes: keep the socket in a short path.
             socketDir = Files.createTempDirectory("ssdb");
@@ -297,11 +291,11 @@ public final class EmbeddedMariaDb implements BackingService {
             if (socketDir != null) {
                 BinaryCache.deleteTree(socketDir);
             }
-            if (ownsBaseDir && baseDir != null) {
-                BinaryCache.deleteTree(baseDir);
-            }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "Could not remove MariaDB directories: {0}", e.toString());
+            LOG.log(Level.WARNING, "Could not remove the MariaDB socket folder: {0}", e.toString());
+        }
+        if (folder != null) {
+            folder.close();
         }
     }
 
@@ -312,31 +306,16 @@ public final class EmbeddedMariaDb implements BackingService {
     }
 
     /** Settings; every one has a default that suits tests. */
-    public static final class Builder {
-        private Path dataDirectory;
-        private int port;
+    public static final class Builder extends ServiceBuilder<Builder> {
         private int serverId = 1;
         private String timeZone = "+02:00";
         private String replicationUser = "replicator";
         private String replicationPassword = "replicator-secret";
         private int maxConnections = 500;
         private String bufferPoolSize = "128M";
-        private Duration startTimeout = Duration.ofSeconds(90);
         private final List<String> extraArguments = new ArrayList<>();
 
         private Builder() {
-        }
-
-        /** A persistent directory (kept on close); by default a temporary one, removed on close. */
-        public Builder dataDirectory(Path directory) {
-            this.dataDirectory = directory;
-            return this;
-        }
-
-        /** The preferred port, used when free; 0 (the default) takes any free port. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
         }
 
         public Builder serverId(int serverId) {
@@ -363,11 +342,6 @@ public final class EmbeddedMariaDb implements BackingService {
 
         public Builder bufferPoolSize(String size) {
             this.bufferPoolSize = size;
-            return this;
-        }
-
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = timeout;
             return this;
         }
 

@@ -26,8 +26,8 @@ public final class EmbeddedS3 implements BackingService {
     private static final System.Logger LOG = System.getLogger(EmbeddedS3.class.getName());
 
     private final Builder settings;
+    private ServiceDirectory folder;
     private Path baseDir;
-    private boolean ownsBaseDir;
     private int port;
     private volatile ChildProcess process;
 
@@ -71,17 +71,12 @@ public final class EmbeddedS3 implements BackingService {
     }
 
     private void prepareDirectories() {
+        folder = ServiceDirectory.open(settings.dataDirectory, "s3");
+        baseDir = folder.path();
         try {
-            if (settings.dataDirectory != null) {
-                baseDir = settings.dataDirectory.toAbsolutePath();
-                ownsBaseDir = false;
-            } else {
-                baseDir = Files.createTempDirectory("syncsuite-s3-");
-                ownsBaseDir = true;
-            }
             Files.createDirectories(baseDir.resolve("store"));
         } catch (IOException e) {
-            throw new BackingServiceException("Could not create the S3 store directory", e);
+            throw new BackingServiceException("Could not create the S3 store folder", e);
         }
     }
 
@@ -161,36 +156,17 @@ public final class EmbeddedS3 implements BackingService {
             current.stop(Duration.ofSeconds(15));
             LOG.log(Level.INFO, "S3 on port {0,number,#} stopped", port);
         }
-        if (ownsBaseDir && baseDir != null) {
-            try {
-                BinaryCache.deleteTree(baseDir);
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "Could not remove the S3 store: {0}", e.toString());
-            }
+        if (folder != null) {
+            folder.close();
         }
     }
 
     /** Settings; every one has a default that suits tests. */
-    public static final class Builder {
-        private Path dataDirectory;
-        private int port;
+    public static final class Builder extends ServiceBuilder<Builder> {
         private String accessKey = "syncsuite-access";
         private String secretKey = "syncsuite-secret-key";
-        private Duration startTimeout = Duration.ofSeconds(60);
 
         private Builder() {
-        }
-
-        /** A persistent directory (kept on close); by default a temporary one, removed on close. */
-        public Builder dataDirectory(Path directory) {
-            this.dataDirectory = directory;
-            return this;
-        }
-
-        /** The preferred port, used when free; 0 (the default) takes any free port. */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
         }
 
         public Builder credentials(String accessKey, String secretKey) {
@@ -199,11 +175,6 @@ public final class EmbeddedS3 implements BackingService {
             }
             this.accessKey = accessKey;
             this.secretKey = secretKey;
-            return this;
-        }
-
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = timeout;
             return this;
         }
 
