@@ -41,7 +41,8 @@ final class CliLogging {
 
     /** Also writes every INFO line and above to {@code file}. */
     static Handler logTo(Path file) throws IOException {
-        FileHandler handler = new FileHandler(file.toString(), true);
+        // FileHandler reads its argument as a pattern: a literal '%' must be doubled.
+        FileHandler handler = new FileHandler(file.toString().replace("%", "%%"), true);
         handler.setLevel(Level.INFO);
         handler.setFormatter(new SimpleFormatter());
         Logger.getLogger("").addHandler(handler);

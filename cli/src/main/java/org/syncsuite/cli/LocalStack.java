@@ -60,15 +60,17 @@ final class LocalStack implements AutoCloseable {
             for (BackingService service : all) {
                 futures.add(pool.submit(() -> {
                     service.start();
+                    // Recorded at once, so a stop during start-up closes what is already up.
+                    synchronized (started) {
+                        started.add(service);
+                    }
                     return service;
                 }));
             }
             RuntimeException failure = null;
             for (Future<BackingService> future : futures) {
                 try {
-                    synchronized (started) {
-                        started.add(future.get());
-                    }
+                    future.get();
                 } catch (ExecutionException e) {
                     RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                     if (failure == null) {

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.syncsuite.services.Ports;
 import picocli.CommandLine.Command;
@@ -77,15 +78,19 @@ final class StackCommand {
         directory.writeState(state);
 
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             out.println("Stopping the stack ...");
             out.flush();
             stack.close();
-            Properties after = directory.readState().orElseGet(Properties::new);
-            for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid")) {
-                after.remove(key);
+            synchronized (directory) {
+                Properties after = directory.readState().orElseGet(Properties::new);
+                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid")) {
+                    after.remove(key);
+                }
+                directory.writeState(after);
             }
-            directory.writeState(after);
             out.println("Stack stopped.");
             out.flush();
             stopped.countDown();
@@ -93,7 +98,12 @@ final class StackCommand {
 
         stack.start();
         state.putAll(stack.describe());
-        directory.writeState(state);
+        synchronized (directory) {
+            if (stopping.get()) {
+                return PowerSync.ExitCodes.FAILED; // stopped while starting: the hook cleans up
+            }
+            directory.writeState(state);
+        }
 
         printServices(out, state);
         out.printf("%nStack ready in %.1f s. Logs: %s%n", (System.nanoTime() - began) / 1e9, directory.log());

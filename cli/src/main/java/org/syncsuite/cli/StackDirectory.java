@@ -15,6 +15,7 @@ import java.util.stream.Stream;
  * The local stack's folder ({@code .powersync/} in the working directory): one data folder per
  * service, the log, and {@code stack.properties}, which records the running stack's process id
  * and ports so that {@code stop} and {@code status} work from another terminal.
+ * State reads and writes are synchronized: the start-up thread and the shutdown hook both write.
  */
 final class StackDirectory {
 
@@ -72,7 +73,7 @@ final class StackDirectory {
     }
 
     /** What the last {@code stack start} recorded, if anything. */
-    Optional<Properties> readState() {
+    synchronized Optional<Properties> readState() {
         Path file = stateFile();
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
@@ -86,7 +87,7 @@ final class StackDirectory {
         }
     }
 
-    void writeState(Properties state) {
+    synchronized void writeState(Properties state) {
         Path file = stateFile();
         Path temp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream out = Files.newOutputStream(temp)) {
@@ -101,7 +102,7 @@ final class StackDirectory {
         }
     }
 
-    void clearState() {
+    synchronized void clearState() {
         try {
             Files.deleteIfExists(stateFile());
         } catch (IOException e) {

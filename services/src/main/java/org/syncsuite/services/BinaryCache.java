@@ -52,9 +52,24 @@ final class BinaryCache {
         return once(name, target -> copyTree(resourcePrefix, probe, target));
     }
 
-    /** The cached copy of one class-path resource, as {@code cache/name/fileName}. */
+    /**
+     * The cached copy of one class-path resource, as {@code cache/name-SIZE/fileName}: the size
+     * in the key makes a different artifact behind the same name unpack afresh.
+     */
     static Path file(String name, String resource, String fileName) {
-        Path dir = once(name, target -> {
+        URL url = BinaryCache.class.getClassLoader().getResource(resource);
+        if (url == null) {
+            throw new BackingServiceException("Not on the class path: " + resource);
+        }
+        long size;
+        try {
+            java.net.URLConnection connection = url.openConnection();
+            connection.setUseCaches(false);
+            size = connection.getContentLengthLong();
+        } catch (IOException e) {
+            throw new BackingServiceException("Could not read " + resource, e);
+        }
+        Path dir = once(name + "-" + size, target -> {
             try (InputStream in = resourceStream(resource)) {
                 Files.copy(in, target.resolve(fileName));
             }
@@ -106,7 +121,13 @@ final class BinaryCache {
         if ("jar".equals(url.getProtocol())) {
             JarURLConnection connection = (JarURLConnection) url.openConnection();
             connection.setUseCaches(false);
-            try (JarFile jar = new JarFile(connection.getJarFileURL().getFile())) {
+            Path archive;
+            try {
+                archive = Path.of(connection.getJarFileURL().toURI());
+            } catch (URISyntaxException e) {
+                throw new IOException("Unreadable archive location " + connection.getJarFileURL(), e);
+            }
+            try (JarFile jar = new JarFile(archive.toFile())) {
                 Enumeration<JarEntry> entries = jar.entries();
                 while (entries.hasMoreElements()) {
                     JarEntry entry = entries.nextElement();

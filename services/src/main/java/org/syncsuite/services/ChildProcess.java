@@ -51,13 +51,20 @@ final class ChildProcess {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().putAll(environment);
+        Process process;
         try {
-            Process process = builder.start();
+            process = builder.start();
+        } catch (IOException e) {
+            throw new BackingServiceException("Could not start " + name + ": " + command.getFirst(), e);
+        }
+        try {
             ProcessGuard.get().register(process, name, marker);
             LOG.log(Level.DEBUG, "Started {0} as pid {1}: {2}", name, process.pid(), String.join(" ", command));
             return new ChildProcess(name, process, logFile);
-        } catch (IOException e) {
-            throw new BackingServiceException("Could not start " + name + ": " + command.getFirst(), e);
+        } catch (RuntimeException e) {
+            // Unguarded, it could outlive us: stop it before reporting.
+            ProcessGuard.terminate(process.toHandle(), Duration.ofSeconds(10));
+            throw e;
         }
     }
 
@@ -91,32 +98,37 @@ final class ChildProcess {
         LOG.log(Level.DEBUG, "{0} (pid {1}) stopped", name, process.pid());
     }
 
-    /** Runs a short-lived command to completion, failing with its output when it fails. */
-    static void runToCompletion(String what, List<String> command, Path workDir, Duration timeout) {
+    /**
+     * Runs a short-lived command to completion under the same guard as a server (it may start
+     * children of its own, as {@code mariadb-install-db} starts a bootstrap {@code mariadbd}),
+     * failing with its output when it fails. Whatever way this ends, nothing it started remains.
+     */
+    static void runToCompletion(String what, List<String> command, Path workDir, Duration timeout, String marker) {
+        Path output;
         try {
-            Path output = Files.createTempFile("syncsuite-cmd-", ".log");
-            try {
-                Process process = new ProcessBuilder(command)
-                        .directory(workDir.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(output.toFile())
-                        .start();
-                if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    throw new BackingServiceException(what + " did not finish within " + timeout);
-                }
-                if (process.exitValue() != 0) {
-                    throw new BackingServiceException(what + " failed with exit code " + process.exitValue()
-                            + ":\n" + Files.readString(output, StandardCharsets.UTF_8));
-                }
-            } finally {
-                Files.deleteIfExists(output);
-            }
+            output = Files.createTempFile("syncsuite-cmd-", ".log");
         } catch (IOException e) {
             throw new BackingServiceException(what + " could not run", e);
+        }
+        ChildProcess child = start(what, command, workDir, output, Map.of(), marker);
+        try {
+            if (!child.process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new BackingServiceException(what + " did not finish within " + timeout + ":\n" + child.logTail(30));
+            }
+            if (child.process.exitValue() != 0) {
+                throw new BackingServiceException(what + " failed with exit code " + child.process.exitValue()
+                        + ":\n" + child.logTail(60));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BackingServiceException(what + " interrupted", e);
+        } finally {
+            child.stop(Duration.ofSeconds(10));
+            try {
+                Files.deleteIfExists(output);
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "Could not remove {0}", output);
+            }
         }
     }
 }

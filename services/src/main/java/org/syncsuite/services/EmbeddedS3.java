@@ -21,7 +21,7 @@ import java.util.Properties;
  */
 public final class EmbeddedS3 implements BackingService {
 
-    public static final String VERSION = "4.1.0";
+    public static final String VERSION = Versions.of("s3proxy");
     private static final String JAR_RESOURCE = "org/syncsuite/services/s3proxy/s3proxy.jar";
     private static final System.Logger LOG = System.getLogger(EmbeddedS3.class.getName());
 

@@ -68,6 +68,10 @@ public final class Ports {
             }
             sleep(Duration.ofMillis(50));
         }
+        if (!stillAlive.getAsBoolean()) {
+            // Someone else took the port between our check and the server's bind.
+            throw new BackingServiceException(what + " exited; port " + port + " is served by another process");
+        }
     }
 
     static void sleep(Duration duration) {

@@ -35,7 +35,10 @@ public final class ProcessGuard {
     /** Polls the owner JVM once a second; on its death TERMs the children, then KILLs them. */
     private static final String WATCHDOG_SCRIPT = """
             owner="$1"; registry="$2"
-            while kill -0 "$owner" 2>/dev/null; do sleep 1; done
+            # Gone, or a zombie its parent has not reaped yet: either way our owner has ended.
+            while kill -0 "$owner" 2>/dev/null && [ "$(sed 's/.*) //' "/proc/$owner/stat" 2>/dev/null | cut -c1)" != Z ]; do
+              sleep 1
+            done
             [ -f "$registry" ] || exit 0
             victims=""
             while read -r pid marker; do
@@ -102,6 +105,9 @@ public final class ProcessGuard {
 
     /** Stops a process and its descendants: TERM, up to {@code grace}, then KILL. */
     public static void terminate(ProcessHandle process, Duration grace) {
+        if (!process.isAlive()) {
+            return;
+        }
         List<ProcessHandle> descendants = process.descendants().toList();
         process.destroy();
         descendants.forEach(ProcessHandle::destroy);
