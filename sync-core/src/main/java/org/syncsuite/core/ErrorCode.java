@@ -1,51 +1,62 @@
 package org.syncsuite.core;
 
 /**
- * The catalogue of error codes, one per failure a user or operator can act on. Codes are stable:
- * they appear in HTTP answers, logs and docs, so a code is never renamed or reused. Each carries
- * the HTTP status a service answers with when the error reaches a client.
+ * The catalogue of error codes. Where PowerSync defines a code for the same failure, ours is
+ * the same string, so that clients, dashboards and runbooks written for PowerSync read ours
+ * unchanged; codes of our own use numbers PowerSync leaves free (the {@code 9xxx} range of each
+ * prefix). Codes are stable: never renamed or reused. Each carries the HTTP status a service
+ * answers with when the error reaches a client.
  */
 public enum ErrorCode {
 
     // Replication (PSYNC_R...)
-    PSYNC_R0001_SOURCE_UNREACHABLE(503, "The source database cannot be reached"),
-    PSYNC_R0002_SOURCE_MISCONFIGURED(500, "The source database is not configured for replication"),
-    PSYNC_R0003_BINLOG_PURGED(500, "The binlog position to resume from is no longer on the source"),
+    SYNC_CONFIG_INVALID("PSYNC_R0001", 422, "The sync config is not valid"),
+    SOURCE_WILDCARD_UNSUPPORTED("PSYNC_R2201", 400, "Schema wildcards are not supported by this source"),
+    SOURCE_UNREACHABLE("PSYNC_R9001", 503, "The source database cannot be reached"),
+    SOURCE_MISCONFIGURED("PSYNC_R9002", 500, "The source database is not configured for replication"),
+    BINLOG_PURGED("PSYNC_R9003", 500, "The binlog position to resume from is no longer on the source"),
+    ROW_NOT_EVALUATED("PSYNC_R9004", 500, "A source row could not be evaluated against the sync config"),
 
-    // Sync config (PSYNC_S...)
-    PSYNC_S0001_CONFIG_INVALID(400, "The sync config is not valid"),
-    PSYNC_S0002_ROW_NOT_EVALUATED(500, "A source row could not be evaluated against the sync config"),
+    // Service (PSYNC_S...)
+    ROW_TOO_LARGE("PSYNC_S1002", 500, "A replicated row exceeds the size limit"),
+    JSON_TOO_DEEP("PSYNC_S1004", 400, "JSON value nested too deeply"),
+    REQUEST_INVALID("PSYNC_S2001", 400, "Validation failed"),
+    ROUTE_NOT_FOUND("PSYNC_S2002", 404, "Route not found"),
+    SHUTTING_DOWN("PSYNC_S2003", 503, "Service shutting down"),
+    UNSUPPORTED_MEDIA_TYPE("PSYNC_S2004", 415, "Unsupported media type"),
+    AUTH_FAILED("PSYNC_S2101", 401, "Authentication failed"),
+    AUTH_SIGNATURE_INVALID("PSYNC_S2102", 401, "Token signature verification failed"),
+    AUTH_TOKEN_EXPIRED("PSYNC_S2103", 401, "JWT has expired"),
+    AUTH_LIFETIME_TOO_LONG("PSYNC_S2104", 401, "Token lifetime is too long"),
+    AUTH_AUDIENCE_INVALID("PSYNC_S2105", 401, "Token audience is missing or not allowed"),
+    AUTH_HEADER_MISSING("PSYNC_S2106", 401, "Authorization header missing or malformed"),
+    AUTH_JWKS_UNAVAILABLE("PSYNC_S2204", 401, "The key set could not be fetched"),
+    NO_ACTIVE_SYNC_CONFIG("PSYNC_S2302", 500, "No sync config is active yet"),
+    TOO_MANY_CONNECTIONS("PSYNC_S2304", 429, "Too many concurrent sync connections"),
+    TOO_MANY_BUCKETS("PSYNC_S2305", 400, "Too many buckets for one connection"),
+    STORAGE_UNAVAILABLE("PSYNC_S2401", 503, "Bucket storage is unavailable"),
+    FORBIDDEN("PSYNC_S9001", 403, "The caller may not do this"),
 
-    // Auth (PSYNC_A...)
-    PSYNC_A0001_TOKEN_MISSING(401, "No authorization token was given"),
-    PSYNC_A0002_TOKEN_INVALID(401, "The authorization token is not valid"),
-    PSYNC_A0003_FORBIDDEN(403, "The caller may not do this"),
+    // Attachments (ours)
+    ATTACHMENT_NOT_FOUND("PSYNC_S9101", 404, "No such attachment"),
+    ATTACHMENT_TOO_LARGE("PSYNC_S9102", 413, "The attachment exceeds the size limit"),
 
-    // Storage (PSYNC_B...)
-    PSYNC_B0001_STORAGE_UNAVAILABLE(503, "Bucket storage is unavailable"),
+    // Service configuration
+    SERVICE_CONFIG_INVALID("PSYNC_S1100", 500, "The service configuration is not valid");
 
-    // Attachments (PSYNC_F...)
-    PSYNC_F0001_ATTACHMENT_NOT_FOUND(404, "No such attachment"),
-    PSYNC_F0002_ATTACHMENT_TOO_LARGE(413, "The attachment exceeds the size limit"),
-
-    // Requests (PSYNC_Q...)
-    PSYNC_Q0001_BAD_REQUEST(400, "The request is malformed"),
-
-    // Service configuration (PSYNC_C...)
-    PSYNC_C0001_SERVICE_CONFIG_INVALID(500, "The service configuration is not valid");
-
+    private final String code;
     private final int httpStatus;
     private final String summary;
 
-    ErrorCode(int httpStatus, String summary) {
+    ErrorCode(String code, int httpStatus, String summary) {
+        this.code = code;
         this.httpStatus = httpStatus;
         this.summary = summary;
     }
 
-    /** The short code shown to users, such as {@code PSYNC_S0001}. */
+    /** The code shown to users, such as {@code PSYNC_S2103}. */
     public String code() {
-        String name = name();
-        return name.substring(0, name.indexOf('_', "PSYNC_".length()));
+        return code;
     }
 
     public int httpStatus() {
@@ -58,6 +69,6 @@ public enum ErrorCode {
 
     /** Whether retrying the same request later can succeed (the source or storage may come back). */
     public boolean isTransient() {
-        return httpStatus == 503;
+        return httpStatus == 503 || httpStatus == 429;
     }
 }
