@@ -10,7 +10,7 @@ import java.math.BigDecimal;
  *
  * <p>Not thread-safe; cheap to create.
  */
-public final class JsonWriter {
+public final class JsonWriter implements DocumentWriter {
 
     private final StringBuilder out;
     private boolean needsComma;
@@ -23,6 +23,7 @@ public final class JsonWriter {
         this.out = out;
     }
 
+    @Override
     public JsonWriter beginObject() {
         separate();
         out.append('{');
@@ -30,12 +31,14 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter endObject() {
         out.append('}');
         needsComma = true;
         return this;
     }
 
+    @Override
     public JsonWriter beginArray() {
         separate();
         out.append('[');
@@ -43,6 +46,7 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter endArray() {
         out.append(']');
         needsComma = true;
@@ -50,6 +54,7 @@ public final class JsonWriter {
     }
 
     /** An object key; the next call writes its value. */
+    @Override
     public JsonWriter name(String name) {
         separate();
         appendString(out, name);
@@ -58,6 +63,7 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter value(String value) {
         separate();
         if (value == null) {
@@ -69,6 +75,7 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter value(long value) {
         separate();
         out.append(value);
@@ -76,6 +83,7 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter value(double value) {
         separate();
         out.append(formatNumber(value));
@@ -83,6 +91,7 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter value(boolean value) {
         separate();
         out.append(value);
@@ -90,6 +99,7 @@ public final class JsonWriter {
         return this;
     }
 
+    @Override
     public JsonWriter nullValue() {
         separate();
         out.append("null");
