@@ -1,0 +1,232 @@
+package org.syncsuite.core.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.syncsuite.core.BucketId;
+import org.syncsuite.core.ErrorCode;
+import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.core.protocol.InclusionReason;
+import org.syncsuite.core.protocol.StreamDescription;
+import org.syncsuite.core.protocol.StreamingSyncRequest;
+import org.syncsuite.core.sql.EvalContext;
+import org.syncsuite.core.sql.RequestParameters;
+import org.syncsuite.core.sql.SqlEvaluationException;
+
+/**
+ * A compiled sync config, evaluated in both directions: a source row gives its bucket placements
+ * and parameter-index entries ({@link #evaluateRow}); a request gives its buckets
+ * ({@link #resolveBuckets}). Immutable and thread-safe.
+ */
+public final class SyncPlan {
+
+    /** PowerSync's default limit of buckets per connection. */
+    public static final int DEFAULT_MAX_BUCKETS = 1000;
+
+    private final SyncConfigDocument.Options options;
+    private final long bucketVersion;
+    private final List<DataSource> dataSources;
+    private final List<ParameterIndex> indexes;
+    private final List<CompiledStream> streams;
+    private final List<ConfigIssue> warnings;
+    private final Map<String, List<DataSource>> dataSourcesByTable = new ConcurrentHashMap<>();
+    private final Map<String, List<ParameterIndex>> indexesByTable = new ConcurrentHashMap<>();
+
+    SyncPlan(SyncConfigDocument.Options options, long bucketVersion, List<DataSource> dataSources,
+             List<ParameterIndex> indexes, List<CompiledStream> streams, List<ConfigIssue> warnings) {
+        this.options = options;
+        this.bucketVersion = bucketVersion;
+        this.dataSources = List.copyOf(dataSources);
+        this.indexes = List.copyOf(indexes);
+        this.streams = List.copyOf(streams);
+        this.warnings = List.copyOf(warnings);
+    }
+
+    public SyncConfigDocument.Options options() {
+        return options;
+    }
+
+    /** Warnings found while compiling (the config is usable). */
+    public List<ConfigIssue> warnings() {
+        return warnings;
+    }
+
+    /** Names of the streams (and legacy bucket definitions), in config order. */
+    public List<String> streamNames() {
+        return streams.stream().map(CompiledStream::name).toList();
+    }
+
+    /** Whether any definition reads {@code table}: rows of other tables need not be replicated. */
+    public boolean readsTable(String table) {
+        return !dataSourcesFor(table).isEmpty() || !indexesFor(table).isEmpty();
+    }
+
+    /** Every table name or pattern the config reads. */
+    public List<String> tablePatterns() {
+        List<String> names = new ArrayList<>();
+        dataSources.forEach(source -> addOnce(names, source.table().name()));
+        indexes.forEach(index -> addOnce(names, index.table().name()));
+        return names;
+    }
+
+    private static void addOnce(List<String> names, String name) {
+        if (!names.contains(name)) {
+            names.add(name);
+        }
+    }
+
+    /**
+     * The buckets and index entries of a row of {@code table} ({@code row} in the table's column
+     * order). A definition that fails on this row is reported in the result and skipped.
+     */
+    public RowEvaluation evaluateRow(String table, Map<String, SqliteValue> row) {
+        EvalContext context = EvalContext.ofRow(row);
+        List<BucketPlacement> placements = new ArrayList<>();
+        List<LookupEntry> lookups = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (DataSource source : dataSourcesFor(table)) {
+            try {
+                source.place(table, row, context, bucketVersion, placements);
+            } catch (SqlEvaluationException e) {
+                errors.add(source.definition() + ": " + e.getMessage());
+            }
+        }
+        for (ParameterIndex index : indexesFor(table)) {
+            try {
+                index.index(context, lookups);
+            } catch (SqlEvaluationException e) {
+                errors.add(index.id() + ": " + e.getMessage());
+            }
+        }
+        return new RowEvaluation(dedupe(placements), lookups, errors);
+    }
+
+    private static List<BucketPlacement> dedupe(List<BucketPlacement> placements) {
+        if (placements.size() < 2) {
+            return placements;
+        }
+        Map<String, BucketPlacement> byBucket = new LinkedHashMap<>();
+        for (BucketPlacement placement : placements) {
+            byBucket.putIfAbsent(placement.bucket() + "\u0000" + placement.objectType(), placement);
+        }
+        return new ArrayList<>(byBucket.values());
+    }
+
+    private List<DataSource> dataSourcesFor(String table) {
+        return dataSourcesByTable.computeIfAbsent(table,
+                t -> dataSources.stream().filter(source -> source.table().matches(t)).toList());
+    }
+
+    private List<ParameterIndex> indexesFor(String table) {
+        return indexesByTable.computeIfAbsent(table,
+                t -> indexes.stream().filter(index -> index.table().matches(t)).toList());
+    }
+
+    /**
+     * A connection's buckets: the default streams (when asked for) and each subscription's, with
+     * their priorities and reasons. Evaluation errors of a subscription are reported in its
+     * stream's errors rather than failing the connection; more than {@code maxBuckets} buckets
+     * is a {@link ErrorCode#TOO_MANY_BUCKETS} error.
+     */
+    public BucketResolution resolveBuckets(RequestParameters request, StreamingSyncRequest.StreamsRequest subscriptions,
+                                           LookupSource lookups, int maxBuckets) {
+        Map<String, Accumulator> buckets = new LinkedHashMap<>();
+        Map<String, StreamState> described = new LinkedHashMap<>();
+        if (subscriptions.includeDefaults()) {
+            for (CompiledStream stream : streams) {
+                if (stream.isDefault()) {
+                    StreamState state = described.computeIfAbsent(stream.name(), name -> new StreamState(described.size(), true));
+                    collect(stream, request, lookups, stream.priority(), new InclusionReason.Default(state.index),
+                            buckets, state, OptionalInt.empty());
+                }
+            }
+        }
+        List<StreamingSyncRequest.Subscription> explicit = subscriptions.subscriptions();
+        for (int i = 0; i < explicit.size(); i++) {
+            StreamingSyncRequest.Subscription subscription = explicit.get(i);
+            Optional<CompiledStream> stream = streams.stream().filter(s -> s.name().equals(subscription.stream())).findFirst();
+            if (stream.isEmpty()) {
+                continue; // unknown streams are ignored, as PowerSync does
+            }
+            StreamState state = described.computeIfAbsent(stream.get().name(), name -> new StreamState(described.size(), false));
+            RequestParameters withSubscription;
+            try {
+                withSubscription = request.withSubscription(subscription.parametersJson());
+            } catch (SqlEvaluationException e) {
+                state.errors.add(new StreamDescription.StreamError(OptionalInt.of(i), e.getMessage()));
+                continue;
+            }
+            int priority = subscription.overridePriority().orElse(stream.get().priority());
+            collect(stream.get(), withSubscription, lookups, priority, new InclusionReason.Subscription(i), buckets, state,
+                    OptionalInt.of(i));
+            if (buckets.size() > maxBuckets) {
+                break;
+            }
+        }
+        if (buckets.size() > maxBuckets) {
+            throw new SyncException(ErrorCode.TOO_MANY_BUCKETS, "This connection would sync " + buckets.size()
+                    + " or more buckets; the limit is " + maxBuckets + ". Narrow the sync config's queries or "
+                    + "subscribe to fewer streams.");
+        }
+        List<ResolvedBucket> resolved = new ArrayList<>(buckets.size());
+        buckets.forEach((id, acc) -> resolved.add(new ResolvedBucket(id, acc.priority, acc.reasons)));
+        List<StreamDescription> descriptions = new ArrayList<>();
+        described.forEach((name, state) -> descriptions.add(new StreamDescription(name, state.isDefault, state.errors)));
+        return new BucketResolution(resolved, descriptions);
+    }
+
+    private void collect(CompiledStream stream, RequestParameters request, LookupSource lookups, int priority,
+                         InclusionReason reason, Map<String, Accumulator> buckets, StreamState state,
+                         OptionalInt subscriptionIndex) {
+        EvalContext context = EvalContext.ofRequest(request);
+        for (CompiledStream.Family family : stream.families()) {
+            for (TupleProducer producer : family.producers()) {
+                List<List<SqliteValue>> tuples;
+                try {
+                    tuples = producer.tuples(context, lookups);
+                } catch (SqlEvaluationException e) {
+                    state.errors.add(new StreamDescription.StreamError(subscriptionIndex, e.getMessage()));
+                    continue;
+                }
+                int effective = producer.priority().orElse(priority);
+                for (List<SqliteValue> tuple : tuples) {
+                    if (tuple.stream().anyMatch(SqliteValue::isNull)) {
+                        continue; // a NULL parameter never matches a row
+                    }
+                    String bucket = BucketId.of(bucketVersion, family.name(), tuple);
+                    Accumulator acc = buckets.computeIfAbsent(bucket, id -> new Accumulator(effective));
+                    acc.priority = Math.min(acc.priority, effective);
+                    if (!acc.reasons.contains(reason)) {
+                        acc.reasons.add(reason);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final class Accumulator {
+        private int priority;
+        private final List<InclusionReason> reasons = new ArrayList<>();
+
+        Accumulator(int priority) {
+            this.priority = priority;
+        }
+    }
+
+    private static final class StreamState {
+        private final int index;
+        private final boolean isDefault;
+        private final List<StreamDescription.StreamError> errors = new ArrayList<>();
+
+        StreamState(int index, boolean isDefault) {
+            this.index = index;
+            this.isDefault = isDefault;
+        }
+    }
+}
