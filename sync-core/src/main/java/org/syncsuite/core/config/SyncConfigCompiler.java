@@ -121,7 +121,7 @@ public final class SyncConfigCompiler {
                     producersByArity.computeIfAbsent(branch.keyCount(), arity -> new ArrayList<>()).add(branch.producer());
                 }
             } catch (QueryError e) {
-                error(e.code, e.getMessage(), query, e.offset);
+                error(e.code, e.getMessage(), e.source == null ? query : e.source, e.offset);
             } catch (SqlSyntaxException e) {
                 error(e.code(), e.getMessage(), query, e.offset());
             }
@@ -682,8 +682,10 @@ public final class SyncConfigCompiler {
         // Joins: a subject expression equal to a joined table's column takes its values from that table.
         for (JoinLink link : result.joinLinks) {
             KeyPlan key = key(result, link.subjectSide, false, link.atom.offset());
+            Set<String> reached = new HashSet<>();
             key.constraints.add(new KeyConstraint.InLookup(joinLookup(context, scope, link.joinedItem, link.joinedColumn,
-                    joinedAtoms, linking, new HashSet<>(), query)));
+                    joinedAtoms, linking, reached, link.atom, query)));
+            result.linkedTables.addAll(reached); // tables reached through this one are linked too
         }
         for (String joined : joinedAtoms.keySet()) {
             if (!result.linkedTables.contains(joined)) {
@@ -751,8 +753,15 @@ public final class SyncConfigCompiler {
                     context.usedCtes.add(column.name());
                     QueryText cteQuery = context.ctes.get(column.name());
                     Select cte = parseOrThrow(cteQuery, atom.offset());
-                    key(result, in.value(), false, atom.offset()).constraints.add(new KeyConstraint.InLookup(
-                            selectLookup(context, cte, cteQuery, true)));
+                    LookupPlan lookup;
+                    try {
+                        lookup = selectLookup(context, cte, cteQuery, true);
+                    } catch (QueryError e) {
+                        throw e.source == null ? e.in(cteQuery) : e;
+                    } catch (SqlSyntaxException e) {
+                        throw new QueryError(e.code(), e.getMessage(), e.offset()).in(cteQuery);
+                    }
+                    key(result, in.value(), false, atom.offset()).constraints.add(new KeyConstraint.InLookup(lookup));
                     return;
                 }
                 if (refs(scope, in.array()).isRequestOnly()) {
@@ -834,7 +843,7 @@ public final class SyncConfigCompiler {
     /** The lookup that gives the values of {@code joined.column} for rows that pass the joined table's conditions. */
     private LookupPlan joinLookup(QueryContext context, Scope scope, Select.FromItem joined, Expr.Column column,
                                   Map<String, List<Expr>> joinedAtoms, List<Expr> linking, Set<String> visiting,
-                                  QueryText query) {
+                                  Expr arrivedBy, QueryText query) {
         String name = column.qualifier().orElseThrow().toLowerCase(Locale.ROOT);
         if (!visiting.add(name)) {
             throw new QueryError("QUERY_JOIN_CYCLE", "The joins form a cycle through " + name, column.offset());
@@ -853,6 +862,9 @@ public final class SyncConfigCompiler {
         List<Expr> conditions = new ArrayList<>(joinedAtoms.getOrDefault(name, List.of()));
         List<Expr> nested = new ArrayList<>();
         for (Expr atom : linking) {
+            if (atom == arrivedBy) {
+                continue;
+            }
             if (atom instanceof Expr.Binary b && b.operator().equals("=") && b.left() instanceof Expr.Column l
                     && b.right() instanceof Expr.Column r) {
                 String ln = l.qualifier().map(q -> q.toLowerCase(Locale.ROOT)).orElse("");
@@ -885,7 +897,7 @@ public final class SyncConfigCompiler {
                     new QueryError("QUERY_UNKNOWN_TABLE_REF", "Unknown table " + other.qualifier().get(), other.offset()));
             KeyPlan key = key(classified, new Expr.Column(Optional.empty(), own.name(), own.offset()), false, atom.offset());
             key.constraints.add(new KeyConstraint.InLookup(joinLookup(context, scope, otherItem, other, joinedAtoms,
-                    linking, visiting, query)));
+                    linking, visiting, atom, query)));
         }
         List<RowKey> rowKeys = new ArrayList<>();
         List<List<KeyConstraint>> constraints = new ArrayList<>();
@@ -1069,7 +1081,7 @@ public final class SyncConfigCompiler {
         try {
             return Parser.parseSelect(query.sql());
         } catch (SqlSyntaxException e) {
-            throw new QueryError(e.code(), "In the common table expression: " + e.getMessage(), offsetForErrors);
+            throw new QueryError(e.code(), e.getMessage(), e.offset()).in(query);
         }
     }
 
@@ -1089,16 +1101,26 @@ public final class SyncConfigCompiler {
         }
     }
 
-    /** A problem in one query, at an offset of its text. */
+    /** A problem in one query, at an offset of its text (of {@code source} when set: a CTE's). */
     private static final class QueryError extends RuntimeException {
         private static final long serialVersionUID = 1L;
         private final String code;
         private final int offset;
+        private final transient QueryText source;
 
         QueryError(String code, String message, int offset) {
+            this(code, message, offset, null);
+        }
+
+        private QueryError(String code, String message, int offset, QueryText source) {
             super(message);
             this.code = code;
             this.offset = offset;
+            this.source = source;
+        }
+
+        QueryError in(QueryText text) {
+            return new QueryError(code, getMessage(), offset, text);
         }
     }
 }

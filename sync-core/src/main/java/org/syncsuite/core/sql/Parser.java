@@ -56,9 +56,11 @@ public final class Parser {
             throw unsupported("SELECT DISTINCT is not supported: every source row syncs as it is", peek());
         }
         List<Select.Projection> projections = new ArrayList<>();
-        do {
-            projections.add(projection());
-        } while (acceptOperator(","));
+        if (!peek().isKeyword("FROM")) { // SELECT FROM t WHERE ...: a parameter query that only gates
+            do {
+                projections.add(projection());
+            } while (acceptOperator(","));
+        }
         Optional<Select.FromItem> from = Optional.empty();
         List<Select.Join> joins = new ArrayList<>();
         if (acceptKeyword("FROM")) {
