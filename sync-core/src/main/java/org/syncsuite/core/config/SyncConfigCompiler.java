@@ -661,6 +661,9 @@ public final class SyncConfigCompiler {
             result.usesAuthValues |= refs.authValues || refs.subquery;
             if (refs.isRowOnly()) {
                 checkNeverMatches(atom, query);
+                if (!refs.subject) {
+                    checkConstantGate(atom, query); // no column at all: a constant
+                }
                 result.filters.add(atom);
             } else if (refs.isRequestOnly()) {
                 if (mode == Mode.LEGACY_DATA) {
