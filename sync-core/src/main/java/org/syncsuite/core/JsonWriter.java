@@ -16,7 +16,7 @@ public final class JsonWriter implements DocumentWriter {
     private boolean needsComma;
 
     public JsonWriter() {
-        this(new StringBuilder(128));
+        this(new StringBuilder(256));
     }
 
     public JsonWriter(StringBuilder out) {
@@ -150,8 +150,17 @@ public final class JsonWriter implements DocumentWriter {
     public static void appendString(StringBuilder out, String value) {
         out.append('"');
         int length = value.length();
+        int run = 0; // start of the current run of characters that need no escape
         for (int i = 0; i < length; i++) {
             char c = value.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\' && !Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++; // a well-formed pair is kept as is
+                continue;
+            }
+            out.append(value, run, i);
             switch (c) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
@@ -160,24 +169,11 @@ public final class JsonWriter implements DocumentWriter {
                 case '\t' -> out.append("\\t");
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        appendUnicodeEscape(out, c);
-                    } else if (Character.isSurrogate(c)) {
-                        // Well-formed JSON.stringify: a lone surrogate is escaped, a pair kept.
-                        boolean paired = Character.isHighSurrogate(c) && i + 1 < length
-                                && Character.isLowSurrogate(value.charAt(i + 1));
-                        if (paired) {
-                            out.append(c).append(value.charAt(++i));
-                        } else {
-                            appendUnicodeEscape(out, c);
-                        }
-                    } else {
-                        out.append(c);
-                    }
-                }
+                default -> appendUnicodeEscape(out, c); // other controls, and lone surrogates
             }
+            run = i + 1;
         }
+        out.append(value, run, length);
         out.append('"');
     }
 

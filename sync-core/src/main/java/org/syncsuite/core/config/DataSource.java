@@ -20,8 +20,43 @@ import org.syncsuite.core.sql.SqlValues;
 record DataSource(String definition, String family, TableMatcher table, String outputTable, Evaluator filter,
                   List<RowKey> keys, boolean star, List<String> columnNames, List<Evaluator> columns) {
 
-    void place(String sourceTable, Map<String, SqliteValue> row, EvalContext context, long bucketVersion,
+    /**
+     * The row's JSON for {@code SELECT *} sources, written once per row however many sources
+     * sync all of its columns. Not thread-safe: one per row evaluation.
+     */
+    static final class RowJson {
+        private final Map<String, SqliteValue> row;
+        private String json;
+        private SqliteValue id;
+
+        RowJson(Map<String, SqliteValue> row) {
+            this.row = row;
+        }
+
+        String json() {
+            if (json == null) {
+                JsonWriter writer = new JsonWriter().beginObject();
+                id = SqliteValue.NULL;
+                for (Map.Entry<String, SqliteValue> column : row.entrySet()) {
+                    if (column.getKey().equals("id")) {
+                        id = column.getValue();
+                    }
+                    writeColumn(writer, column.getKey(), column.getValue());
+                }
+                json = writer.endObject().toString();
+            }
+            return json;
+        }
+
+        SqliteValue id() {
+            json();
+            return id;
+        }
+    }
+
+    void place(String sourceTable, RowJson rowJson, EvalContext context, long bucketVersion,
                List<BucketPlacement> into) {
+        Map<String, SqliteValue> row = rowJson.row;
         if (filter != null && !Boolean.TRUE.equals(SqlValues.truth(filter.evaluate(context)))) {
             return;
         }
@@ -29,24 +64,31 @@ record DataSource(String definition, String family, TableMatcher table, String o
         if (partitions.isEmpty()) {
             return;
         }
-        SqliteValue id = SqliteValue.NULL;
-        JsonWriter json = new JsonWriter().beginObject();
-        if (star) {
-            for (Map.Entry<String, SqliteValue> column : row.entrySet()) {
-                if (column.getKey().equals("id")) {
-                    id = column.getValue();
+        SqliteValue id;
+        String data;
+        if (star && columns.isEmpty()) {
+            data = rowJson.json();
+            id = rowJson.id();
+        } else {
+            id = SqliteValue.NULL;
+            JsonWriter json = new JsonWriter().beginObject();
+            if (star) {
+                for (Map.Entry<String, SqliteValue> column : row.entrySet()) {
+                    if (column.getKey().equals("id")) {
+                        id = column.getValue();
+                    }
+                    writeColumn(json, column.getKey(), column.getValue());
                 }
-                writeColumn(json, column.getKey(), column.getValue());
             }
-        }
-        for (int i = 0; i < columns.size(); i++) {
-            SqliteValue value = columns.get(i).evaluate(context);
-            if (columnNames.get(i).equals("id")) {
-                id = value;
+            for (int i = 0; i < columns.size(); i++) {
+                SqliteValue value = columns.get(i).evaluate(context);
+                if (columnNames.get(i).equals("id")) {
+                    id = value;
+                }
+                writeColumn(json, columnNames.get(i), value);
             }
-            writeColumn(json, columnNames.get(i), value);
+            data = json.endObject().toString();
         }
-        String data = json.endObject().toString();
         String objectId = id.isNull() ? "" : SqlValues.text(id);
         String objectType = outputTable.isEmpty() ? sourceTable : outputTable;
         for (List<SqliteValue> partition : partitions) {

@@ -90,9 +90,10 @@ public final class SyncPlan {
         List<BucketPlacement> placements = new ArrayList<>();
         List<LookupEntry> lookups = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        DataSource.RowJson rowJson = new DataSource.RowJson(row);
         for (DataSource source : dataSourcesFor(table)) {
             try {
-                source.place(table, row, context, bucketVersion, placements);
+                source.place(table, rowJson, context, bucketVersion, placements);
             } catch (SqlEvaluationException e) {
                 errors.add(source.definition() + ": " + e.getMessage());
             }
@@ -107,15 +108,23 @@ public final class SyncPlan {
         return new RowEvaluation(dedupe(placements), lookups, errors);
     }
 
+    /** Two OR branches can place a row in the same bucket; it goes there once. Rows have few placements. */
     private static List<BucketPlacement> dedupe(List<BucketPlacement> placements) {
-        if (placements.size() < 2) {
+        int size = placements.size();
+        if (size < 2) {
             return placements;
         }
-        Map<String, BucketPlacement> byBucket = new LinkedHashMap<>();
+        List<BucketPlacement> unique = new ArrayList<>(size);
+        outer:
         for (BucketPlacement placement : placements) {
-            byBucket.putIfAbsent(placement.bucket() + "\u0000" + placement.objectType(), placement);
+            for (BucketPlacement kept : unique) {
+                if (kept.bucket().equals(placement.bucket()) && kept.objectType().equals(placement.objectType())) {
+                    continue outer;
+                }
+            }
+            unique.add(placement);
         }
-        return new ArrayList<>(byBucket.values());
+        return unique;
     }
 
     private List<DataSource> dataSourcesFor(String table) {

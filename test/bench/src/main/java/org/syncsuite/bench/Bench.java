@@ -14,6 +14,7 @@ public final class Bench {
 
     static {
         register(new KafkaProduceBenchmark());
+        register(new SyncRulesBenchmark());
     }
 
     private Bench() {
