@@ -2,7 +2,6 @@ package org.syncsuite.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,8 +66,8 @@ final class KafkaProduceBenchmark implements Benchmark {
                     System.out.printf(Locale.ROOT, "   round %d %-8s %,12.0f records/s%n", round + 1, side, rate);
                 }
             }
-            double ours = median(rates.get("ours"));
-            double baseline = median(rates.get("baseline"));
+            double ours = Statistics.median(rates.get("ours"));
+            double baseline = Statistics.median(rates.get("baseline"));
             String workload = String.format(Locale.ROOT,
                     "%,d change events of %.0f B on average, %d per transaction, 1 compacted partition, median of %d rounds",
                     records, averageBytes, perTransaction, rounds);
@@ -138,12 +137,6 @@ final class KafkaProduceBenchmark implements Benchmark {
         return events;
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 
     private static String megabytes(double recordsPerSecond, double averageBytes) {
         return String.format(Locale.ROOT, "%.1f MB/s", recordsPerSecond * averageBytes / 1e6);

@@ -2,7 +2,6 @@ package org.syncsuite.bench;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -88,8 +87,8 @@ final class SyncRulesBenchmark implements Benchmark {
             System.out.printf(Locale.ROOT, "   round %d  evaluated %,12.0f rows/s   parsed+written %,12.0f rows/s  (%d)%n",
                     round + 1, ourRate, baseRate, checksum % 10);
         }
-        double oursMedian = median(ours);
-        double baseMedian = median(base);
+        double oursMedian = Statistics.median(ours);
+        double baseMedian = Statistics.median(base);
         return new BenchReport(name(),
                 String.format(Locale.ROOT, "%,d todos rows as JSON, 5 streams (%.1f placements per row), 1 thread, median of %d rounds",
                         rows, placements / (double) rows, rounds),
@@ -164,10 +163,4 @@ final class SyncRulesBenchmark implements Benchmark {
         return rows;
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
 }
