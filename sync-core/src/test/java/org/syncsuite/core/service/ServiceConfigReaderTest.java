@@ -1,0 +1,167 @@
+package org.syncsuite.core.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.syncsuite.core.config.ConfigIssue;
+
+class ServiceConfigReaderTest {
+
+    private static final Path FILE = Path.of("/etc/powersync/service.yaml");
+    private static final Map<String, String> ENV = Map.of(
+            "PS_MYSQL_URI", "mysql://repl_user:p%40ss@mysql.internal:3307/appdb",
+            "PS_PORT", "8081",
+            "PS_ADMIN_TOKEN", "admin-secret",
+            "KAFKA_SERVERS", "kafka-0:9092,kafka-1:9092");
+
+    private static ServiceConfig read(String yaml) {
+        return ServiceConfigReader.read(FILE, yaml, ENV::get);
+    }
+
+    @Test
+    void readsPowerSyncsFormatWithEnvTagsAndOurKafkaSection() {
+        ServiceConfig config = read("""
+                replication:
+                  connections:
+                    - type: mysql
+                      uri: !env PS_MYSQL_URI
+                storage:
+                  type: mysql
+                  hostname: storage.internal
+                  password: secret
+                port: !env PS_PORT::number
+                sync_config:
+                  path: sync-config.yaml
+                client_auth:
+                  jwks_uri: https://auth.example.com/.well-known/jwks.json
+                  audience: ['powersync']
+                api:
+                  tokens: [!env PS_ADMIN_TOKEN]
+                  parameters:
+                    max_buckets_per_connection: 2000
+                kafka:
+                  bootstrap_servers: !env KAFKA_SERVERS
+                  topic_prefix: ps
+                  properties:
+                    security.protocol: SASL_SSL
+                telemetry:
+                  prometheus_port: 9090
+                  disable_telemetry_sharing: true
+                """);
+        ServiceConfig.SourceConnection source = config.connection();
+        assertThat(source.type()).isEqualTo("mysql");
+        assertThat(source.hostname()).isEqualTo("mysql.internal");
+        assertThat(source.port()).isEqualTo(3307);
+        assertThat(source.database()).isEqualTo("appdb");
+        assertThat(source.username()).isEqualTo("repl_user");
+        assertThat(source.password()).isEqualTo("p@ss");
+        assertThat(source.id()).isEqualTo("default");
+        assertThat(source.toString()).doesNotContain("p@ss");
+        assertThat(config.port()).isEqualTo(8081);
+        assertThat(config.storage()).get().satisfies(storage -> {
+            assertThat(storage.database()).isEqualTo("powersync_storage");
+            assertThat(storage.hostname()).isEqualTo("storage.internal");
+            assertThat(storage.toString()).doesNotContain("secret");
+        });
+        assertThat(config.syncConfig()).get().satisfies(sync ->
+                assertThat(sync.path()).contains(Path.of("/etc/powersync/sync-config.yaml")));
+        assertThat(config.clientAuth().jwksUris()).containsExactly("https://auth.example.com/.well-known/jwks.json");
+        assertThat(config.clientAuth().audience()).containsExactly("powersync");
+        assertThat(config.api().tokens()).containsExactly("admin-secret");
+        assertThat(config.api().maxBucketsPerConnection()).isEqualTo(2000);
+        assertThat(config.api().toString()).doesNotContain("admin-secret");
+        assertThat(config.kafka()).get().satisfies(kafka -> {
+            assertThat(kafka.bootstrapServers()).isEqualTo("kafka-0:9092,kafka-1:9092");
+            assertThat(kafka.changesTopic("default")).isEqualTo("ps.default.changes");
+            assertThat(kafka.checkpointsTopic("default")).isEqualTo("ps.default.checkpoints");
+            assertThat(kafka.properties()).containsEntry("security.protocol", "SASL_SSL");
+        });
+    }
+
+    @Test
+    void separateFieldsInlineSyncConfigAndInlineKeys() {
+        ServiceConfig config = read("""
+                replication:
+                  connections:
+                    - type: mariadb
+                      id: main
+                      hostname: db
+                      database: app
+                      username: replicator
+                      password: pw
+                sync_rules:
+                  content: |
+                    bucket_definitions:
+                      g:
+                        data: [SELECT * FROM t]
+                client_auth:
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: c2VjcmV0
+                """);
+        assertThat(config.connection().port()).isEqualTo(3306);
+        assertThat(config.connection().type()).isEqualTo("mariadb");
+        assertThat(config.syncConfig().orElseThrow().content()).get().asString().contains("bucket_definitions");
+        assertThat(config.clientAuth().jwksJson()).contains("{\"keys\":[{\"kty\":\"oct\",\"alg\":\"HS256\",\"k\":\"c2VjcmV0\"}]}");
+        assertThat(config.kafka()).isEmpty();
+        assertThat(config.port()).isEqualTo(8080);
+    }
+
+    @Test
+    void everyMistakeIsReportedWithLineColumnAndKey() {
+        String yaml = """
+                replication:
+                  connections:
+                    - type: mysql
+                      hostname: db
+                      database: app
+                      username: u
+                      pasword: typo
+                storage:
+                  type: postgresql
+                port: eighty
+                sync_config:
+                  path: a.yaml
+                  content: "b"
+                client_auth:
+                  jwks_uri: ftp://keys
+                api:
+                  tokens: [!env PS_MISSING]
+                kafka:
+                  topic_prefix: "bad prefix"
+                """;
+        assertThatThrownBy(() -> read(yaml)).isInstanceOfSatisfying(ServiceConfigException.class, e -> {
+            assertThat(e.errorCode().code()).isEqualTo("PSYNC_S1100");
+            assertThat(e.issues()).extracting(ConfigIssue::code, ConfigIssue::line, ConfigIssue::column).contains(
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_UNKNOWN_KEY", 7, 7),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_MISSING_KEY", 3, 7),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_INVALID_VALUE", 9, 9),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_INVALID_VALUE", 10, 7),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_INVALID_VALUE", 13, 12),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_INVALID_VALUE", 15, 13),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_ENV_UNDEFINED", 17, 12),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_MISSING_KEY", 19, 3),
+                    org.assertj.core.groups.Tuple.tuple("CONFIG_INVALID_VALUE", 19, 17));
+            assertThat(e.getMessage())
+                    .contains("/etc/powersync/service.yaml:7:7: error CONFIG_UNKNOWN_KEY: replication.connections[0].pasword is not a known key")
+                    .contains("replication.connections[0].password is required")
+                    .contains("api.tokens[0] uses !env PS_MISSING, but the environment variable PS_MISSING is not set");
+        });
+    }
+
+    @Test
+    void exactlyOneConnection() {
+        assertThatThrownBy(() -> read("replication:\n  connections: []\n"))
+                .isInstanceOf(ServiceConfigException.class).hasMessageContaining("exactly one connection");
+        assertThatThrownBy(() -> read("port: 1\n")).isInstanceOf(ServiceConfigException.class)
+                .hasMessageContaining("replication is required");
+        assertThatThrownBy(() -> read("replication: [\n")).isInstanceOf(ServiceConfigException.class)
+                .hasMessageContaining("YAML_SYNTAX");
+    }
+}
