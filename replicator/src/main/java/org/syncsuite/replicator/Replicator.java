@@ -1,0 +1,236 @@
+package org.syncsuite.replicator;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.syncsuite.core.ErrorCode;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.change.SourcePosition;
+import org.syncsuite.core.mysql.MySqlValueMapper;
+import org.syncsuite.core.service.ServiceConfig;
+
+/**
+ * Replicates one MySQL or MariaDB connection into its changes topic. On start it checks the
+ * source, creates the topic when absent, fences any older replicator of the same connection,
+ * and resumes from the last committed position record (or, the first time, from the current
+ * head, recorded at once). Then it streams: the binlog reader fills a bounded queue, and this
+ * replicator's thread writes runs of whole source transactions as Kafka transactions, each ended
+ * by a position record. A lost connection ends the session and a new one resumes from the last
+ * committed position after a backoff, so nothing is lost or repeated; a purged binlog and being
+ * fenced are fatal.
+ *
+ * <p>Threading: {@link #start} and {@link #close} from one thread; the accessors from any.
+ */
+public final class Replicator implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Replicator.class.getName());
+
+    private final ReplicatorSettings settings;
+    private final Predicate<String> replicated;
+    private final MySqlValueMapper mapper;
+    private final ChangesTopic topic;
+    private final AtomicLong committedTransactions = new AtomicLong();
+    private final AtomicLong committedChanges = new AtomicLong();
+    private volatile SourcePosition lastCommitted;
+    private volatile BinlogStreamer streamer;
+    private volatile Throwable fatal;
+    private volatile boolean closed;
+    private SourcePreflight.Flavor flavor;
+    private Thread thread;
+
+    /**
+     * @param replicated which tables of the connection's database to replicate (the sync config's)
+     */
+    public Replicator(ServiceConfig.SourceConnection source, ServiceConfig.KafkaConfig kafka, Predicate<String> replicated,
+                      MySqlValueMapper mapper) {
+        this.settings = ReplicatorSettings.of(source);
+        this.replicated = replicated;
+        this.mapper = mapper;
+        Map<String, Object> clientProperties = new HashMap<>(kafka.properties());
+        clientProperties.put("bootstrap.servers", kafka.bootstrapServers());
+        this.topic = new ChangesTopic(clientProperties, kafka.changesTopic(source.id()), source.id(),
+                kafka.topicPrefix() + "." + source.id() + ".replicator");
+    }
+
+    /** Checks the source, takes over the topic, and starts streaming in the background. */
+    public void start() {
+        try (Connection connection = connect()) {
+            SourcePreflight.Report report = SourcePreflight.check(connection, settings.database())
+                    .requirePassed(settings.connectionId());
+            report.advice().forEach(advice -> LOG.log(Level.WARNING, "[{0}] {1}", settings.connectionId(), advice));
+            flavor = report.flavor();
+            topic.ensureExists();
+            topic.open();
+            lastCommitted = topic.lastCommittedPosition().orElse(null);
+            if (lastCommitted == null) {
+                lastCommitted = head(connection);
+                topic.write(List.of(), lastCommitted); // recorded first: a restart before any change resumes here
+                LOG.log(Level.INFO, "[{0}] No position in {1}: starting at the source head {2}", settings.connectionId(),
+                        topic.name(), lastCommitted);
+            } else {
+                LOG.log(Level.INFO, "[{0}] Resuming from {1}", settings.connectionId(), lastCommitted);
+            }
+        } catch (SQLException e) {
+            throw new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Cannot reach the source " + settings.connectionId()
+                    + " at " + settings.hostname() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        thread = Thread.ofPlatform().name("replicator-" + settings.connectionId()).start(this::run);
+    }
+
+    private void run() {
+        Duration backoff = Duration.ofMillis(500);
+        while (!closed) {
+            TransactionQueue queue = new TransactionQueue(settings.queueTransactions(), settings.queueBytes());
+            try {
+                streamer = new BinlogStreamer(settings, flavor, replicated, new RowDecoder(mapper, flavor), this::connectUnchecked,
+                        queue, lastCommitted);
+                streamer.start();
+                backoff = Duration.ofMillis(500);
+                writeLoop(queue);
+            } catch (SyncException e) {
+                if (e.errorCode() == ErrorCode.BINLOG_PURGED || e.errorCode() == ErrorCode.SOURCE_MISCONFIGURED) {
+                    fatal = e;
+                    LOG.log(Level.ERROR, "[" + settings.connectionId() + "] Replication stopped: " + e.getMessage(), e);
+                    break;
+                }
+                if (!closed) {
+                    LOG.log(Level.WARNING, "[{0}] Replication interrupted ({1}); resuming from {2} in {3} ms",
+                            settings.connectionId(), e.getMessage(), lastCommitted, backoff.toMillis());
+                }
+            } catch (ProducerFencedException e) {
+                fatal = e;
+                LOG.log(Level.ERROR, "[{0}] Another replicator took over this connection; this one stops", settings.connectionId());
+                break;
+            } catch (Exception e) {
+                if (!closed) {
+                    LOG.log(Level.WARNING, "[" + settings.connectionId() + "] Replication interrupted; resuming from "
+                            + lastCommitted, e);
+                }
+            } finally {
+                BinlogStreamer current = streamer;
+                if (current != null) {
+                    current.stop();
+                }
+            }
+            if (!closed) {
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void writeLoop(TransactionQueue queue) throws InterruptedException {
+        while (!closed) {
+            List<SourceTransaction> batch = queue.drain(settings.maxTransactionsPerBatch(), settings.maxBytesPerBatch(),
+                    settings.maxBatchDelayMillis());
+            if (batch.isEmpty()) {
+                continue;
+            }
+            List<ChangeRecord> records = new ArrayList<>();
+            for (SourceTransaction transaction : batch) {
+                records.addAll(transaction.records());
+            }
+            SourcePosition end = batch.getLast().end();
+            topic.write(records, end);
+            lastCommitted = end;
+            committedTransactions.addAndGet(batch.size());
+            committedChanges.addAndGet(records.size());
+        }
+    }
+
+    /** The source's current binlog head: file, offset and GTID position. */
+    private SourcePosition head(Connection connection) throws SQLException {
+        String gtids;
+        String file;
+        long offset;
+        try (Statement statement = connection.createStatement()) {
+            try (ResultSet rs = statement.executeQuery(flavor == SourcePreflight.Flavor.MARIADB
+                    ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed")) {
+                gtids = rs.next() ? Optional.ofNullable(rs.getString(1)).orElse("") : "";
+            }
+            try (ResultSet rs = statement.executeQuery("SHOW MASTER STATUS")) {
+                if (!rs.next()) {
+                    throw new SyncException(ErrorCode.SOURCE_MISCONFIGURED, "SHOW MASTER STATUS returned nothing: is the binary log on?");
+                }
+                file = rs.getString("File");
+                offset = rs.getLong("Position");
+            }
+        }
+        return SourcePosition.at(gtids.replace("\n", ""), file, offset);
+    }
+
+    private Connection connect() throws SQLException {
+        return DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password());
+    }
+
+    private Connection connectUnchecked() {
+        try {
+            return connect();
+        } catch (SQLException e) {
+            throw new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Cannot reach the source: " + e.getMessage(), e);
+        }
+    }
+
+    /** Streaming from the binlog now (readiness). */
+    public boolean isStreaming() {
+        BinlogStreamer current = streamer;
+        return !closed && fatal == null && current != null && current.isConnected();
+    }
+
+    /** The position of the last committed Kafka transaction. */
+    public Optional<SourcePosition> lastCommittedPosition() {
+        return Optional.ofNullable(lastCommitted);
+    }
+
+    public long committedTransactions() {
+        return committedTransactions.get();
+    }
+
+    public long committedChanges() {
+        return committedChanges.get();
+    }
+
+    /** Why replication stopped for good, if it did. */
+    public Optional<Throwable> fatalError() {
+        return Optional.ofNullable(fatal);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        BinlogStreamer current = streamer;
+        if (current != null) {
+            current.stop();
+        }
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        topic.close();
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

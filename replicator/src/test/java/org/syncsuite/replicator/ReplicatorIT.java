@@ -1,0 +1,148 @@
+package org.syncsuite.replicator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.change.ChangeEventCodec;
+import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.mysql.MySqlValueMapper;
+import org.syncsuite.core.service.ServiceConfig;
+import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.junit.WithBackingServices;
+
+@WithBackingServices
+class ReplicatorIT {
+
+    private final EmbeddedMariaDb db;
+    private final EmbeddedKafka kafka;
+
+    ReplicatorIT(EmbeddedMariaDb db, EmbeddedKafka kafka) {
+        this.db = db;
+        this.kafka = kafka;
+    }
+
+    private ServiceConfig config(String database, String prefix) {
+        return ServiceConfigReader.read(Path.of("service.yaml"), """
+                replication:
+                  connections:
+                    - type: mariadb
+                      hostname: 127.0.0.1
+                      port: %d
+                      database: %s
+                      username: %s
+                      password: %s
+                kafka:
+                  bootstrap_servers: %s
+                  topic_prefix: %s
+                """.formatted(db.port(), database, db.replicationUser(), db.replicationPassword(),
+                kafka.bootstrapServers(), prefix), name -> null);
+    }
+
+    private Replicator replicator(ServiceConfig config) {
+        return new Replicator(config.connection(), config.kafka().orElseThrow(), table -> table.equals("todos"),
+                MySqlValueMapper.defaults());
+    }
+
+    @Test
+    void insertsUpdatesAndDeletesReachTheTopicOnceAcrossARestart() {
+        String database = "rep_" + UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
+        String prefix = "it-" + database;
+        db.createDatabase(database);
+        db.execute("CREATE TABLE " + database + ".todos (id VARCHAR(36) PRIMARY KEY, title TEXT, done TINYINT(1), "
+                        + "n BIGINT UNSIGNED, due DATETIME(3), price DECIMAL(10,2), photo BLOB, born DATE)",
+                "CREATE TABLE " + database + ".other (id INT PRIMARY KEY)");
+        ServiceConfig config = config(database, prefix);
+        String topic = config.kafka().orElseThrow().changesTopic("default");
+
+        try (Replicator replicator = replicator(config)) {
+            replicator.start();
+            await().atMost(Duration.ofSeconds(20)).until(replicator::isStreaming);
+            db.execute("START TRANSACTION",
+                    "INSERT INTO " + database + ".todos VALUES ('t1', 'Buy milk', 0, 18446744073709551615, '2024-01-02 03:04:05.123', 12.50, X'CAFE', '1960-05-01')",
+                    "SET SESSION sql_mode = ''",
+                    "INSERT INTO " + database + ".todos VALUES ('t2', 'Call Bob', 0, 1, '0000-00-00 00:00:00', NULL, NULL, '0000-00-00')",
+                    "INSERT INTO " + database + ".other VALUES (1)",
+                    "COMMIT");
+            db.execute("UPDATE " + database + ".todos SET done = 1 WHERE id = 't1'");
+            db.execute("DELETE FROM " + database + ".todos WHERE id = 't2'");
+            await().atMost(Duration.ofSeconds(30)).until(() -> rowChanges(topic).size() >= 5);
+        }
+
+        List<ChangeRecord> changes = rowChanges(topic);
+        assertThat(changes).hasSize(5);
+        ChangeRecord.RowChange first = (ChangeRecord.RowChange) changes.get(0);
+        assertThat(first.op()).isEqualTo(ChangeRecord.Op.CREATE);
+        assertThat(first.table()).isEqualTo("todos");
+        assertThat(first.key()).containsEntry("id", SqliteValue.of("t1"));
+        Map<String, SqliteValue> after = first.after().orElseThrow();
+        assertThat(after).containsEntry("title", SqliteValue.of("Buy milk"))
+                .containsEntry("n", SqliteValue.of("18446744073709551615"))
+                .containsEntry("due", SqliteValue.of("2024-01-02T03:04:05.123Z"))
+                .containsEntry("price", SqliteValue.of(12.5))
+                .containsEntry("photo", SqliteValue.ofBlob(new byte[] {(byte) 0xCA, (byte) 0xFE}))
+                .containsEntry("born", SqliteValue.of("1960-05-01"));
+        // Zero dates have no calendar meaning: NULL.
+        assertThat(((ChangeRecord.RowChange) changes.get(1)).after().orElseThrow())
+                .containsEntry("due", SqliteValue.NULL).containsEntry("born", SqliteValue.NULL);
+        assertThat(first.source().gtid()).get().asString().matches("0-1-\\d+");
+        assertThat(((ChangeRecord.RowChange) changes.get(2)).op()).isEqualTo(ChangeRecord.Op.UPDATE);
+        assertThat(((ChangeRecord.RowChange) changes.get(2)).before().orElseThrow()).containsEntry("done", SqliteValue.of(0L));
+        assertThat(((ChangeRecord.RowChange) changes.get(2)).after().orElseThrow()).containsEntry("done", SqliteValue.of(1L));
+        assertThat(((ChangeRecord.RowChange) changes.get(3)).op()).isEqualTo(ChangeRecord.Op.DELETE);
+        assertThat(changes.get(4)).isInstanceOf(ChangeRecord.Tombstone.class);
+
+        // Changes made while no replicator runs arrive after a restart, and nothing arrives twice.
+        db.execute("INSERT INTO " + database + ".todos (id, title) VALUES ('t3', 'While stopped')");
+        try (Replicator again = replicator(config)) {
+            again.start();
+            db.execute("INSERT INTO " + database + ".todos (id, title) VALUES ('t4', 'After restart')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> rowChanges(topic).size() >= 7);
+            assertThat(again.committedChanges()).isEqualTo(2);
+        }
+        List<ChangeRecord> all = rowChanges(topic);
+        assertThat(all).hasSize(7);
+        assertThat(all.subList(5, 7)).extracting(r -> ((ChangeRecord.RowChange) r).key().get("id"))
+                .containsExactly(SqliteValue.of("t3"), SqliteValue.of("t4"));
+    }
+
+    /** Every committed row change and tombstone of the topic, in order. */
+    private List<ChangeRecord> rowChanges(String topic) {
+        Properties props = kafka.clientProperties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        List<ChangeRecord> result = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    ChangeRecord decoded = ChangeEventCodec.decode(record.key(), record.value());
+                    if (decoded instanceof ChangeRecord.RowChange || decoded instanceof ChangeRecord.Tombstone) {
+                        result.add(decoded);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+}
