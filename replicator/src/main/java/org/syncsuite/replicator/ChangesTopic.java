@@ -69,8 +69,8 @@ final class ChangesTopic implements AutoCloseable {
         }
     }
 
-    /** The position of the last committed Kafka transaction, if the topic has one. */
-    Optional<SourcePosition> lastCommittedPosition() {
+    /** The position record of the last committed Kafka transaction, if the topic has one. */
+    Optional<ChangeRecord.PositionMarker> lastCommittedMarker() {
         Map<String, Object> properties = new HashMap<>(clientProperties);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -84,13 +84,13 @@ final class ChangesTopic implements AutoCloseable {
             while (true) {
                 long start = Math.max(0, end - window);
                 consumer.seek(partition, start);
-                Optional<SourcePosition> found = Optional.empty();
+                Optional<ChangeRecord.PositionMarker> found = Optional.empty();
                 while (consumer.position(partition) < end) {
                     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                         if (record.value() != null && isPositionKey(record.key())) {
                             ChangeRecord decoded = ChangeEventCodec.decode(record.key(), record.value());
                             if (decoded instanceof ChangeRecord.PositionMarker marker && marker.connection().equals(connection)) {
-                                found = Optional.of(marker.position());
+                                found = Optional.of(marker);
                             }
                         }
                     }
@@ -117,12 +117,18 @@ final class ChangesTopic implements AutoCloseable {
 
     /** Writes the records and a position record as one Kafka transaction. */
     void write(List<ChangeRecord> records, SourcePosition position) {
+        write(records, position, Optional.empty());
+    }
+
+    /** Writes the records and a position record (with the snapshot's progress, while it runs) as one Kafka transaction. */
+    void write(List<ChangeRecord> records, SourcePosition position, Optional<org.syncsuite.core.change.SnapshotProgress> snapshot) {
         producer.beginTransaction();
         try {
             for (ChangeRecord record : records) {
                 producer.send(new ProducerRecord<>(topic, 0, ChangeEventCodec.key(record), ChangeEventCodec.value(record)));
             }
-            ChangeRecord.PositionMarker marker = new ChangeRecord.PositionMarker(connection, position, System.currentTimeMillis());
+            ChangeRecord.PositionMarker marker = new ChangeRecord.PositionMarker(connection, position, snapshot,
+                    System.currentTimeMillis());
             producer.send(new ProducerRecord<>(topic, 0, ChangeEventCodec.key(marker), ChangeEventCodec.value(marker)));
             producer.commitTransaction();
         } catch (RuntimeException e) {

@@ -50,6 +50,8 @@ public final class Replicator implements AutoCloseable {
     private volatile Throwable fatal;
     private volatile boolean closed;
     private SourcePreflight.Flavor flavor;
+    private boolean snapshot = true;
+    private int snapshotChunkSize = 10_000;
     private Thread thread;
 
     /**
@@ -66,6 +68,13 @@ public final class Replicator implements AutoCloseable {
                 kafka.topicPrefix() + "." + source.id() + ".replicator");
     }
 
+    /** Whether a first start reads the existing rows (true, the default) or only streams from the head. */
+    public Replicator withSnapshot(boolean snapshot, int chunkSize) {
+        this.snapshot = snapshot;
+        this.snapshotChunkSize = chunkSize;
+        return this;
+    }
+
     /** Checks the source, takes over the topic, and starts streaming in the background. */
     public void start() {
         try (Connection connection = connect()) {
@@ -75,13 +84,18 @@ public final class Replicator implements AutoCloseable {
             flavor = report.flavor();
             topic.ensureExists();
             topic.open();
-            lastCommitted = topic.lastCommittedPosition().orElse(null);
-            if (lastCommitted == null) {
+            Optional<ChangeRecord.PositionMarker> marker = topic.lastCommittedMarker();
+            boolean snapshotDone = marker.isPresent() && marker.get().snapshot().map(p -> p.complete()).orElse(true);
+            if (!snapshotDone || (marker.isEmpty() && snapshot)) {
+                lastCommitted = new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize)
+                        .run(connection, marker.filter(m -> m.snapshot().isPresent()));
+            } else if (marker.isEmpty()) {
                 lastCommitted = head(connection);
                 topic.write(List.of(), lastCommitted); // recorded first: a restart before any change resumes here
                 LOG.log(Level.INFO, "[{0}] No position in {1}: starting at the source head {2}", settings.connectionId(),
                         topic.name(), lastCommitted);
             } else {
+                lastCommitted = marker.get().position();
                 LOG.log(Level.INFO, "[{0}] Resuming from {1}", settings.connectionId(), lastCommitted);
             }
         } catch (SQLException e) {

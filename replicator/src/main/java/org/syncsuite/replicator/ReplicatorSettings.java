@@ -22,6 +22,7 @@ record ReplicatorSettings(String connectionId, String hostname, int port, String
 
     String jdbcUrl() {
         return "jdbc:mysql://" + hostname + ":" + port + "/" + database
-                + "?allowPublicKeyRetrieval=true&useSSL=false&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true";
+                + "?allowPublicKeyRetrieval=true&useSSL=false&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true"
+                + "&zeroDateTimeBehavior=CONVERT_TO_NULL&yearIsDateType=false&useCursorFetch=false";
     }
 }

@@ -67,8 +67,20 @@ public final class ChangeEventCodec {
                         .name("position").beginObject()
                         .name("gtids").value(p.gtidSet()).name("file").value(p.file()).name("pos").value(p.offset())
                         .name("skip_events").value(p.eventsToSkip()).name("skip_rows").value(p.rowsToSkip())
-                        .endObject()
-                        .name("ts_ms").value(marker.timestampMillis());
+                        .endObject();
+                if (marker.snapshot().isPresent()) {
+                    SnapshotProgress progress = marker.snapshot().get();
+                    json.name("snapshot").beginObject().name("done").beginArray();
+                    progress.doneTables().forEach(json::value);
+                    json.endArray().name("table").value(progress.table().orElse(null)).name("after");
+                    if (progress.lastKey().isPresent()) {
+                        writeColumns(json, progress.lastKey().get(), new ArrayList<>());
+                    } else {
+                        json.nullValue();
+                    }
+                    json.name("complete").value(progress.complete()).endObject();
+                }
+                json.name("ts_ms").value(marker.timestampMillis());
                 yield bytes(json.endObject());
             }
             case ChangeRecord.SchemaChange schema -> {
@@ -180,8 +192,19 @@ public final class ChangeEventCodec {
             }
             case "p" -> {
                 JsonNode p = v.path("position");
+                Optional<SnapshotProgress> snapshot = Optional.empty();
+                JsonNode s = v.get("snapshot");
+                if (s != null && s.isObject()) {
+                    List<String> done = new ArrayList<>();
+                    s.path("done").forEach(t -> done.add(t.asText()));
+                    snapshot = Optional.of(new SnapshotProgress(done,
+                            s.path("table").isTextual() ? Optional.of(s.get("table").asText()) : Optional.empty(),
+                            s.path("after").isObject() ? Optional.of(columns(s.get("after"), Set.of())) : Optional.empty(),
+                            s.path("complete").asBoolean()));
+                }
                 yield new ChangeRecord.PositionMarker(text(v, "connection"), new SourcePosition(text(p, "gtids"),
-                        text(p, "file"), p.path("pos").asLong(), p.path("skip_events").asLong(), p.path("skip_rows").asLong()), ts);
+                        text(p, "file"), p.path("pos").asLong(), p.path("skip_events").asLong(), p.path("skip_rows").asLong()),
+                        snapshot, ts);
             }
             case "s" -> {
                 List<String> columns = new ArrayList<>();

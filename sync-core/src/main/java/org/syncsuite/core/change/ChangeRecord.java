@@ -51,8 +51,17 @@ public sealed interface ChangeRecord {
                      long timestampMillis) implements ChangeRecord {
     }
 
-    /** The end of a Kafka transaction: every event before it is committed up to {@code position}. */
-    record PositionMarker(String connection, SourcePosition position, long timestampMillis) implements ChangeRecord {
+    /**
+     * The end of a Kafka transaction: every event before it is committed up to {@code position}.
+     * While the initial snapshot runs, {@code position} is where streaming will start once it is
+     * done, and {@code snapshot} says how far it got.
+     */
+    record PositionMarker(String connection, SourcePosition position, Optional<SnapshotProgress> snapshot,
+                          long timestampMillis) implements ChangeRecord {
+
+        public PositionMarker(String connection, SourcePosition position, long timestampMillis) {
+            this(connection, position, Optional.empty(), timestampMillis);
+        }
     }
 
     /** A table's columns changed (or the table appeared); {@code ddl} is the statement when known. */

@@ -67,6 +67,14 @@ class ChangeEventCodecTest {
         assertThat(new String(ChangeEventCodec.key(marker), StandardCharsets.UTF_8)).isEqualTo("{\"position\":\"default\"}");
         assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(marker), ChangeEventCodec.value(marker))).isEqualTo(marker);
 
+        ChangeRecord.PositionMarker snapshotting = new ChangeRecord.PositionMarker("default",
+                SourcePosition.at("0-1-15", "binlog.000002", 4), Optional.of(new SnapshotProgress(List.of("a", "b"),
+                Optional.of("c"), Optional.of(row("id", SqliteValue.of(42L))), false)), 100);
+        assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(snapshotting), ChangeEventCodec.value(snapshotting)))
+                .isEqualTo(snapshotting);
+        assertThat(new String(ChangeEventCodec.value(snapshotting), StandardCharsets.UTF_8))
+                .contains("\"snapshot\":{\"done\":[\"a\",\"b\"],\"table\":\"c\",\"after\":{\"id\":42},\"complete\":false}");
+
         ChangeRecord.SchemaChange schema = new ChangeRecord.SchemaChange("app", "todos", List.of("id", "title"),
                 List.of("id"), Optional.of("ALTER TABLE todos ADD title TEXT"), 5);
         assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(schema), ChangeEventCodec.value(schema))).isEqualTo(schema);
