@@ -59,7 +59,11 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private final TransactionQueue queue;
     private final BinaryLogClient client;
     private final Map<Long, TableMapEventData> tableMaps = new LinkedHashMap<>();
+    private final Map<Long, TableSchema> tableMapSchemas = new LinkedHashMap<>();
+    /** DDL seen per table, announced with the columns of the table's next table map. */
+    private final Map<String, String> pendingSchemaChanges = new LinkedHashMap<>();
     private Map<String, TableSchema> schemas;
+    private TableMapSchema tableMapSchema;
 
     private String file;
     private long nextPosition;
@@ -129,6 +133,9 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private void reloadSchemas() throws SQLException {
         try (Connection connection = jdbc.get()) {
             schemas = TableSchema.readAll(connection, settings.database());
+            if (tableMapSchema == null) {
+                tableMapSchema = TableMapSchema.load(connection);
+            }
         }
     }
 
@@ -174,6 +181,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             case TABLE_MAP -> {
                 TableMapEventData map = event.getData();
                 tableMaps.put(map.getTableId(), map);
+                tableMapSchemas.remove(map.getTableId());
             }
             case WRITE_ROWS, EXT_WRITE_ROWS -> {
                 WriteRowsEventData data = event.getData();
@@ -249,10 +257,10 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
                     add(new ChangeRecord.Truncate(schemaName, table, false, eventTimestamp));
                 } else if (upper.startsWith("DROP") && wasReplicated) {
                     add(new ChangeRecord.Truncate(schemaName, table, true, eventTimestamp));
-                } else if (replicated.test(table) && schemas.containsKey(table)) {
-                    TableSchema schema = schemas.get(table);
-                    add(new ChangeRecord.SchemaChange(schemaName, table, schema.columnNames(), schema.keyColumns(),
-                            Optional.of(sql), eventTimestamp));
+                } else if (replicated.test(table)) {
+                    // information_schema already shows later DDL when the binlog lags: the columns
+                    // come from the next table map instead, which describes exactly this point.
+                    pendingSchemaChanges.put(table, sql);
                 }
             }
         }
@@ -260,23 +268,18 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         endTransaction(); // DDL commits implicitly
     }
 
+    /** The schema of a row event's table as its table map described it, if the table is replicated. */
     private Optional<TableSchema> table(long tableId) {
         TableMapEventData map = tableMaps.get(tableId);
         if (map == null || !settings.database().equals(map.getDatabase()) || !replicated.test(map.getTable())) {
             return Optional.empty();
         }
-        TableSchema schema = schemas.get(map.getTable());
-        if (schema == null || schema.columns().size() != map.getColumnTypes().length) {
-            try {
-                reloadSchemas();
-            } catch (SQLException e) {
-                throw new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Could not read the columns of " + map.getTable(), e);
-            }
-            schema = schemas.get(map.getTable());
-        }
-        if (schema == null) {
-            throw new SyncException(ErrorCode.SOURCE_MISCONFIGURED, "The table " + map.getTable() + " is in the binlog "
-                    + "but not in information_schema");
+        TableSchema schema = tableMapSchemas.computeIfAbsent(tableId,
+                id -> tableMapSchema.of(map, Optional.ofNullable(schemas.get(map.getTable()))));
+        String ddl = pendingSchemaChanges.remove(map.getTable());
+        if (ddl != null) {
+            add(new ChangeRecord.SchemaChange(schema.database(), schema.table(), schema.columnNames(), schema.keyColumns(),
+                    Optional.of(ddl), eventTimestamp));
         }
         return Optional.of(schema);
     }

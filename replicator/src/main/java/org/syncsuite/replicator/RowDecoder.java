@@ -41,7 +41,13 @@ final class RowDecoder {
             TableSchema.Column column = columns.get(i);
             Object raw = valueIndex < values.length ? values[valueIndex] : null;
             valueIndex++;
-            row.put(column.name(), mapper.map(column.type(), normalise(column, raw)));
+            try {
+                row.put(column.name(), mapper.map(column.type(), normalise(column, raw)));
+            } catch (RuntimeException e) {
+                throw new org.syncsuite.core.SyncException(org.syncsuite.core.ErrorCode.ROW_NOT_EVALUATED, "Column "
+                        + schema.table() + "." + column.name() + " (" + column.type().dataType() + "): " + e.getMessage()
+                        + " [binlog value " + (raw == null ? "null" : raw.getClass().getSimpleName()) + "]", e);
+            }
         }
         return row;
     }
