@@ -10,6 +10,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.syncsuite.core.config.SyncPlan;
+import org.syncsuite.core.mysql.MySqlValueMapper;
+import org.syncsuite.core.service.ServiceConfig;
+import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.replicator.Replicator;
+import org.syncsuite.replicator.ReplicatorMain;
 import org.syncsuite.services.BackingService;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -31,9 +37,13 @@ final class LocalStack implements AutoCloseable {
     private final EmbeddedMariaDb mariaDb;
     private final EmbeddedKafka kafka;
     private final EmbeddedS3 s3;
+    private final StackDirectory directory;
     private final List<BackingService> started = new ArrayList<>();
+    private Replicator replicator;
+    private String changesTopic;
 
     LocalStack(StackDirectory directory, Properties previous) {
+        this.directory = directory;
         this.mariaDb = EmbeddedMariaDb.builder()
                 .dataDirectory(directory.mariaDb())
                 .port(port(previous, "mariadb.port", DEFAULT_MARIADB_PORT))
@@ -88,6 +98,26 @@ final class LocalStack implements AutoCloseable {
                 throw failure;
             }
         }
+        try {
+            startApplication();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The demo app's schema and configs, then the replicator from its service.yaml. */
+    private void startApplication() {
+        DemoApp.createSchema(mariaDb);
+        java.nio.file.Path syncConfig = DemoApp.syncConfig(directory);
+        java.nio.file.Path serviceYaml = DemoApp.serviceConfig(directory, mariaDb, kafka, syncConfig);
+        ServiceConfig config = ServiceConfigReader.read(serviceYaml);
+        SyncPlan plan = ReplicatorMain.syncPlan(config);
+        ServiceConfig.KafkaConfig kafkaConfig = config.kafka().orElseThrow();
+        changesTopic = kafkaConfig.changesTopic(config.connection().id());
+        replicator = new Replicator(config.connection(), kafkaConfig, plan::readsTable,
+                new MySqlValueMapper(plan.options().timestampPrecision(), MySqlValueMapper.DecimalMode.REAL));
+        replicator.start();
     }
 
     List<BackingService> services() {
@@ -107,11 +137,25 @@ final class LocalStack implements AutoCloseable {
                 state.setProperty(service.name() + ".info." + entry.getKey().replace(' ', '_'), entry.getValue());
             }
         }
+        if (replicator != null) {
+            state.setProperty("replicator.info.source", "MariaDB database " + DemoApp.DATABASE + " (demo to-do app)");
+            state.setProperty("replicator.info.changes_topic", changesTopic);
+            state.setProperty("replicator.info.service_config", directory.root().resolve("service.yaml").toString());
+            state.setProperty("replicator.info.sync_config", directory.root().resolve("sync-config.yaml").toString());
+        }
         return state;
     }
 
     @Override
     public void close() {
+        if (replicator != null) {
+            try {
+                replicator.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Stopping the replicator failed", e);
+            }
+            replicator = null;
+        }
         List<BackingService> toStop;
         synchronized (started) {
             toStop = new ArrayList<>(started);

@@ -59,7 +59,7 @@ final class StackCommand {
             throw new UncheckedIOException("Could not open " + directory.log(), e);
         }
         PrintWriter out = out();
-        out.printf("Starting MariaDB, Kafka and S3 in %s ...%n", directory.root());
+        out.printf("Starting MariaDB, Kafka, S3 and the replicator in %s ...%n", directory.root());
         out.flush();
         long began = System.nanoTime();
         Properties previous = directory.readState().orElseGet(Properties::new);
@@ -265,7 +265,7 @@ final class StackCommand {
     }
 
     private static void printServices(PrintWriter out, Properties state) {
-        for (String service : SERVICES) {
+        for (String service : List.of("mariadb", "kafka", "s3", "replicator")) {
             String prefix = service + ".info.";
             out.printf("%n  %s%n", service);
             state.stringPropertyNames().stream().filter(k -> k.startsWith(prefix)).sorted().forEach(k ->

@@ -46,6 +46,11 @@ class StackCommandIT {
         List<ProcessHandle> servers = List.of(pid(state, "mariadb.pid"), pid(state, "s3.pid"));
         assertThat(servers).allMatch(ProcessHandle::isAlive);
 
+        // The demo app runs: its rows are replicated into the changes topic.
+        assertThat(workDir.resolve(".powersync/service.yaml")).exists();
+        assertThat(workDir.resolve(".powersync/sync-config.yaml")).exists();
+        await().atMost(Duration.ofSeconds(60)).until(() -> demoRowsInTopic(ports.get(1)) >= 5);
+
         Result status = run("stack", "status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.output()).contains("mariadb  running", "kafka    running", "s3       running");
@@ -149,5 +154,32 @@ class StackCommandIT {
     }
 
     private record Result(int exitCode, String output) {
+    }
+
+    /** How many row records the demo's changes topic holds. */
+    private static long demoRowsInTopic(int kafkaPort) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", "127.0.0.1:" + kafkaPort);
+        props.put("isolation.level", "read_committed");
+        props.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        props.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        long rows = 0;
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props)) {
+            org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition("powersync.default.changes", 0);
+            if (!consumer.listTopics().containsKey(partition.topic())) {
+                return 0;
+            }
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    if (new String(record.key(), java.nio.charset.StandardCharsets.UTF_8).startsWith("{\"db\":\"demo\"")) {
+                        rows++;
+                    }
+                }
+            }
+        }
+        return rows;
     }
 }

@@ -64,7 +64,8 @@ public final class ReplicatorMain {
         }
     }
 
-    static SyncPlan syncPlan(ServiceConfig config) {
+    /** The sync plan the service config names (a file, or inline content). */
+    public static SyncPlan syncPlan(ServiceConfig config) {
         ServiceConfig.SyncConfigSource source = config.syncConfig().orElseThrow(() -> new IllegalArgumentException(
                 config.file() + ": sync_config (path: or content:) is required: it decides which tables are replicated"));
         try {

@@ -1,0 +1,96 @@
+package org.syncsuite.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+
+/**
+ * The demo app the local stack runs: a to-do list schema with a few rows in the {@code demo}
+ * database, its sync config (written once, then the user's to edit), and a {@code service.yaml}
+ * pointing at the stack's servers (written at every start, as their ports may change).
+ */
+final class DemoApp {
+
+    static final String DATABASE = "demo";
+
+    private DemoApp() {
+    }
+
+    /** Creates the demo database, its tables and seed rows when missing. */
+    static void createSchema(EmbeddedMariaDb db) {
+        db.createDatabase(DATABASE);
+        String script = resource("schema.sql");
+        String[] statements = Arrays.stream(script.split(";\\s*\\n")).map(String::trim).filter(s -> !s.isEmpty())
+                .map(s -> s.replaceFirst("(?i)^(CREATE TABLE IF NOT EXISTS|INSERT IGNORE INTO) ", "$1 " + DATABASE + "."))
+                .toArray(String[]::new);
+        db.execute(statements);
+    }
+
+    /** The sync config file, created from the demo's when absent. */
+    static Path syncConfig(StackDirectory directory) {
+        Path file = directory.root().resolve("sync-config.yaml");
+        try {
+            if (!Files.exists(file)) {
+                Files.writeString(file, resource("sync-config.yaml"), StandardCharsets.UTF_8);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write " + file, e);
+        }
+    }
+
+    /** {@code service.yaml} for the stack's servers, in PowerSync's format plus the kafka section. */
+    static Path serviceConfig(StackDirectory directory, EmbeddedMariaDb db, EmbeddedKafka kafka, Path syncConfig) {
+        Path file = directory.root().resolve("service.yaml");
+        String yaml = """
+                # Written by 'powersync stack start' at each start: the stack's servers and their ports.
+                replication:
+                  connections:
+                    - type: mariadb
+                      id: default
+                      hostname: %s
+                      port: %d
+                      database: %s
+                      username: %s
+                      password: %s
+                storage:
+                  type: mysql
+                  hostname: %s
+                  port: %d
+                  database: powersync_storage
+                  username: %s
+                  password: ""
+                kafka:
+                  bootstrap_servers: %s
+                  topic_prefix: powersync
+                sync_config:
+                  path: %s
+                port: 8080
+                """.formatted(db.host(), db.port(), DATABASE, db.replicationUser(), db.replicationPassword(),
+                db.host(), db.port(), db.rootUser(), kafka.bootstrapServers(), syncConfig.getFileName());
+        try {
+            Files.writeString(file, yaml, StandardCharsets.UTF_8);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not write " + file, e);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = DemoApp.class.getResourceAsStream("demo/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing demo resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
