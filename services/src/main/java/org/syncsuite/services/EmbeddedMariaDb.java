@@ -208,7 +208,9 @@ public final class EmbeddedMariaDb implements BackingService {
         String user = quote(settings.replicationUser);
         execute("CREATE USER IF NOT EXISTS " + user + "@'%' IDENTIFIED BY " + quote(settings.replicationPassword),
                 "ALTER USER " + user + "@'%' IDENTIFIED BY " + quote(settings.replicationPassword),
-                "GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO " + user + "@'%'");
+                "GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO " + user + "@'%'",
+                // MariaDB's privilege to read replica status: lets the replicator confirm it reads a primary.
+                "GRANT SLAVE MONITOR ON *.* TO " + user + "@'%'");
     }
 
     private static String quote(String value) {
