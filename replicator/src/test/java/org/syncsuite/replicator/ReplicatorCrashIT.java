@@ -16,23 +16,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.syncsuite.core.SqliteValue;
-import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -74,8 +66,7 @@ class ReplicatorCrashIT {
 
     @Test
     void killedMidSnapshotAndMidStreamLosesNothingAndRepeatsNothing() throws Exception {
-        String database = "crash_" + UUID.randomUUID().toString().substring(0, 8);
-        db.createDatabase(database);
+        String database = ReplicationFixture.newDatabase(db, "crash");
         db.execute("CREATE TABLE " + database + ".counters (id INT PRIMARY KEY, v INT NOT NULL)");
         StringBuilder insert = new StringBuilder("INSERT INTO " + database + ".counters VALUES ");
         for (int i = 0; i < INITIAL_ROWS; i++) {
@@ -144,18 +135,7 @@ class ReplicatorCrashIT {
 
     private Path writeConfig(String database) throws Exception {
         Path config = workDir.resolve("service.yaml");
-        Files.writeString(config, """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: %s
-                      username: %s
-                      password: %s
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: crash-%s
+        Files.writeString(config, ReplicationFixture.serviceYaml(db, kafka, database, "crash-" + database) + """
                 sync_config:
                   content: |
                     config:
@@ -164,8 +144,7 @@ class ReplicatorCrashIT {
                       all:
                         auto_subscribe: true
                         query: SELECT * FROM counters
-                """.formatted(db.port(), database, db.replicationUser(), db.replicationPassword(),
-                kafka.bootstrapServers(), database));
+                """);
         return config;
     }
 
@@ -196,28 +175,7 @@ class ReplicatorCrashIT {
     }
 
     private List<ChangeRecord.RowChange> rowChanges(String topic) {
-        Properties props = kafka.clientProperties();
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        List<ChangeRecord.RowChange> result = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            if (!consumer.listTopics().containsKey(topic)) {
-                return result;
-            }
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (ChangeEventCodec.decode(record.key(), record.value()) instanceof ChangeRecord.RowChange change) {
-                        result.add(change);
-                    }
-                }
-            }
-        }
-        return result;
+        return ReplicationFixture.rowChanges(kafka, topic);
     }
 
     private static Map<SqliteValue, SqliteValue> fold(List<ChangeRecord.RowChange> changes) {

@@ -3,32 +3,21 @@ package org.syncsuite.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.syncsuite.core.SqliteValue;
-import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
-import org.syncsuite.core.service.ServiceConfigReader;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.junit.WithBackingServices;
@@ -102,8 +91,7 @@ class SnapshotIT {
     }
 
     private String newDatabase(int rows) {
-        String database = "snap_" + UUID.randomUUID().toString().substring(0, 8);
-        db.createDatabase(database);
+        String database = ReplicationFixture.newDatabase(db, "snap");
         db.execute("CREATE TABLE " + database + ".items (id INT PRIMARY KEY, title VARCHAR(100))");
         StringBuilder insert = new StringBuilder("INSERT INTO " + database + ".items VALUES ");
         for (int i = 0; i < rows; i++) {
@@ -114,20 +102,7 @@ class SnapshotIT {
     }
 
     private ServiceConfig config(String database) {
-        return ServiceConfigReader.read(Path.of("service.yaml"), """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: %s
-                      username: %s
-                      password: %s
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: it-%s
-                """.formatted(db.port(), database, db.replicationUser(), db.replicationPassword(),
-                kafka.bootstrapServers(), database), name -> null);
+        return ReplicationFixture.config(db, kafka, database, "it-" + database);
     }
 
     private Map<SqliteValue, SqliteValue> sourceState(String database) throws Exception {
@@ -163,24 +138,6 @@ class SnapshotIT {
     }
 
     private List<ChangeRecord> records(ServiceConfig config) {
-        Properties props = kafka.clientProperties();
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        List<ChangeRecord> result = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            TopicPartition partition = new TopicPartition(config.kafka().orElseThrow().changesTopic("default"), 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    result.add(ChangeEventCodec.decode(record.key(), record.value()));
-                }
-            }
-        } catch (org.apache.kafka.common.errors.InvalidTopicException | IllegalStateException e) {
-            return result;
-        }
-        return result;
+        return ReplicationFixture.records(kafka, config.kafka().orElseThrow().changesTopic("default"));
     }
 }

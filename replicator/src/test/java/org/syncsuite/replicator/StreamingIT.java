@@ -3,27 +3,16 @@ package org.syncsuite.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.syncsuite.core.SqliteValue;
-import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
-import org.syncsuite.core.service.ServiceConfigReader;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.junit.WithBackingServices;
@@ -134,9 +123,7 @@ class StreamingIT {
     }
 
     private String database() {
-        String database = "str_" + UUID.randomUUID().toString().substring(0, 8);
-        db.createDatabase(database);
-        return database;
+        return ReplicationFixture.newDatabase(db, "str");
     }
 
     private Replicator replicator(ServiceConfig config, String table) {
@@ -144,20 +131,7 @@ class StreamingIT {
     }
 
     private ServiceConfig config(String database) {
-        return ServiceConfigReader.read(Path.of("service.yaml"), """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: %s
-                      username: %s
-                      password: %s
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: it-%s
-                """.formatted(db.port(), database, db.replicationUser(), db.replicationPassword(),
-                kafka.bootstrapServers(), database), name -> null);
+        return ReplicationFixture.config(db, kafka, database, "it-" + database);
     }
 
     private List<ChangeRecord> rows(ServiceConfig config) {
@@ -165,22 +139,6 @@ class StreamingIT {
     }
 
     private List<ChangeRecord> all(ServiceConfig config) {
-        Properties props = kafka.clientProperties();
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        List<ChangeRecord> result = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            TopicPartition partition = new TopicPartition(config.kafka().orElseThrow().changesTopic("default"), 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    result.add(ChangeEventCodec.decode(record.key(), record.value()));
-                }
-            }
-        }
-        return result;
+        return ReplicationFixture.records(kafka, config.kafka().orElseThrow().changesTopic("default"));
     }
 }
