@@ -75,6 +75,11 @@ public final class Replicator implements AutoCloseable {
         return this;
     }
 
+    /** Creates the changes topic when it does not exist. */
+    public void ensureTopic() {
+        topic.ensureExists();
+    }
+
     /** Checks the source, takes over the topic, and starts streaming in the background. */
     public void start() {
         try (Connection connection = connect()) {

@@ -16,7 +16,9 @@ import org.syncsuite.core.service.ServiceConfigReader;
 /**
  * Runs one replicator from a {@code service.yaml}: {@code -c path} (or {@code POWERSYNC_CONFIG_PATH},
  * else {@code ./powersync.yaml}), with the sync config it names to choose the replicated tables.
- * {@code --snapshot-chunk-size N} sets the rows per snapshot chunk. Stops on SIGTERM or Ctrl-C.
+ * {@code --snapshot-chunk-size N} sets the rows per snapshot chunk. Several instances of one
+ * connection elect one active replicator; the others wait as standbys and take over when it stops
+ * or dies. Stops on SIGTERM or Ctrl-C.
  */
 public final class ReplicatorMain {
 
@@ -44,23 +46,24 @@ public final class ReplicatorMain {
         ServiceConfig.KafkaConfig kafka = config.kafka().orElseThrow(() -> new IllegalArgumentException(
                 servicePath + ": the replicator needs a kafka: section with bootstrap_servers"));
         MySqlValueMapper mapper = new MySqlValueMapper(plan.options().timestampPrecision(), MySqlValueMapper.DecimalMode.REAL);
-        Replicator replicator = new Replicator(config.connection(), kafka, plan::readsTable, mapper).withSnapshot(true, chunkSize);
+        int chunk = chunkSize;
+        // Every instance is a candidate: one replicates, the others wait as standbys.
+        StandbyReplicator replication = new StandbyReplicator(config.connection(), kafka,
+                () -> new Replicator(config.connection(), kafka, plan::readsTable, mapper).withSnapshot(true, chunk));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            replicator.close();
+            replication.close();
             stopped.countDown();
         }, "replicator-shutdown"));
-        replicator.start();
+        replication.start();
         System.out.println("REPLICATOR STARTED " + config.connection().id() + " -> " + kafka.changesTopic(config.connection().id()));
         System.out.flush();
         while (!stopped.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
-            if (replicator.fatalError().isPresent()) {
-                LOG.log(Level.ERROR, "Replication stopped: {0}", replicator.fatalError().get().getMessage());
-                System.exit(1);
-            }
-            LOG.log(Level.INFO, "[{0}] {1} transactions, {2} changes committed; at {3}", config.connection().id(),
+            replication.replicator().ifPresentOrElse(replicator -> LOG.log(Level.INFO,
+                    "[{0}] active: {1} transactions, {2} changes committed; at {3}", config.connection().id(),
                     replicator.committedTransactions(), replicator.committedChanges(),
-                    replicator.lastCommittedPosition().map(Object::toString).orElse("-"));
+                    replicator.lastCommittedPosition().map(Object::toString).orElse("-")),
+                    () -> LOG.log(Level.INFO, "[{0}] standby", config.connection().id()));
         }
     }
 
