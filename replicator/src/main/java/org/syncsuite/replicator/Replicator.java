@@ -51,6 +51,7 @@ public final class Replicator implements AutoCloseable {
     private volatile boolean closed;
     private SourcePreflight.Flavor flavor;
     private boolean snapshot = true;
+    private SourcePosition startPosition;
     private int snapshotChunkSize = 10_000;
     private Thread thread;
 
@@ -75,6 +76,16 @@ public final class Replicator implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Where a first start (an empty topic) begins streaming, instead of taking a snapshot and
+     * starting at the head: for replaying a known stretch of binlog (benchmarks, recovery).
+     */
+    public Replicator withStartPosition(SourcePosition position) {
+        this.startPosition = position;
+        this.snapshot = false;
+        return this;
+    }
+
     /** Creates the changes topic when it does not exist. */
     public void ensureTopic() {
         topic.ensureExists();
@@ -90,12 +101,12 @@ public final class Replicator implements AutoCloseable {
             topic.ensureExists();
             topic.open();
             Optional<ChangeRecord.PositionMarker> marker = topic.lastCommittedMarker();
-            boolean snapshotDone = marker.isPresent() && marker.get().snapshot().map(p -> p.complete()).orElse(true);
-            if (!snapshotDone || (marker.isEmpty() && snapshot)) {
+            boolean snapshotUnderWay = marker.flatMap(ChangeRecord.PositionMarker::snapshot).map(p -> !p.complete()).orElse(false);
+            if (snapshotUnderWay || (marker.isEmpty() && snapshot)) {
                 lastCommitted = new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize)
                         .run(connection, marker.filter(m -> m.snapshot().isPresent()));
             } else if (marker.isEmpty()) {
-                lastCommitted = head(connection);
+                lastCommitted = startPosition != null ? startPosition : head(connection);
                 topic.write(List.of(), lastCommitted); // recorded first: a restart before any change resumes here
                 LOG.log(Level.INFO, "[{0}] No position in {1}: starting at the source head {2}", settings.connectionId(),
                         topic.name(), lastCommitted);
@@ -172,13 +183,12 @@ public final class Replicator implements AutoCloseable {
     }
 
     /** The source's current binlog head: file, offset and GTID position. */
-    private SourcePosition head(Connection connection) throws SQLException {
+    public static SourcePosition head(Connection connection, boolean mariadb) throws SQLException {
         String gtids;
         String file;
         long offset;
         try (Statement statement = connection.createStatement()) {
-            try (ResultSet rs = statement.executeQuery(flavor == SourcePreflight.Flavor.MARIADB
-                    ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed")) {
+            try (ResultSet rs = statement.executeQuery(mariadb ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed")) {
                 gtids = rs.next() ? Optional.ofNullable(rs.getString(1)).orElse("") : "";
             }
             try (ResultSet rs = statement.executeQuery("SHOW MASTER STATUS")) {
@@ -191,6 +201,11 @@ public final class Replicator implements AutoCloseable {
         }
         return SourcePosition.at(gtids.replace("\n", ""), file, offset);
     }
+
+    private SourcePosition head(Connection connection) throws SQLException {
+        return head(connection, flavor == SourcePreflight.Flavor.MARIADB);
+    }
+
 
     private Connection connect() throws SQLException {
         return DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password());

@@ -15,6 +15,7 @@ public final class Bench {
     static {
         register(new KafkaProduceBenchmark());
         register(new SyncRulesBenchmark());
+        register(new BinlogToKafkaBenchmark());
     }
 
     private Bench() {
