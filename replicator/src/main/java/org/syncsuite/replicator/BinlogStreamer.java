@@ -69,7 +69,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private final Map<Long, String> gtidByDomain = new LinkedHashMap<>();
     private Optional<String> transactionGtid = Optional.empty();
     private boolean inTransaction;
-    private final List<ChangeRecord> pending = new ArrayList<>();
+    private final List<ChangesTopic.Encoded> pending = new ArrayList<>();
     private long pendingBytes;
     private long eventTimestamp;
     private volatile Throwable failure;
@@ -300,12 +300,11 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         return key;
     }
 
+    /** Encodes on this (the binlog reader's) thread, so the writer thread only sends. */
     private void add(ChangeRecord record) {
-        pending.add(record);
-        pendingBytes += 256; // a cheap estimate; the queue only needs an order of magnitude
-        if (record instanceof ChangeRecord.RowChange change) {
-            pendingBytes += 32L * (change.after().map(Map::size).orElse(0) + change.before().map(Map::size).orElse(0));
-        }
+        ChangesTopic.Encoded encoded = ChangesTopic.Encoded.of(record);
+        pending.add(encoded);
+        pendingBytes += encoded.size();
     }
 
     private void endTransaction() throws InterruptedException {

@@ -120,12 +120,28 @@ final class ChangesTopic implements AutoCloseable {
         write(records, position, Optional.empty());
     }
 
+    /** A record already in its topic form, encoded where the work is cheapest (the binlog reader's thread). */
+    record Encoded(byte[] key, byte[] value) {
+        static Encoded of(ChangeRecord record) {
+            return new Encoded(ChangeEventCodec.key(record), ChangeEventCodec.value(record));
+        }
+
+        long size() {
+            return key.length + (value == null ? 0 : value.length);
+        }
+    }
+
     /** Writes the records and a position record (with the snapshot's progress, while it runs) as one Kafka transaction. */
     void write(List<ChangeRecord> records, SourcePosition position, Optional<org.syncsuite.core.change.SnapshotProgress> snapshot) {
+        writeEncoded(records.stream().map(Encoded::of).toList(), position, snapshot);
+    }
+
+    /** Writes encoded records and a position record as one Kafka transaction. */
+    void writeEncoded(List<Encoded> records, SourcePosition position, Optional<org.syncsuite.core.change.SnapshotProgress> snapshot) {
         producer.beginTransaction();
         try {
-            for (ChangeRecord record : records) {
-                producer.send(new ProducerRecord<>(topic, 0, ChangeEventCodec.key(record), ChangeEventCodec.value(record)));
+            for (Encoded record : records) {
+                producer.send(new ProducerRecord<>(topic, 0, record.key(), record.value()));
             }
             ChangeRecord.PositionMarker marker = new ChangeRecord.PositionMarker(connection, position, snapshot,
                     System.currentTimeMillis());

@@ -170,12 +170,12 @@ public final class Replicator implements AutoCloseable {
             if (batch.isEmpty()) {
                 continue;
             }
-            List<ChangeRecord> records = new ArrayList<>();
+            List<ChangesTopic.Encoded> records = new ArrayList<>();
             for (SourceTransaction transaction : batch) {
                 records.addAll(transaction.records());
             }
             SourcePosition end = batch.getLast().end();
-            topic.write(records, end);
+            topic.writeEncoded(records, end, Optional.empty());
             lastCommitted = end;
             committedTransactions.addAndGet(batch.size());
             committedChanges.addAndGet(records.size());
