@@ -28,7 +28,6 @@ import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.SyncException;
@@ -93,11 +92,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         client.setKeepAlive(false); // a lost connection ends the session; the replicator resumes from the last commit
         client.setHeartbeatInterval(settings.heartbeatMillis());
         client.setConnectTimeout(settings.connectTimeoutMillis());
-        EventDeserializer deserializer = new EventDeserializer();
-        // Dates and times as epoch microseconds (invalid ones as null), text as bytes in the column's charset.
-        deserializer.setCompatibilityMode(EventDeserializer.CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO,
-                EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
-        client.setEventDeserializer(deserializer);
+        client.setEventDeserializer(Replicator.eventDeserializer());
         client.registerEventListener(this);
         client.registerLifecycleListener(this);
     }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
@@ -84,6 +85,17 @@ public final class Replicator implements AutoCloseable {
         this.startPosition = position;
         this.snapshot = false;
         return this;
+    }
+
+    /**
+     * How the replicator has the binlog reader decode events: dates and times as epoch
+     * microseconds (invalid ones as null), text as bytes in the column's charset.
+     */
+    public static EventDeserializer eventDeserializer() {
+        EventDeserializer deserializer = new EventDeserializer();
+        deserializer.setCompatibilityMode(EventDeserializer.CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO,
+                EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
+        return deserializer;
     }
 
     /** Creates the changes topic when it does not exist. */

@@ -111,9 +111,12 @@ final class Snapshotter {
                         }
                     }
                 }
-                try (ResultSet rs = statement.executeQuery("SELECT BINLOG_GTID_POS(?, ?)".replace("?, ?",
-                        "'" + file + "', " + offset))) {
-                    gtids = rs.next() && rs.getString(1) != null ? rs.getString(1) : "";
+                try (PreparedStatement gtidPosition = connection.prepareStatement("SELECT BINLOG_GTID_POS(?, ?)")) {
+                    gtidPosition.setString(1, file);
+                    gtidPosition.setLong(2, offset);
+                    try (ResultSet rs = gtidPosition.executeQuery()) {
+                        gtids = rs.next() && rs.getString(1) != null ? rs.getString(1) : "";
+                    }
                 }
             }
             if (file == null) {

@@ -1,5 +1,6 @@
 package org.syncsuite.core.config;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,6 @@ record DataSource(String definition, String family, TableMatcher table, String o
     static final class RowJson {
         private final Map<String, SqliteValue> row;
         private String json;
-        private SqliteValue id;
 
         RowJson(Map<String, SqliteValue> row) {
             this.row = row;
@@ -35,28 +35,14 @@ record DataSource(String definition, String family, TableMatcher table, String o
 
         String json() {
             if (json == null) {
-                JsonWriter writer = new JsonWriter().beginObject();
-                id = SqliteValue.NULL;
-                for (Map.Entry<String, SqliteValue> column : row.entrySet()) {
-                    if (column.getKey().equals("id")) {
-                        id = column.getValue();
-                    }
-                    writeColumn(writer, column.getKey(), column.getValue());
-                }
-                json = writer.endObject().toString();
+                json = toJson(row);
             }
             return json;
-        }
-
-        SqliteValue id() {
-            json();
-            return id;
         }
     }
 
     void place(String sourceTable, RowJson rowJson, EvalContext context, long bucketVersion,
                List<BucketPlacement> into) {
-        Map<String, SqliteValue> row = rowJson.row;
         if (filter != null && !Boolean.TRUE.equals(SqlValues.truth(filter.evaluate(context)))) {
             return;
         }
@@ -64,36 +50,33 @@ record DataSource(String definition, String family, TableMatcher table, String o
         if (partitions.isEmpty()) {
             return;
         }
-        SqliteValue id;
+        Map<String, SqliteValue> output;
         String data;
         if (star && columns.isEmpty()) {
+            output = rowJson.row;
             data = rowJson.json();
-            id = rowJson.id();
         } else {
-            id = SqliteValue.NULL;
-            JsonWriter json = new JsonWriter().beginObject();
-            if (star) {
-                for (Map.Entry<String, SqliteValue> column : row.entrySet()) {
-                    if (column.getKey().equals("id")) {
-                        id = column.getValue();
-                    }
-                    writeColumn(json, column.getKey(), column.getValue());
-                }
-            }
+            // Listed columns follow the row's; one named like a row column replaces its value in place.
+            output = star ? new LinkedHashMap<>(rowJson.row) : new LinkedHashMap<>();
             for (int i = 0; i < columns.size(); i++) {
-                SqliteValue value = columns.get(i).evaluate(context);
-                if (columnNames.get(i).equals("id")) {
-                    id = value;
-                }
-                writeColumn(json, columnNames.get(i), value);
+                output.put(columnNames.get(i), columns.get(i).evaluate(context));
             }
-            data = json.endObject().toString();
+            data = toJson(output);
         }
+        SqliteValue id = output.getOrDefault("id", SqliteValue.NULL);
         String objectId = id.isNull() ? "" : SqlValues.text(id);
         String objectType = outputTable.isEmpty() ? sourceTable : outputTable;
         for (List<SqliteValue> partition : partitions) {
             into.add(new BucketPlacement(BucketId.of(bucketVersion, family, partition), objectType, objectId, data));
         }
+    }
+
+    private static String toJson(Map<String, SqliteValue> columns) {
+        JsonWriter json = new JsonWriter().beginObject();
+        for (Map.Entry<String, SqliteValue> column : columns.entrySet()) {
+            writeColumn(json, column.getKey(), column.getValue());
+        }
+        return json.endObject().toString();
     }
 
     private static void writeColumn(JsonWriter json, String name, SqliteValue value) {

@@ -160,4 +160,20 @@ class DiagnosticsTest {
         assertThat(plan.readsTable("other")).isFalse();
         assertThat(plan.tablePatterns()).containsExactly("notes");
     }
+
+    @Test
+    void aListedColumnNamedLikeARowColumnReplacesItsValueInPlace() {
+        SyncPlan plan = SyncConfigCompiler.compile("s.yaml", """
+                config:
+                  edition: 3
+                streams:
+                  shout:
+                    query: SELECT *, upper(title) AS title, 1 AS extra FROM todos
+                """);
+        RowEvaluation evaluation = plan.evaluateRow("todos", TestStore.row("id", "t1", "title", "milk", "n", 2L));
+        assertThat(evaluation.placements()).singleElement().satisfies(p -> {
+            assertThat(p.data()).isEqualTo("{\"id\":\"t1\",\"title\":\"MILK\",\"n\":2,\"extra\":1}");
+            assertThat(p.objectId()).isEqualTo("t1");
+        });
+    }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,7 +13,6 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.sql.SqlJson;
 
 /**
@@ -272,9 +270,5 @@ class SyncConfigTableTest {
                     : value.isNumber() ? (Object) value.doubleValue() : value.asText());
         }
         return flat.toArray();
-    }
-
-    static Map<String, SqliteValue> unused() {
-        return new LinkedHashMap<>();
     }
 }

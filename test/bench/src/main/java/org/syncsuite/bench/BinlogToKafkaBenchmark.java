@@ -15,7 +15,6 @@ import com.github.shyiko.mysql.binlog.BinaryLogClient;
 import com.github.shyiko.mysql.binlog.event.EventType;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import org.syncsuite.core.change.SourcePosition;
 import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
@@ -102,10 +101,7 @@ final class BinlogToKafkaBenchmark implements Benchmark {
         client.setServerId(77_001);
         client.setBinlogFilename(from.file());
         client.setBinlogPosition(from.offset());
-        EventDeserializer deserializer = new EventDeserializer();
-        deserializer.setCompatibilityMode(EventDeserializer.CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO,
-                EventDeserializer.CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY);
-        client.setEventDeserializer(deserializer);
+        client.setEventDeserializer(Replicator.eventDeserializer()); // decoded exactly as the replicator decodes
         AtomicLong counted = new AtomicLong();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         client.registerEventListener(event -> {
