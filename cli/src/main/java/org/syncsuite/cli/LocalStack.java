@@ -11,11 +11,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import org.syncsuite.core.config.SyncPlan;
-import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
 import org.syncsuite.replicator.Replicator;
-import org.syncsuite.replicator.ReplicatorMain;
+import org.syncsuite.replicator.ReplicationSetup;
 import org.syncsuite.services.BackingService;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -112,11 +111,10 @@ final class LocalStack implements AutoCloseable {
         java.nio.file.Path syncConfig = DemoApp.syncConfig(directory);
         java.nio.file.Path serviceYaml = DemoApp.serviceConfig(directory, mariaDb, kafka, syncConfig);
         ServiceConfig config = ServiceConfigReader.read(serviceYaml);
-        SyncPlan plan = ReplicatorMain.syncPlan(config);
+        SyncPlan plan = ReplicationSetup.syncPlan(config);
         ServiceConfig.KafkaConfig kafkaConfig = config.kafka().orElseThrow();
         changesTopic = kafkaConfig.changesTopic(config.connection().id());
-        replicator = new Replicator(config.connection(), kafkaConfig, plan::readsTable,
-                new MySqlValueMapper(plan.options().timestampPrecision(), MySqlValueMapper.DecimalMode.REAL));
+        replicator = new Replicator(config.connection(), kafkaConfig, plan::readsTable, ReplicationSetup.mapper(plan));
         replicator.start();
     }
 

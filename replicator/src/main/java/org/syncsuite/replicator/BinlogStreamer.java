@@ -305,7 +305,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private void endTransaction() throws InterruptedException {
         inTransaction = false;
         SourcePosition position = SourcePosition.at(gtidSet(), file, nextPosition);
-        queue.put(new SourceTransaction(pending, position, pendingBytes));
+        queue.put(new SourceTransaction(pending, position, pendingBytes, eventTimestamp));
         pending.clear();
         pendingBytes = 0;
         transactionGtid = Optional.empty();

@@ -49,6 +49,9 @@ public final class Replicator implements AutoCloseable {
     private volatile SourcePosition lastCommitted;
     private volatile BinlogStreamer streamer;
     private volatile Throwable fatal;
+    private volatile TransactionQueue queue;
+    private volatile boolean snapshotting;
+    private ReplicationListener listener = new ReplicationListener() { };
     private volatile boolean closed;
     private SourcePreflight.Flavor flavor;
     private boolean snapshot = true;
@@ -74,6 +77,12 @@ public final class Replicator implements AutoCloseable {
     public Replicator withSnapshot(boolean snapshot, int chunkSize) {
         this.snapshot = snapshot;
         this.snapshotChunkSize = chunkSize;
+        return this;
+    }
+
+    /** Who hears of commits and snapshot progress (metrics, health). */
+    public Replicator withListener(ReplicationListener listener) {
+        this.listener = listener;
         return this;
     }
 
@@ -103,41 +112,93 @@ public final class Replicator implements AutoCloseable {
         topic.ensureExists();
     }
 
-    /** Checks the source, takes over the topic, and starts streaming in the background. */
+    /**
+     * Checks the source and takes over the topic (fencing any older replicator of the
+     * connection), then reads the snapshot if one is due and streams, in the background.
+     *
+     * @throws SyncException {@link ErrorCode#SOURCE_MISCONFIGURED} listing every failed check, or
+     *                       {@link ErrorCode#SOURCE_UNREACHABLE}
+     */
     public void start() {
+        flavor = checkSource(settings).flavor();
+        topic.ensureExists();
+        topic.open();
+        thread = Thread.ofPlatform().name("replicator-" + settings.connectionId()).start(this::run);
+    }
+
+    /**
+     * Where streaming starts: after the snapshot (read now, or continued when one was under way),
+     * at the last committed position, or, the first time without a snapshot, at the head.
+     */
+    private SourcePosition initialPosition() {
         try (Connection connection = connect()) {
-            SourcePreflight.Report report = SourcePreflight.check(connection, settings.database())
-                    .requirePassed(settings.connectionId());
-            report.advice().forEach(advice -> LOG.log(Level.WARNING, "[{0}] {1}", settings.connectionId(), advice));
-            flavor = report.flavor();
-            topic.ensureExists();
-            topic.open();
             Optional<ChangeRecord.PositionMarker> marker = topic.lastCommittedMarker();
             boolean snapshotUnderWay = marker.flatMap(ChangeRecord.PositionMarker::snapshot).map(p -> !p.complete()).orElse(false);
             if (snapshotUnderWay || (marker.isEmpty() && snapshot)) {
-                lastCommitted = new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize)
-                        .run(connection, marker.filter(m -> m.snapshot().isPresent()));
-            } else if (marker.isEmpty()) {
-                lastCommitted = startPosition != null ? startPosition : head(connection);
-                topic.write(List.of(), lastCommitted); // recorded first: a restart before any change resumes here
-                LOG.log(Level.INFO, "[{0}] No position in {1}: starting at the source head {2}", settings.connectionId(),
-                        topic.name(), lastCommitted);
-            } else {
-                lastCommitted = marker.get().position();
-                LOG.log(Level.INFO, "[{0}] Resuming from {1}", settings.connectionId(), lastCommitted);
+                snapshotting = true;
+                try {
+                    return new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize, listener)
+                            .run(connection, marker.filter(m -> m.snapshot().isPresent()));
+                } finally {
+                    snapshotting = false;
+                }
             }
+            if (marker.isEmpty()) {
+                SourcePosition first = startPosition != null ? startPosition : head(connection);
+                topic.write(List.of(), first); // recorded first: a restart before any change resumes here
+                LOG.log(Level.INFO, "[{0}] No position in {1}: starting at the source head {2}", settings.connectionId(),
+                        topic.name(), first);
+                return first;
+            }
+            if (marker.get().snapshot().isPresent()) {
+                listener.snapshotComplete();
+            }
+            LOG.log(Level.INFO, "[{0}] Resuming from {1}", settings.connectionId(), marker.get().position());
+            return marker.get().position();
         } catch (SQLException e) {
-            throw new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Cannot reach the source " + settings.connectionId()
-                    + " at " + settings.hostname() + ":" + settings.port() + ": " + e.getMessage(), e);
+            throw unreachable(e);
         }
-        thread = Thread.ofPlatform().name("replicator-" + settings.connectionId()).start(this::run);
+    }
+
+    /**
+     * Runs the preflight checks against {@code source}, logging the advice.
+     *
+     * @throws SyncException {@link ErrorCode#SOURCE_MISCONFIGURED} listing every failed check and
+     *                       its fix, or {@link ErrorCode#SOURCE_UNREACHABLE}
+     */
+    public static SourcePreflight.Report checkSource(ServiceConfig.SourceConnection source) {
+        return checkSource(ReplicatorSettings.of(source));
+    }
+
+    private static SourcePreflight.Report checkSource(ReplicatorSettings settings) {
+        try (Connection connection = DriverManager.getConnection(settings.jdbcUrl(), settings.username(), settings.password())) {
+            SourcePreflight.Report report = SourcePreflight.check(connection, settings.database())
+                    .requirePassed(settings.connectionId());
+            report.advice().forEach(advice -> LOG.log(Level.WARNING, "[{0}] {1}", settings.connectionId(), advice));
+            return report;
+        } catch (SQLException e) {
+            throw unreachable(settings, e);
+        }
+    }
+
+    private SyncException unreachable(SQLException e) {
+        return unreachable(settings, e);
+    }
+
+    private static SyncException unreachable(ReplicatorSettings settings, SQLException e) {
+        return new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Cannot reach the source " + settings.connectionId()
+                + " at " + settings.hostname() + ":" + settings.port() + ": " + e.getMessage(), e);
     }
 
     private void run() {
         Duration backoff = Duration.ofMillis(500);
         while (!closed) {
             TransactionQueue queue = new TransactionQueue(settings.queueTransactions(), settings.queueBytes());
+            this.queue = queue;
             try {
+                if (lastCommitted == null) {
+                    lastCommitted = initialPosition();
+                }
                 streamer = new BinlogStreamer(settings, flavor, replicated, new RowDecoder(mapper, flavor), this::connectUnchecked,
                         queue, lastCommitted);
                 streamer.start();
@@ -187,10 +248,13 @@ public final class Replicator implements AutoCloseable {
                 records.addAll(transaction.records());
             }
             SourcePosition end = batch.getLast().end();
+            long started = System.nanoTime();
             topic.writeEncoded(records, end, Optional.empty());
+            Duration kafkaTime = Duration.ofNanos(System.nanoTime() - started);
             lastCommitted = end;
             committedTransactions.addAndGet(batch.size());
             committedChanges.addAndGet(records.size());
+            listener.committed(batch.size(), records.size(), kafkaTime, end, batch.getLast().sourceCommitMillis());
         }
     }
 
@@ -235,6 +299,17 @@ public final class Replicator implements AutoCloseable {
     public boolean isStreaming() {
         BinlogStreamer current = streamer;
         return !closed && fatal == null && current != null && current.isConnected();
+    }
+
+    /** Whether the initial snapshot is being read now. */
+    public boolean isSnapshotting() {
+        return snapshotting && !closed;
+    }
+
+    /** Source transactions read from the binlog and not yet committed to Kafka. */
+    public int pendingTransactions() {
+        TransactionQueue current = queue;
+        return current == null ? 0 : current.size();
     }
 
     /** The position of the last committed Kafka transaction. */

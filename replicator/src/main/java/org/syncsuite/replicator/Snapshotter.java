@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -42,9 +43,11 @@ final class Snapshotter {
     private final MySqlValueMapper mapper;
     private final ChangesTopic topic;
     private final int chunkSize;
+    private final ReplicationListener listener;
 
     Snapshotter(ReplicatorSettings settings, SourcePreflight.Flavor flavor, Predicate<String> replicated,
-                MySqlValueMapper mapper, ChangesTopic topic, int chunkSize) {
+                MySqlValueMapper mapper, ChangesTopic topic, int chunkSize, ReplicationListener listener) {
+        this.listener = listener;
         this.settings = settings;
         this.flavor = flavor;
         this.replicated = replicated;
@@ -80,8 +83,11 @@ final class Snapshotter {
         List<String> done = new ArrayList<>(progress.doneTables());
         for (String table : tables) {
             if (done.contains(table)) {
+                listener.snapshotTableStarted(table, 0);
+                listener.snapshotChunk(table, 0, true);
                 continue;
             }
+            listener.snapshotTableStarted(table, expectedRows(connection, table));
             Optional<Map<String, SqliteValue>> after = progress.table().filter(table::equals).flatMap(t -> progress.lastKey());
             readTable(connection, schemas.get(table), after, done, streamFrom);
             done.add(table);
@@ -90,6 +96,7 @@ final class Snapshotter {
         try (Statement statement = connection.createStatement()) {
             statement.execute("COMMIT");
         }
+        listener.snapshotComplete();
         LOG.log(Level.INFO, "[{0}] Snapshot complete: {1} table(s); streaming from {2}", settings.connectionId(),
                 done.size(), streamFrom);
         return streamFrom;
@@ -172,15 +179,31 @@ final class Snapshotter {
                 }
             }
             if (chunk.isEmpty()) {
+                listener.snapshotChunk(schema.table(), rows, true);
                 return;
             }
             rows += chunk.size();
+            long started = System.nanoTime();
             topic.write(chunk, streamFrom, Optional.of(new SnapshotProgress(done, Optional.of(schema.table()),
                     Optional.of(lastKey), false)));
+            listener.committed(0, chunk.size(), Duration.ofNanos(System.nanoTime() - started), streamFrom, 0);
             last = Optional.of(lastKey);
+            listener.snapshotChunk(schema.table(), rows, chunk.size() < chunkSize);
             if (chunk.size() < chunkSize) {
                 LOG.log(Level.INFO, "[{0}] Snapshot of {1}: {2} rows", settings.connectionId(), schema.table(), rows);
                 return;
+            }
+        }
+    }
+
+    /** The table's row count as the server estimates it (InnoDB's is approximate). */
+    private long expectedRows(Connection connection, String table) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
+            statement.setString(1, settings.database());
+            statement.setString(2, table);
+            try (ResultSet rs = statement.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
             }
         }
     }

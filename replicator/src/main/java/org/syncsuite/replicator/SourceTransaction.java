@@ -6,11 +6,16 @@ import org.syncsuite.core.change.SourcePosition;
 
 /**
  * The changes of one source transaction (possibly none, when only the position moved), already
- * encoded, and the position right after it. {@code bytes} is their size, for the queue's bound.
+ * encoded, and the position right after it. {@code bytes} is their size, for the queue's bound;
+ * {@code sourceCommitMillis} when the source committed it (epoch milliseconds, 0 if unknown).
  */
-record SourceTransaction(List<ChangesTopic.Encoded> records, SourcePosition end, long bytes) {
+record SourceTransaction(List<ChangesTopic.Encoded> records, SourcePosition end, long bytes, long sourceCommitMillis) {
 
     SourceTransaction {
         records = List.copyOf(records);
+    }
+
+    SourceTransaction(List<ChangesTopic.Encoded> records, SourcePosition end, long bytes) {
+        this(records, end, bytes, 0);
     }
 }

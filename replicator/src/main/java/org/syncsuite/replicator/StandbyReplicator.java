@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.syncsuite.core.SyncException;
 import org.syncsuite.core.service.ServiceConfig;
 
 /**
@@ -30,6 +31,8 @@ import org.syncsuite.core.service.ServiceConfig;
 public final class StandbyReplicator implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(StandbyReplicator.class.getName());
+    private static final Duration INITIAL_RETRY_PAUSE = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY_PAUSE = Duration.ofSeconds(30);
 
     private final Supplier<Replicator> factory;
     private final Map<String, Object> consumerProperties;
@@ -37,6 +40,10 @@ public final class StandbyReplicator implements AutoCloseable {
     private final String connection;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private volatile Replicator active;
+    private volatile Throwable fatal;
+    // Confined to the election thread.
+    private long nextAttempt;
+    private Duration retryPause = INITIAL_RETRY_PAUSE;
     private volatile boolean closed;
     private Thread thread;
 
@@ -73,16 +80,9 @@ public final class StandbyReplicator implements AutoCloseable {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 consumer.pause(partitions);
-                if (!partitions.isEmpty() && active == null && !closed) {
+                if (!partitions.isEmpty()) {
                     LOG.log(Level.INFO, "[{0}] This instance is now the active replicator", connection);
-                    Replicator replicator = factory.get();
-                    try {
-                        replicator.start();
-                        active = replicator;
-                    } catch (RuntimeException e) {
-                        LOG.log(Level.ERROR, "[" + connection + "] Could not start replication", e);
-                        replicator.close();
-                    }
+                    nextAttempt = 0; // start at once
                 }
             }
 
@@ -101,11 +101,16 @@ public final class StandbyReplicator implements AutoCloseable {
         try {
             while (!closed) {
                 consumer.poll(Duration.ofMillis(500));
+                if (active == null && !consumer.assignment().isEmpty() && System.currentTimeMillis() >= nextAttempt) {
+                    tryStart();
+                }
                 Replicator current = active;
                 if (current != null && current.fatalError().isPresent()) {
-                    LOG.log(Level.ERROR, "[{0}] Replication failed for good: {1}", connection,
-                            current.fatalError().get().getMessage());
+                    fatal = current.fatalError().get();
+                    LOG.log(Level.ERROR, "[{0}] Replication failed for good: {1}", connection, fatal.getMessage());
                     stopActive("replication failed");
+                }
+                if (fatal != null) {
                     break; // leave the group: a standby takes over
                 }
             }
@@ -115,6 +120,31 @@ public final class StandbyReplicator implements AutoCloseable {
             stopActive("shutting down");
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * Starts replicating, the partition being ours. A source or Kafka that cannot be reached is
+     * tried again after a growing pause; a misconfigured source stays so: this instance leaves.
+     */
+    private void tryStart() {
+        Replicator replicator = factory.get();
+        try {
+            active = replicator;
+            replicator.start();
+            retryPause = INITIAL_RETRY_PAUSE;
+            return;
+        } catch (SyncException e) {
+            LOG.log(Level.ERROR, "[" + connection + "] Could not start replication: " + e.getMessage(), e);
+            if (!e.errorCode().isTransient()) {
+                fatal = e;
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "[" + connection + "] Could not start replication", e);
+        }
+        active = null;
+        replicator.close();
+        nextAttempt = System.currentTimeMillis() + retryPause.toMillis();
+        retryPause = retryPause.multipliedBy(2).compareTo(MAX_RETRY_PAUSE) > 0 ? MAX_RETRY_PAUSE : retryPause.multipliedBy(2);
     }
 
     private void stopActive(String why) {
@@ -129,6 +159,11 @@ public final class StandbyReplicator implements AutoCloseable {
     /** Whether this instance replicates now (the others are standbys). */
     public boolean isActive() {
         return active != null;
+    }
+
+    /** Why this instance stopped replicating for good, if it did (it left the election then). */
+    public Optional<Throwable> fatalError() {
+        return Optional.ofNullable(fatal);
     }
 
     /** The running replicator, when this instance is active. */

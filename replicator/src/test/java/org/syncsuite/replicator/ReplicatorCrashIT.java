@@ -150,7 +150,7 @@ class ReplicatorCrashIT {
 
     private Process start(Path config, int chunkSize) throws Exception {
         Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReplicatorMain.class.getName(),
+                "-cp", System.getProperty("java.class.path"), ReplicatorMain.class.getName(), "--port", "0",
                 "-c", config.toString(), "--snapshot-chunk-size", Integer.toString(chunkSize))
                 .redirectErrorStream(true).start();
         children.add(process);
