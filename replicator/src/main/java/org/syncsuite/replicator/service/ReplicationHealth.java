@@ -1,11 +1,14 @@
 package org.syncsuite.replicator.service;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.syncsuite.replicator.Replicator;
@@ -28,10 +31,10 @@ public class ReplicationHealth {
     @Liveness
     HealthCheck liveness() {
         return () -> {
-            HealthCheckResponseBuilder response = HealthCheckResponse.named(CHECK).withData("connection", service.connectionId());
-            return service.fatalError()
-                    .map(error -> response.down().withData("error", String.valueOf(error.getMessage())).build())
-                    .orElseGet(() -> response.up().build());
+            Map<String, Object> data = data();
+            Optional<Throwable> fatal = service.fatalError();
+            fatal.ifPresent(error -> data.put("error", String.valueOf(error.getMessage())));
+            return response(fatal.isEmpty(), data);
         };
     }
 
@@ -39,24 +42,39 @@ public class ReplicationHealth {
     @Readiness
     HealthCheck readiness() {
         return () -> {
-            HealthCheckResponseBuilder response = HealthCheckResponse.named(CHECK).withData("connection", service.connectionId());
+            Map<String, Object> data = data();
             if (!service.isStarted() || service.fatalError().isPresent()) {
-                return response.down().withData("role", "stopped").build();
+                data.put("role", "stopped");
+                return response(false, data);
             }
             Replicator active = service.active().orElse(null);
             if (active == null) {
-                return response.up().withData("role", "standby").build();
+                data.put("role", "standby");
+                return response(true, data);
             }
-            response.withData("role", "active")
-                    .withData("changes", service.stats().changes())
-                    .withData("lagSeconds", String.valueOf(service.stats().lagSeconds()));
-            active.lastCommittedPosition().ifPresent(position -> response.withData("position", position.toString()));
+            data.put("role", "active");
+            data.put("changes", service.stats().changes());
+            data.put("lagSeconds", String.valueOf(service.stats().lagSeconds()));
+            active.lastCommittedPosition().ifPresent(position -> data.put("position", position.toString()));
             if (active.isSnapshotting()) {
-                return response.up().withData("state", "snapshot").build();
+                data.put("state", "snapshot");
+                return response(true, data);
             }
-            return active.isStreaming()
-                    ? response.up().withData("state", "streaming").build()
-                    : response.down().withData("state", "reconnecting").build();
+            boolean streaming = active.isStreaming();
+            data.put("state", streaming ? "streaming" : "reconnecting");
+            return response(streaming, data);
         };
+    }
+
+    private Map<String, Object> data() {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("connection", service.connectionId());
+        return data;
+    }
+
+    // Built directly, so that the checks need no MicroProfile Health implementation outside a container.
+    private static HealthCheckResponse response(boolean up, Map<String, Object> data) {
+        return new HealthCheckResponse(CHECK, up ? HealthCheckResponse.Status.UP : HealthCheckResponse.Status.DOWN,
+                Optional.of(data));
     }
 }
