@@ -2,6 +2,7 @@ package org.syncsuite.replicator;
 
 import java.time.Duration;
 
+import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.SourcePosition;
 
 /**
@@ -36,6 +37,10 @@ public interface ReplicationListener {
     default void snapshotComplete() {
     }
 
+    /** Replication was interrupted by a transient failure and resumes after a pause. */
+    default void retrying(SyncException cause) {
+    }
+
     /** Fans each call out to several listeners. */
     static ReplicationListener of(ReplicationListener... listeners) {
         return new ReplicationListener() {
@@ -65,6 +70,13 @@ public interface ReplicationListener {
             public void snapshotComplete() {
                 for (ReplicationListener listener : listeners) {
                     listener.snapshotComplete();
+                }
+            }
+
+            @Override
+            public void retrying(SyncException cause) {
+                for (ReplicationListener listener : listeners) {
+                    listener.retrying(cause);
                 }
             }
         };

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
+import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.SourcePosition;
 
 /**
@@ -29,6 +30,7 @@ public final class ReplicationStats implements ReplicationListener {
     private final AtomicLong changes = new AtomicLong();
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong kafkaTransactions = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
     private final AtomicLong kafkaNanos = new AtomicLong();
     private final AtomicLong kafkaMaxNanos = new AtomicLong();
     private final Map<String, TableProgress> snapshot = new ConcurrentHashMap<>();
@@ -83,6 +85,11 @@ public final class ReplicationStats implements ReplicationListener {
         snapshotComplete = true;
     }
 
+    @Override
+    public void retrying(SyncException cause) {
+        retries.incrementAndGet();
+    }
+
     private synchronized void countInWindow(long second, long count) {
         int slot = (int) (second % slotSecond.length);
         if (slotSecond[slot] != second) {
@@ -102,6 +109,11 @@ public final class ReplicationStats implements ReplicationListener {
             }
         }
         return sum / (double) WINDOW_SECONDS;
+    }
+
+    /** Times replication was interrupted by a transient failure (a lost connection) and resumed. */
+    public long retries() {
+        return retries.get();
     }
 
     /** Change records committed to Kafka since this process started. */

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.ChangeRecord;
@@ -204,24 +203,20 @@ public final class Replicator implements AutoCloseable {
                 streamer.start();
                 backoff = Duration.ofMillis(500);
                 writeLoop(queue);
-            } catch (SyncException e) {
-                if (e.errorCode() == ErrorCode.BINLOG_PURGED || e.errorCode() == ErrorCode.SOURCE_MISCONFIGURED) {
-                    fatal = e;
-                    LOG.log(Level.ERROR, "[" + settings.connectionId() + "] Replication stopped: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                SyncException error = ReplicationErrors.classify(e, settings.connectionId(), lastCommittedOrStart());
+                if (!error.errorCode().isTransient()) {
+                    fatal = error;
+                    LOG.log(Level.ERROR, "Replication stopped: " + error.getMessage(), e);
                     break;
                 }
                 if (!closed) {
-                    LOG.log(Level.WARNING, "[{0}] Replication interrupted ({1}); resuming from {2} in {3} ms",
-                            settings.connectionId(), e.getMessage(), lastCommitted, backoff.toMillis());
-                }
-            } catch (ProducerFencedException e) {
-                fatal = e;
-                LOG.log(Level.ERROR, "[{0}] Another replicator took over this connection; this one stops", settings.connectionId());
-                break;
-            } catch (Exception e) {
-                if (!closed) {
-                    LOG.log(Level.WARNING, "[" + settings.connectionId() + "] Replication interrupted; resuming from "
-                            + lastCommitted, e);
+                    listener.retrying(error);
+                    LOG.log(Level.WARNING, "[{0}] {1}; resuming from {2} in {3} ms", settings.connectionId(), error.getMessage(),
+                            lastCommittedOrStart(), backoff.toMillis());
                 }
             } finally {
                 BinlogStreamer current = streamer;
@@ -234,6 +229,10 @@ public final class Replicator implements AutoCloseable {
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30) : backoff.multipliedBy(2);
             }
         }
+    }
+
+    private String lastCommittedOrStart() {
+        return lastCommitted == null ? "the start" : lastCommitted.toString();
     }
 
     private void writeLoop(TransactionQueue queue) throws InterruptedException {

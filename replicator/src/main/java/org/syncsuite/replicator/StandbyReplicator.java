@@ -133,13 +133,12 @@ public final class StandbyReplicator implements AutoCloseable {
             replicator.start();
             retryPause = INITIAL_RETRY_PAUSE;
             return;
-        } catch (SyncException e) {
-            LOG.log(Level.ERROR, "[" + connection + "] Could not start replication: " + e.getMessage(), e);
-            if (!e.errorCode().isTransient()) {
-                fatal = e;
-            }
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "[" + connection + "] Could not start replication", e);
+            SyncException error = ReplicationErrors.classify(e, connection, "the last committed position");
+            LOG.log(Level.ERROR, "[" + connection + "] Could not start replication: " + error.getMessage(), e);
+            if (!error.errorCode().isTransient()) {
+                fatal = error; // a misconfigured source stays misconfigured: stop competing
+            }
         }
         active = null;
         replicator.close();

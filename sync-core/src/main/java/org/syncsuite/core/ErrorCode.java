@@ -16,6 +16,9 @@ public enum ErrorCode {
     SOURCE_MISCONFIGURED("PSYNC_R9002", 500, "The source database is not configured for replication"),
     BINLOG_PURGED("PSYNC_R9003", 500, "The binlog position to resume from is no longer on the source"),
     ROW_NOT_EVALUATED("PSYNC_R9004", 500, "A source row could not be evaluated against the sync config"),
+    REPLICATOR_FENCED("PSYNC_R9005", 409, "Another replicator took over this connection"),
+    KAFKA_UNAVAILABLE("PSYNC_R9006", 503, "Kafka cannot be reached"),
+    KAFKA_REFUSED("PSYNC_R9007", 500, "Kafka refused the replicator's writes"),
 
     // Service (PSYNC_S...)
     ROW_TOO_LARGE("PSYNC_S1002", 500, "A replicated row exceeds the size limit"),

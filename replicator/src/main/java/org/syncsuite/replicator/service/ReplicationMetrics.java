@@ -52,6 +52,8 @@ public class ReplicationMetrics implements ReplicationListener {
                 () -> stats.position().map(SourcePosition::offset).orElse(0L));
         gauge("replicator.position.file", "Sequence number of the binlog file of the last committed position",
                 MetricUnits.NONE, () -> stats.position().map(ReplicationMetrics::fileNumber).orElse(0L));
+        gauge("replicator.retries", "Times replication was interrupted by a transient failure and resumed",
+                MetricUnits.NONE, stats::retries);
         gauge("replicator.active", "1 while this instance replicates, 0 as a standby", MetricUnits.NONE,
                 () -> service.active().isPresent() ? 1 : 0);
         gauge("replicator.snapshot.complete", "1 once the initial snapshot is complete", MetricUnits.NONE,
