@@ -10,10 +10,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.syncsuite.core.config.SyncPlan;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
-import org.syncsuite.replicator.Replicator;
 import org.syncsuite.replicator.ReplicationSetup;
 import org.syncsuite.services.BackingService;
 import org.syncsuite.services.EmbeddedKafka;
@@ -30,6 +28,7 @@ final class LocalStack implements AutoCloseable {
     static final int DEFAULT_MARIADB_PORT = 3306;
     static final int DEFAULT_KAFKA_PORT = 9092;
     static final int DEFAULT_S3_PORT = 9000;
+    static final int DEFAULT_REPLICATOR_PORT = 8081;
 
     private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
 
@@ -38,7 +37,8 @@ final class LocalStack implements AutoCloseable {
     private final EmbeddedS3 s3;
     private final StackDirectory directory;
     private final List<BackingService> started = new ArrayList<>();
-    private Replicator replicator;
+    private final int replicatorPort;
+    private StackReplicator replicator;
     private String changesTopic;
 
     LocalStack(StackDirectory directory, Properties previous) {
@@ -55,6 +55,7 @@ final class LocalStack implements AutoCloseable {
                 .dataDirectory(directory.s3())
                 .port(port(previous, "s3.port", DEFAULT_S3_PORT))
                 .build();
+        this.replicatorPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "replicator.port", DEFAULT_REPLICATOR_PORT));
     }
 
     private static int port(Properties previous, String key, int fallback) {
@@ -105,17 +106,15 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The demo app's schema and configs, then the replicator from its service.yaml. */
+    /** The demo app's schema and configs, then the replicator service from its service.yaml. */
     private void startApplication() {
         DemoApp.createSchema(mariaDb);
         java.nio.file.Path syncConfig = DemoApp.syncConfig(directory);
         java.nio.file.Path serviceYaml = DemoApp.serviceConfig(directory, mariaDb, kafka, syncConfig);
-        ServiceConfig config = ServiceConfigReader.read(serviceYaml);
-        SyncPlan plan = ReplicationSetup.syncPlan(config);
-        ServiceConfig.KafkaConfig kafkaConfig = config.kafka().orElseThrow();
-        changesTopic = kafkaConfig.changesTopic(config.connection().id());
-        replicator = new Replicator(config.connection(), kafkaConfig, plan::readsTable, ReplicationSetup.mapper(plan));
-        replicator.start();
+        ServiceConfig config = ServiceConfigReader.read(serviceYaml); // fails here, with file and line, if invalid
+        ReplicationSetup.syncPlan(config);
+        changesTopic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());
+        replicator = StackReplicator.start(serviceYaml, replicatorPort, directory.root().resolve("replicator.log"));
     }
 
     List<BackingService> services() {
@@ -136,6 +135,11 @@ final class LocalStack implements AutoCloseable {
             }
         }
         if (replicator != null) {
+            state.setProperty("replicator.port", Integer.toString(replicator.port()));
+            state.setProperty("replicator.pid", Long.toString(replicator.pid()));
+            state.setProperty("replicator.info.health", replicator.healthUrl());
+            state.setProperty("replicator.info.metrics", replicator.metricsUrl());
+            state.setProperty("replicator.info.log", replicator.logFile().toString());
             state.setProperty("replicator.info.source", "MariaDB database " + DemoApp.DATABASE + " (demo to-do app)");
             state.setProperty("replicator.info.changes_topic", changesTopic);
             state.setProperty("replicator.info.service_config", directory.root().resolve("service.yaml").toString());

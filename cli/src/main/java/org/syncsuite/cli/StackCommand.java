@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                 + "Data lives in the stack folder (.powersync/ in the working directory)."})
 final class StackCommand {
 
-    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3");
+    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3", "replicator");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
 
     @Spec
@@ -71,6 +71,7 @@ final class StackCommand {
         state.putAll(previous);
         state.remove("mariadb.pid");
         state.remove("s3.pid");
+        state.remove("replicator.pid");
         ProcessHandle self = ProcessHandle.current();
         state.setProperty("pid", Long.toString(self.pid()));
         state.setProperty("pid.started", self.info().startInstant().map(Instant::toString).orElse(""));
@@ -86,7 +87,7 @@ final class StackCommand {
             stack.close();
             synchronized (directory) {
                 Properties after = directory.readState().orElseGet(Properties::new);
-                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid")) {
+                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid", "replicator.pid")) {
                     after.remove(key);
                 }
                 directory.writeState(after);
@@ -164,7 +165,7 @@ final class StackCommand {
             int port = Integer.parseInt(s.getProperty(service + ".port", "0"));
             boolean up = port > 0 && Ports.isListening(port);
             allUp &= up;
-            out.printf("  %-8s %-13s port %d%n", service, up ? "running" : "NOT RESPONDING", port);
+            out.printf("  %-10s %-13s port %d%n", service, up ? "running" : "NOT RESPONDING", port);
         }
         out.println();
         printServices(out, s);
@@ -239,7 +240,7 @@ final class StackCommand {
      * this waits for that, and stops any that remain.
      */
     private static void killLeftovers(Properties state, PrintWriter out) {
-        for (String key : List.of("mariadb.pid", "s3.pid")) {
+        for (String key : List.of("replicator.pid", "mariadb.pid", "s3.pid")) {
             Optional<ProcessHandle> server = process(state, key);
             if (server.isEmpty() || !commandMentions(server.get(), state)) {
                 continue;
@@ -259,8 +260,10 @@ final class StackCommand {
     private static boolean commandMentions(ProcessHandle process, Properties state) {
         String data = state.getProperty("mariadb.info.data", "");
         String store = state.getProperty("s3.info.store", "");
+        String serviceConfig = state.getProperty("replicator.info.service_config", "");
         String command = process.info().commandLine().orElse("");
         return (!data.isEmpty() && command.contains(data))
+                || (!serviceConfig.isEmpty() && command.contains(serviceConfig))
                 || (!store.isEmpty() && command.contains(Path.of(store).getParent().toString()));
     }
 

@@ -53,7 +53,14 @@ class StackCommandIT {
 
         Result status = run("stack", "status");
         assertThat(status.exitCode()).isZero();
-        assertThat(status.output()).contains("mariadb  running", "kafka    running", "s3       running");
+        assertThat(status.output()).contains("mariadb    running", "kafka      running", "s3         running",
+                "replicator running");
+        // The replicator runs as its own service, with health and metrics.
+        int replicatorPort = port(state, "replicator");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(httpGet(replicatorPort, "/health/ready")).contains("\"status\":\"UP\"").contains("\"role\":\"active\""));
+        assertThat(httpGet(replicatorPort, "/metrics")).contains("replicator_snapshot_complete");
+        ProcessHandle replicator = pid(state, "replicator.pid");
 
         Result second = run("stack", "start");
         assertThat(second.exitCode()).isEqualTo(1);
@@ -71,6 +78,7 @@ class StackCommandIT {
         // A JVM ended by SIGTERM reports 143 (128 + 15), after its shutdown hooks ran.
         assertThat(stack.exitValue()).isEqualTo(143);
         assertThat(servers).noneMatch(ProcessHandle::isAlive);
+        assertThat(replicator.isAlive()).isFalse();
         assertThat(ports).noneMatch(Ports::isListening);
 
         Result stopped = run("stack", "status");
@@ -86,7 +94,8 @@ class StackCommandIT {
              ResultSet rs = connection.createStatement().executeQuery("SHOW DATABASES LIKE 'kept_across_restarts'")) {
             assertThat(rs.next()).as("database created before the restart").isTrue();
         }
-        List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"));
+        List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"),
+                pid(restarted, "replicator.pid"));
         new ProcessBuilder("kill", "-INT", Long.toString(again.pid())).start().waitFor();
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).isEqualTo(130); // 128 + SIGINT
@@ -142,6 +151,14 @@ class StackCommandIT {
             state.load(in);
         }
         return state;
+    }
+
+    private static String httpGet(int port, String path) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                        .header("Accept", "application/json, text/plain").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.body();
     }
 
     private static int port(Properties state, String service) {

@@ -15,7 +15,7 @@ import java.util.Map;
  * with {@link ProcessGuard} so it never outlives this JVM, and {@link #stop(Duration)} stops it
  * gracefully before forcing.
  */
-final class ChildProcess {
+public final class ChildProcess {
 
     private static final System.Logger LOG = System.getLogger(ChildProcess.class.getName());
 
@@ -33,7 +33,7 @@ final class ChildProcess {
      * Starts {@code command}. {@code marker} must appear in the command line and be unique to
      * this instance (a data directory path, say): the watchdog checks it before killing a pid.
      */
-    static ChildProcess start(String name, List<String> command, Path workDir, Path logFile,
+    public static ChildProcess start(String name, List<String> command, Path workDir, Path logFile,
                               Map<String, String> environment, String marker) {
         if (command.stream().noneMatch(arg -> arg.contains(marker))) {
             throw new IllegalArgumentException("The marker must appear in the command line");
@@ -68,20 +68,20 @@ final class ChildProcess {
         }
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    Path logFile() {
+    public Path logFile() {
         return logFile;
     }
 
     /** The last lines of the log, for error messages. */
-    String logTail(int lines) {
+    public String logTail(int lines) {
         try {
             List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
@@ -90,7 +90,7 @@ final class ChildProcess {
         }
     }
 
-    void stop(Duration grace) {
+    public void stop(Duration grace) {
         if (process.isAlive()) {
             ProcessGuard.terminate(process.toHandle(), grace);
         }
