@@ -2,6 +2,8 @@ package org.syncsuite.replicator;
 
 import java.nio.file.Path;
 
+import org.syncsuite.core.SyncException;
+
 /**
  * Starts the replicator service (Helidon MP): {@code -c service.yaml} (or
  * {@code POWERSYNC_CONFIG_PATH}, else {@code ./powersync.yaml}) with the sync config it names to
@@ -29,7 +31,18 @@ public final class ReplicatorMain {
                 default -> usage();
             }
         }
-        io.helidon.microprofile.cdi.Main.main(new String[0]);
+        try {
+            io.helidon.microprofile.cdi.Main.main(new String[0]);
+        } catch (RuntimeException e) {
+            // A bad service config or a misconfigured source: its message says what to change; no stack trace.
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof SyncException sync) {
+                    System.err.println("The replicator cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
+                    System.exit(1);
+                }
+            }
+            throw e;
+        }
     }
 
     private static String positive(String value) {

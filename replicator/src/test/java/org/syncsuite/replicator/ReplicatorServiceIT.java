@@ -141,9 +141,11 @@ class ReplicatorServiceIT {
                     statementBased.replicationPassword(), "refused");
             Process child = launch(config);
             assertThat(child.waitFor(90, TimeUnit.SECONDS)).as("the replicator exits").isTrue();
-            assertThat(child.exitValue()).isNotZero();
+            assertThat(child.exitValue()).isEqualTo(1);
             assertThat(String.join("\n", output))
+                    .contains("The replicator cannot start: PSYNC_R9002")
                     .contains("binlog_format is STATEMENT, must be ROW. Fix: run SET GLOBAL binlog_format = 'ROW';")
+                    .doesNotContain("\tat org.syncsuite")
                     .doesNotContain(ReplicationService.STARTED);
         }
     }
@@ -190,7 +192,8 @@ class ReplicatorServiceIT {
                 .redirectErrorStream(true).start();
         children.add(process);
         BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Path log = Path.of("target", "failsafe-reports", "replicator-service-" + children.size() + ".log");
+        String name = config.getFileName().toString().replace(".yaml", "");
+        Path log = Path.of("target", "failsafe-reports", "replicator-service-" + name + ".log");
         Files.createDirectories(log.getParent());
         Thread.ofPlatform().daemon().start(() -> {
             try (var out = Files.newBufferedWriter(log)) {

@@ -55,8 +55,6 @@ public class ReplicationService {
             Replicator.checkSource(config.connection());
         } catch (SyncException e) {
             if (!e.errorCode().isTransient()) {
-                System.err.println(e.getMessage());
-                System.err.flush();
                 throw e;
             }
             LOG.log(Level.WARNING, "[{0}] {1}", config.connection().id(), e.getMessage());
