@@ -31,7 +31,7 @@ public final class Bench {
     }
 
     /** Reports are the output: library chatter (the embedded broker's above all) stays out. */
-    private static void quietLibraryLogs() {
+    static void quietLibraryLogs() {
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
         root.setLevel(java.util.logging.Level.WARNING);
         for (java.util.logging.Handler handler : root.getHandlers()) {

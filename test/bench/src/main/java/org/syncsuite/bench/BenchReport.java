@@ -5,18 +5,46 @@ import java.util.Locale;
 
 /**
  * A benchmark's result: our figure and the baseline's, measured in the same run, and their
- * ratio (above 1 means ours is better for a higher-is-better unit).
+ * ratio (above 1 means ours is better for a higher-is-better unit). Further references measured
+ * in the same run (such as a ceiling no real system reaches) are printed with their own ratios.
  */
 public record BenchReport(String benchmark, String workload, Measurement ours, Measurement baseline,
-                          boolean higherIsBetter, List<String> notes) {
+                          boolean higherIsBetter, List<String> notes, List<Reference> references) {
 
     /** One side of the comparison: a label saying what ran, and its figure. */
     public record Measurement(String label, double value, String unit, String detail) {
     }
 
+    /**
+     * A further figure to set ours against, named by {@code key} (a single word: it names the
+     * reference in the report and its fields in the {@code RESULT} line).
+     */
+    public record Reference(String key, Measurement measurement) {
+        public Reference {
+            if (!key.matches("[a-z][a-z0-9_]*")) {
+                throw new IllegalArgumentException("A reference key is one lower-case word: " + key);
+            }
+        }
+    }
+
+    public BenchReport {
+        notes = List.copyOf(notes);
+        references = List.copyOf(references);
+    }
+
+    public BenchReport(String benchmark, String workload, Measurement ours, Measurement baseline,
+                       boolean higherIsBetter, List<String> notes) {
+        this(benchmark, workload, ours, baseline, higherIsBetter, notes, List.of());
+    }
+
     /** How many times better ours is than the baseline. */
     public double ratio() {
-        return higherIsBetter ? ours.value() / baseline.value() : baseline.value() / ours.value();
+        return ratio(baseline);
+    }
+
+    /** How many times better ours is than {@code other}. */
+    public double ratio(Measurement other) {
+        return higherIsBetter ? ours.value() / other.value() : other.value() / ours.value();
     }
 
     /** The report for people, then one line for scripts ({@code RESULT ...}). */
@@ -28,10 +56,19 @@ public record BenchReport(String benchmark, String workload, Measurement ours, M
         appendMeasurement(out, "baseline", baseline);
         out.append(String.format(Locale.ROOT, "   ratio     %.2fx %s%n", ratio(),
                 higherIsBetter ? "(ours / baseline)" : "(baseline / ours)"));
+        for (Reference reference : references) {
+            appendMeasurement(out, reference.key(), reference.measurement());
+            out.append(String.format(Locale.ROOT, "   ratio     %.2fx %s%n", ratio(reference.measurement()),
+                    higherIsBetter ? "(ours / " + reference.key() + ")" : "(" + reference.key() + " / ours)"));
+        }
         notes.forEach(note -> out.append("   note      ").append(note).append('\n'));
-        out.append(String.format(Locale.ROOT, "RESULT benchmark=%s unit=%s ours=%.1f baseline=%.1f ratio=%.3f%n",
+        out.append(String.format(Locale.ROOT, "RESULT benchmark=%s unit=%s ours=%.1f baseline=%.1f ratio=%.3f",
                 benchmark, ours.unit().replace(' ', '_'), ours.value(), baseline.value(), ratio()));
-        return out.toString();
+        for (Reference reference : references) {
+            out.append(String.format(Locale.ROOT, " %s=%.1f %s_ratio=%.3f", reference.key(), reference.measurement().value(),
+                    reference.key(), ratio(reference.measurement())));
+        }
+        return out.append('\n').toString();
     }
 
     private static void appendMeasurement(StringBuilder out, String role, Measurement m) {

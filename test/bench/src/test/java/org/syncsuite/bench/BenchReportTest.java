@@ -22,6 +22,19 @@ class BenchReportTest {
     }
 
     @Test
+    void referencesGetTheirOwnRatioAndResultFields() {
+        BenchReport report = new BenchReport("replicator", "w",
+                new BenchReport.Measurement("ours", 150_000, "rows/s", ""),
+                new BenchReport.Measurement("debezium", 50_000, "rows/s", ""), true, List.of("a note"),
+                List.of(new BenchReport.Reference("ceiling", new BenchReport.Measurement("bare reader", 200_000, "rows/s", ""))));
+        assertThat(report.ratio()).isEqualTo(3.0);
+        assertThat(report.render())
+                .contains("ceiling          200,000 rows/s", "ratio     0.75x (ours / ceiling)", "note      a note")
+                .contains("RESULT benchmark=replicator unit=rows/s ours=150000.0 baseline=50000.0 ratio=3.000 ceiling=200000.0 ceiling_ratio=0.750\n");
+        assertThatThrownBy(() -> new BenchReport.Reference("Two words", report.ours())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void lowerIsBetterUnitsInvertTheRatio() {
         BenchReport report = new BenchReport("latency", "w",
                 new BenchReport.Measurement("ours", 20, "ms", ""),
