@@ -136,7 +136,7 @@ public final class Replicator implements AutoCloseable {
             if (snapshotUnderWay || (marker.isEmpty() && snapshot)) {
                 snapshotting = true;
                 try {
-                    return new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize, listener)
+                    return new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize, listener, () -> closed)
                             .run(connection, marker.filter(m -> m.snapshot().isPresent()));
                 } finally {
                     snapshotting = false;

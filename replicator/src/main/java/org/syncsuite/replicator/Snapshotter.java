@@ -14,10 +14,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.core.change.SnapshotProgress;
 import org.syncsuite.core.change.SourcePosition;
@@ -44,10 +47,14 @@ final class Snapshotter {
     private final ChangesTopic topic;
     private final int chunkSize;
     private final ReplicationListener listener;
+    private final BooleanSupplier stopping;
 
+    /** {@code stopping}: checked between chunks; once true, the snapshot ends (a later start continues it). */
     Snapshotter(ReplicatorSettings settings, SourcePreflight.Flavor flavor, Predicate<String> replicated,
-                MySqlValueMapper mapper, ChangesTopic topic, int chunkSize, ReplicationListener listener) {
+                MySqlValueMapper mapper, ChangesTopic topic, int chunkSize, ReplicationListener listener,
+                BooleanSupplier stopping) {
         this.listener = listener;
+        this.stopping = stopping;
         this.settings = settings;
         this.flavor = flavor;
         this.replicated = replicated;
@@ -153,6 +160,10 @@ final class Snapshotter {
         Optional<Map<String, SqliteValue>> last = after;
         long rows = 0;
         while (true) {
+            if (stopping.getAsBoolean()) {
+                throw new SyncException(ErrorCode.SHUTTING_DOWN, "Stopped during the snapshot of " + schema.table()
+                        + "; the next start continues after its last chunk");
+            }
             String sql = "SELECT * FROM " + from + (last.isPresent() ? " WHERE (" + keyList + ") > (" + placeholders + ")" : "")
                     + " ORDER BY " + keyList + " LIMIT " + chunkSize;
             List<ChangeRecord> chunk = new ArrayList<>();

@@ -84,6 +84,7 @@ class SnapshotIT {
         try (Replicator second = new Replicator(config.connection(), config.kafka().orElseThrow(),
                 table -> table.equals("items"), MySqlValueMapper.defaults()).withSnapshot(true, 20)) {
             second.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> reads(config).size() >= 2000);
             List<SqliteValue> reads = reads(config);
             assertThat(reads).hasSize(2000).doesNotHaveDuplicates();
             assertThat(topicState(config)).isEqualTo(sourceState(database));

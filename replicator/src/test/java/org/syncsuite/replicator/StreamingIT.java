@@ -7,9 +7,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.junit.jupiter.api.Test;
+import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
@@ -58,6 +59,7 @@ class StreamingIT {
         ServiceConfig config = config(database);
         try (Replicator replicator = replicator(config, "types")) {
             replicator.start();
+            await().atMost(Duration.ofSeconds(30)).until(replicator::isStreaming);
             db.execute("SET time_zone = '+02:00'", "INSERT INTO " + database + ".types VALUES (1, "
                     + "-128, 255, -32768, 65535, -8388608, 16777215, -2147483648, 4294967295, -9223372036854775808, "
                     + "18446744073709551615, TRUE, 123456789.125, 0.1, 2.5e-300, '1960-05-01', '12:34:56.789', "
@@ -77,6 +79,7 @@ class StreamingIT {
         ServiceConfig config = config(database);
         try (Replicator replicator = replicator(config, "notes")) {
             replicator.start();
+            await().atMost(Duration.ofSeconds(30)).until(replicator::isStreaming);
             db.execute("INSERT INTO " + database + ".notes VALUES (1, 'before')");
             db.execute("ALTER TABLE " + database + ".notes ADD COLUMN pinned TINYINT NOT NULL DEFAULT 0 AFTER id");
             db.execute("INSERT INTO " + database + ".notes VALUES (2, 1, 'after')");
@@ -108,13 +111,15 @@ class StreamingIT {
         ServiceConfig config = config(database);
         try (Replicator first = replicator(config, "items")) {
             first.start();
+            await().atMost(Duration.ofSeconds(30)).until(first::isStreaming);
             db.execute("INSERT INTO " + database + ".items VALUES (1)");
             await().atMost(Duration.ofSeconds(30)).until(() -> rows(config).size() == 1);
             try (Replicator second = replicator(config, "items")) {
                 second.start();
                 db.execute("INSERT INTO " + database + ".items VALUES (2)");
                 await().atMost(Duration.ofSeconds(30)).until(() -> first.fatalError().isPresent());
-                assertThat(first.fatalError().get()).isInstanceOf(ProducerFencedException.class);
+                assertThat(first.fatalError().get()).isInstanceOfSatisfying(SyncException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.REPLICATOR_FENCED));
                 await().atMost(Duration.ofSeconds(30)).until(() -> rows(config).size() == 2);
             }
         }
