@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,10 +29,12 @@ import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import org.syncsuite.core.ErrorCode;
-import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.change.RowEnvelopeEncoder;
 import org.syncsuite.core.change.SourcePosition;
 
 /**
@@ -49,6 +52,8 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             "^\\s*(?:ALTER\\s+TABLE|CREATE\\s+TABLE(?:\\s+IF\\s+NOT\\s+EXISTS)?|DROP\\s+TABLE(?:\\s+IF\\s+EXISTS)?|TRUNCATE(?:\\s+TABLE)?|RENAME\\s+TABLE)\\s+"
                     + "(?:`?(\\w+)`?\\.)?`?(\\w+)`?", Pattern.CASE_INSENSITIVE);
 
+    private static final int MAX_TABLE_MAPS = 10_000;
+
     private final ReplicatorSettings settings;
     private final SourcePreflight.Flavor flavor;
     private final Predicate<String> replicated;
@@ -56,8 +61,16 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private final Supplier<Connection> jdbc;
     private final TransactionQueue queue;
     private final BinaryLogClient client;
-    private final Map<Long, TableMapEventData> tableMaps = new LinkedHashMap<>();
-    private final Map<Long, TableSchema> tableMapSchemas = new LinkedHashMap<>();
+    private final Map<Long, TableMapEventData> tableMaps = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, TableMapEventData> eldest) {
+            return size() > MAX_TABLE_MAPS; // table ids only grow; old ones are never used again
+        }
+    };
+    /** The encoding of each table id's rows, made from its table map when first needed. */
+    private final Map<Long, TableEncoding> tableEncodings = new HashMap<>();
+    /** The last encoding of each table, reused while its schema stays the same. */
+    private final Map<String, TableEncoding> encodingsByTable = new HashMap<>();
     /** DDL seen per table, announced with the columns of the table's next table map. */
     private final Map<String, String> pendingSchemaChanges = new LinkedHashMap<>();
     private Map<String, TableSchema> schemas;
@@ -68,10 +81,13 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private final Map<Long, String> gtidByDomain = new LinkedHashMap<>();
     private Optional<String> transactionGtid = Optional.empty();
     private boolean inTransaction;
-    private final List<ChangesTopic.Encoded> pending = new ArrayList<>();
+    private final String connector;
+    private List<ChangesTopic.Encoded> pending = new ArrayList<>();
     private long pendingBytes;
     private long eventTimestamp;
     private volatile Throwable failure;
+    private SnapshotCatchUp catchUp;
+    private byte[] skippedKey;
 
     BinlogStreamer(ReplicatorSettings settings, SourcePreflight.Flavor flavor, Predicate<String> replicated,
                    RowDecoder decoder, Supplier<Connection> jdbc, TransactionQueue queue, SourcePosition from) {
@@ -81,6 +97,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         this.decoder = decoder;
         this.jdbc = jdbc;
         this.queue = queue;
+        this.connector = flavor == SourcePreflight.Flavor.MARIADB ? "mariadb" : "mysql";
         this.file = from.file();
         this.nextPosition = from.offset();
         parseGtidSet(from.gtidSet());
@@ -92,7 +109,9 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         client.setKeepAlive(false); // a lost connection ends the session; the replicator resumes from the last commit
         client.setHeartbeatInterval(settings.heartbeatMillis());
         client.setConnectTimeout(settings.connectTimeoutMillis());
-        client.setEventDeserializer(Replicator.eventDeserializer());
+        EventDeserializer deserializer = Replicator.eventDeserializer();
+        SignedTimeRows.install(deserializer, tableMaps); // filled by handle(TABLE_MAP) before the rows that follow
+        client.setEventDeserializer(deserializer);
         client.registerEventListener(this);
         client.registerLifecycleListener(this);
     }
@@ -175,47 +194,11 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             case TABLE_MAP -> {
                 TableMapEventData map = event.getData();
                 tableMaps.put(map.getTableId(), map);
-                tableMapSchemas.remove(map.getTableId());
+                tableEncodings.remove(map.getTableId());
             }
-            case WRITE_ROWS, EXT_WRITE_ROWS -> {
-                WriteRowsEventData data = event.getData();
-                table(data.getTableId()).ifPresent(schema -> {
-                    int row = 0;
-                    for (Serializable[] values : data.getRows()) {
-                        Map<String, SqliteValue> after = decoder.decode(schema, data.getIncludedColumns(), values);
-                        add(change(ChangeRecord.Op.CREATE, schema, Optional.empty(), Optional.of(after), row++));
-                    }
-                });
-            }
-            case UPDATE_ROWS, EXT_UPDATE_ROWS -> {
-                UpdateRowsEventData data = event.getData();
-                table(data.getTableId()).ifPresent(schema -> {
-                    int row = 0;
-                    for (Map.Entry<Serializable[], Serializable[]> values : data.getRows()) {
-                        Map<String, SqliteValue> before = decoder.decode(schema, data.getIncludedColumnsBeforeUpdate(), values.getKey());
-                        Map<String, SqliteValue> after = decoder.decode(schema, data.getIncludedColumns(), values.getValue());
-                        if (!key(schema, before).equals(key(schema, after))) {
-                            // The key changed: under the old key the row is gone.
-                            add(change(ChangeRecord.Op.DELETE, schema, Optional.of(before), Optional.empty(), row));
-                            add(new ChangeRecord.Tombstone(schema.database(), schema.table(), key(schema, before)));
-                            add(change(ChangeRecord.Op.CREATE, schema, Optional.empty(), Optional.of(after), row++));
-                        } else {
-                            add(change(ChangeRecord.Op.UPDATE, schema, Optional.of(before), Optional.of(after), row++));
-                        }
-                    }
-                });
-            }
-            case DELETE_ROWS, EXT_DELETE_ROWS -> {
-                DeleteRowsEventData data = event.getData();
-                table(data.getTableId()).ifPresent(schema -> {
-                    int row = 0;
-                    for (Serializable[] values : data.getRows()) {
-                        Map<String, SqliteValue> before = decoder.decode(schema, data.getIncludedColumns(), values);
-                        add(change(ChangeRecord.Op.DELETE, schema, Optional.of(before), Optional.empty(), row++));
-                        add(new ChangeRecord.Tombstone(schema.database(), schema.table(), key(schema, before)));
-                    }
-                });
-            }
+            case WRITE_ROWS, EXT_WRITE_ROWS -> inserted(event.getData());
+            case UPDATE_ROWS, EXT_UPDATE_ROWS -> updated(event.getData());
+            case DELETE_ROWS, EXT_DELETE_ROWS -> deleted(event.getData());
             case XID -> endTransaction();
             case QUERY -> query(event.getData());
             case HEARTBEAT -> {
@@ -225,6 +208,71 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             }
             default -> {
             }
+        }
+    }
+
+    // The row events: each row is encoded straight from its binlog values into the changes topic's bytes.
+
+    private void inserted(WriteRowsEventData data) {
+        TableEncoding table = table(data.getTableId());
+        if (table == null) {
+            return;
+        }
+        RowEnvelopeEncoder encoder = table.startEvent(this);
+        RowDecoder.Image after = table.after().columns(data.getIncludedColumns());
+        int row = 0;
+        for (Serializable[] values : data.getRows()) {
+            byte[] value = encoder.encode(ChangeRecord.Op.CREATE, null, after.row(values), row++, System.currentTimeMillis());
+            add(encoder.key(), value);
+        }
+    }
+
+    private void updated(UpdateRowsEventData data) {
+        TableEncoding table = table(data.getTableId());
+        if (table == null) {
+            return;
+        }
+        RowEnvelopeEncoder encoder = table.startEvent(this);
+        RowDecoder.Image before = table.before().columns(data.getIncludedColumnsBeforeUpdate());
+        RowDecoder.Image after = table.after().columns(data.getIncludedColumns());
+        int row = 0;
+        for (Map.Entry<Serializable[], Serializable[]> values : data.getRows()) {
+            before.row(values.getKey());
+            after.row(values.getValue());
+            long now = System.currentTimeMillis();
+            byte[] value = encoder.encode(ChangeRecord.Op.UPDATE, before, after, row, now);
+            if (encoder.keyChanged()) {
+                keyChanged(encoder, before, after, row, now);
+            } else {
+                add(encoder.key(), value);
+            }
+            row++;
+        }
+    }
+
+    /** An update that changed the row's key: under the old key the row is gone, under the new one it is created. */
+    private void keyChanged(RowEnvelopeEncoder encoder, RowDecoder.Image before, RowDecoder.Image after, int row, long now) {
+        byte[] deleted = encoder.encode(ChangeRecord.Op.DELETE, before, null, row, now);
+        byte[] oldKey = encoder.key();
+        add(oldKey, deleted);
+        add(oldKey, null);
+        byte[] created = encoder.encode(ChangeRecord.Op.CREATE, null, after, row, now);
+        add(encoder.key(), created);
+    }
+
+    private void deleted(DeleteRowsEventData data) {
+        TableEncoding table = table(data.getTableId());
+        if (table == null) {
+            return;
+        }
+        RowEnvelopeEncoder encoder = table.startEvent(this);
+        RowDecoder.Image before = table.before().columns(data.getIncludedColumns());
+        int row = 0;
+        for (Serializable[] values : data.getRows()) {
+            byte[] value = encoder.encode(ChangeRecord.Op.DELETE, before.row(values), null, row++, System.currentTimeMillis());
+            byte[] key = encoder.key();
+            add(key, value);
+            add(key, null); // the tombstone
         }
     }
 
@@ -262,51 +310,89 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         endTransaction(); // DDL commits implicitly
     }
 
-    /** The schema of a row event's table as its table map described it, if the table is replicated. */
-    private Optional<TableSchema> table(long tableId) {
+    /**
+     * A table's schema as a table map describes it, with the encoder and the row images of its
+     * changes. Not thread-safe: the binlog reader's thread.
+     */
+    private record TableEncoding(TableSchema schema, RowEnvelopeEncoder encoder, RowDecoder.Image before,
+                                 RowDecoder.Image after) {
+
+        /** Readies the encoder for the rows of the event being handled: its transaction, position and time. */
+        RowEnvelopeEncoder startEvent(BinlogStreamer streamer) {
+            encoder.source(streamer.transactionGtid, streamer.file, streamer.nextPosition, streamer.eventTimestamp);
+            return encoder;
+        }
+    }
+
+    /** The encoding of a row event's table as its table map described it, or null if the table is not replicated. */
+    private TableEncoding table(long tableId) {
         TableMapEventData map = tableMaps.get(tableId);
         if (map == null || !settings.database().equals(map.getDatabase()) || !replicated.test(map.getTable())) {
-            return Optional.empty();
+            return null;
         }
-        TableSchema schema = tableMapSchemas.computeIfAbsent(tableId,
-                id -> tableMapSchema.of(map, Optional.ofNullable(schemas.get(map.getTable()))));
+        TableEncoding encoding = tableEncodings.get(tableId);
+        if (encoding == null) {
+            TableSchema schema = tableMapSchema.of(map, Optional.ofNullable(schemas.get(map.getTable())));
+            encoding = encodingsByTable.get(map.getTable());
+            if (encoding == null || !encoding.schema().equals(schema)) {
+                encoding = new TableEncoding(schema, new RowEnvelopeEncoder(connector, settings.connectionId(), schema.database(),
+                        schema.table(), schema.columnNames(), schema.keyColumns(), settings.serverIdBase(), false),
+                        decoder.image(schema), decoder.image(schema));
+                encodingsByTable.put(map.getTable(), encoding);
+            }
+            tableEncodings.put(tableId, encoding);
+        }
         String ddl = pendingSchemaChanges.remove(map.getTable());
         if (ddl != null) {
+            TableSchema schema = encoding.schema();
             add(new ChangeRecord.SchemaChange(schema.database(), schema.table(), schema.columnNames(), schema.keyColumns(),
                     Optional.of(ddl), eventTimestamp));
         }
-        return Optional.of(schema);
-    }
-
-    private ChangeRecord.RowChange change(ChangeRecord.Op op, TableSchema schema, Optional<Map<String, SqliteValue>> before,
-                                          Optional<Map<String, SqliteValue>> after, int row) {
-        ChangeRecord.Source source = new ChangeRecord.Source(flavor == SourcePreflight.Flavor.MARIADB ? "mariadb" : "mysql",
-                settings.connectionId(), schema.database(), schema.table(), transactionGtid, file, nextPosition, row,
-                settings.serverIdBase(), eventTimestamp, false);
-        return new ChangeRecord.RowChange(op, schema.database(), schema.table(), key(schema, after.or(() -> before).orElseThrow()),
-                before, after, source, System.currentTimeMillis());
-    }
-
-    private static Map<String, SqliteValue> key(TableSchema schema, Map<String, SqliteValue> row) {
-        Map<String, SqliteValue> key = new LinkedHashMap<>();
-        for (String column : schema.keyColumns()) {
-            key.put(column, row.getOrDefault(column, SqliteValue.NULL));
-        }
-        return key;
+        return encoding;
     }
 
     /** Encodes on this (the binlog reader's) thread, so the writer thread only sends. */
     private void add(ChangeRecord record) {
-        ChangesTopic.Encoded encoded = ChangesTopic.Encoded.of(record);
+        add(ChangeEventCodec.key(record), ChangeEventCodec.value(record));
+    }
+
+    /** Leaves out the changes that rows read by a continued snapshot already hold. */
+    void catchUp(SnapshotCatchUp catchUp) {
+        this.catchUp = catchUp;
+    }
+
+    private void add(byte[] key, byte[] value) {
+        if (catchUp != null && skipped(key, value)) {
+            return;
+        }
+        ChangesTopic.Encoded encoded = new ChangesTopic.Encoded(key, value);
         pending.add(encoded);
         pendingBytes += encoded.size();
+    }
+
+    /** Whether a continued snapshot's read already holds this change (or this is the tombstone of one that it holds). */
+    private boolean skipped(byte[] key, byte[] value) {
+        if (!catchUp.covers(file, nextPosition)) {
+            catchUp = null;
+            return false;
+        }
+        if (value == null) {
+            return java.util.Arrays.equals(key, skippedKey);
+        }
+        skippedKey = null;
+        if (ChangeEventCodec.decode(key, value) instanceof ChangeRecord.RowChange row
+                && catchUp.alreadyRead(row.table(), row.key(), file, nextPosition)) {
+            skippedKey = key;
+            return true;
+        }
+        return false;
     }
 
     private void endTransaction() throws InterruptedException {
         inTransaction = false;
         SourcePosition position = SourcePosition.at(gtidSet(), file, nextPosition);
         queue.put(new SourceTransaction(pending, position, pendingBytes, eventTimestamp));
-        pending.clear();
+        pending = new ArrayList<>(Math.max(16, pending.size()));
         pendingBytes = 0;
         transactionGtid = Optional.empty();
     }

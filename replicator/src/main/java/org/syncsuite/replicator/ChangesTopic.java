@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +38,7 @@ final class ChangesTopic implements AutoCloseable {
     private final String connection;
     private final String transactionalId;
     private KafkaProducer<byte[], byte[]> producer;
+    private Admin admin;
 
     ChangesTopic(Map<String, Object> clientProperties, String topic, String connection, String transactionalId) {
         this.clientProperties = Map.copyOf(clientProperties);
@@ -51,7 +53,8 @@ final class ChangesTopic implements AutoCloseable {
 
     /** Creates the topic when it does not exist: one partition, compacted, the broker's replication factor. */
     void ensureExists() {
-        try (Admin admin = Admin.create(clientProperties)) {
+        try {
+            Admin admin = admin();
             Set<String> existing = admin.listTopics().names().get();
             if (existing.contains(topic)) {
                 return;
@@ -69,14 +72,49 @@ final class ChangesTopic implements AutoCloseable {
         }
     }
 
+    /**
+     * The admin client of {@link #ensureExists}, kept until {@link #lastCommittedMarker} has used
+     * it: a start then needs no consumer (its classes, its connection) when the topic is empty.
+     */
+    private synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(clientProperties);
+        }
+        return admin;
+    }
+
+    private synchronized void closeAdmin() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+            admin = null;
+        }
+    }
+
+    /** Whether nothing was ever written to the topic (its end offset is 0); false when that cannot be told. */
+    private boolean neverWritten(TopicPartition partition) {
+        try {
+            return admin().listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset() == 0;
+        } catch (ExecutionException | RuntimeException e) {
+            return false; // the consumer below finds out
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Interrupted while reading the end of " + topic, e);
+        } finally {
+            closeAdmin();
+        }
+    }
+
     /** The position record of the last committed Kafka transaction, if the topic has one. */
     Optional<ChangeRecord.PositionMarker> lastCommittedMarker() {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        if (neverWritten(partition)) {
+            return Optional.empty();
+        }
         Map<String, Object> properties = new HashMap<>(clientProperties);
         properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         properties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         properties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        TopicPartition partition = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
             consumer.assign(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
@@ -159,6 +197,7 @@ final class ChangesTopic implements AutoCloseable {
 
     @Override
     public void close() {
+        closeAdmin();
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
             producer = null;

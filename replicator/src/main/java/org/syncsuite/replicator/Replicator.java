@@ -19,6 +19,7 @@ import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.change.SnapshotProgress;
 import org.syncsuite.core.change.SourcePosition;
 import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
@@ -49,6 +50,8 @@ public final class Replicator implements AutoCloseable {
     private volatile BinlogStreamer streamer;
     private volatile Throwable fatal;
     private volatile TransactionQueue queue;
+    /** A snapshot continued in later read views, while streaming has not passed the last of them. */
+    private volatile Optional<SnapshotProgress> catchUp = Optional.empty();
     private volatile boolean snapshotting;
     private ReplicationListener listener = new ReplicationListener() { };
     private volatile boolean closed;
@@ -136,8 +139,10 @@ public final class Replicator implements AutoCloseable {
             if (snapshotUnderWay || (marker.isEmpty() && snapshot)) {
                 snapshotting = true;
                 try {
-                    return new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize, listener, () -> closed)
-                            .run(connection, marker.filter(m -> m.snapshot().isPresent()));
+                    Snapshotter.Result result = new Snapshotter(settings, flavor, replicated, mapper, topic, snapshotChunkSize,
+                            listener, () -> closed).run(connection, marker.filter(m -> m.snapshot().isPresent()));
+                    catchUp = Optional.of(result.progress()).filter(p -> !p.restarts().isEmpty());
+                    return result.streamFrom();
                 } finally {
                     snapshotting = false;
                 }
@@ -151,6 +156,7 @@ public final class Replicator implements AutoCloseable {
             }
             if (marker.get().snapshot().isPresent()) {
                 listener.snapshotComplete();
+                catchUp = marker.get().snapshot().filter(p -> !p.restarts().isEmpty());
             }
             LOG.log(Level.INFO, "[{0}] Resuming from {1}", settings.connectionId(), marker.get().position());
             return marker.get().position();
@@ -200,6 +206,12 @@ public final class Replicator implements AutoCloseable {
                 }
                 streamer = new BinlogStreamer(settings, flavor, replicated, new RowDecoder(mapper, flavor), this::connectUnchecked,
                         queue, lastCommitted);
+                if (catchUp.isPresent()) {
+                    try (Connection connection = connect()) {
+                        SnapshotCatchUp.of(catchUp, lastCommitted, TableSchema.readAll(connection, settings.database()),
+                                this::connectUnchecked).ifPresent(streamer::catchUp);
+                    }
+                }
                 streamer.start();
                 backoff = Duration.ofMillis(500);
                 writeLoop(queue);
@@ -248,7 +260,14 @@ public final class Replicator implements AutoCloseable {
             }
             SourcePosition end = batch.getLast().end();
             long started = System.nanoTime();
-            topic.writeEncoded(records, end, Optional.empty());
+            // Until streaming passes the snapshot's last read view, each position record carries the
+            // snapshot's restarts: a crash before then must still know which changes to leave out.
+            Optional<SnapshotProgress> carried = catchUp.filter(p -> SnapshotCatchUp.compare(end.file(), end.offset(),
+                    p.restarts().getLast().view()) < 0);
+            topic.writeEncoded(records, end, carried);
+            if (carried.isEmpty()) {
+                catchUp = Optional.empty();
+            }
             Duration kafkaTime = Duration.ofNanos(System.nanoTime() - started);
             lastCommitted = end;
             committedTransactions.addAndGet(batch.size());

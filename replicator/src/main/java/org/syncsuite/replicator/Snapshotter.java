@@ -63,11 +63,18 @@ final class Snapshotter {
         this.chunkSize = chunkSize;
     }
 
+    /** Where streaming starts once the snapshot is complete, and the snapshot's final progress. */
+    record Result(SourcePosition streamFrom, SnapshotProgress progress) {
+    }
+
     /**
-     * Runs (or continues) the snapshot; returns the position streaming starts from. {@code resume}
-     * is the last position record when a snapshot was under way.
+     * Runs (or continues) the snapshot. {@code resume} is the last position record when a
+     * snapshot was under way: the rest is read in a new read view, recorded as a restart first.
      */
-    SourcePosition run(Connection connection, Optional<ChangeRecord.PositionMarker> resume) throws SQLException {
+    Result run(Connection connection, Optional<ChangeRecord.PositionMarker> resume) throws SQLException {
+        // MySQL tells no read view's position: the head read before the view opens is at or before
+        // it, so streaming from there misses nothing (it may repeat a change the snapshot read).
+        Optional<SourcePosition> headBefore = flavor == SourcePreflight.Flavor.MARIADB ? Optional.empty() : masterStatus(connection);
         try (Statement statement = connection.createStatement()) {
             statement.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
             statement.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
@@ -76,11 +83,13 @@ final class Snapshotter {
         SnapshotProgress progress;
         if (resume.isPresent()) {
             streamFrom = resume.get().position();
-            progress = resume.get().snapshot().orElseThrow();
-            LOG.log(Level.INFO, "[{0}] Continuing the snapshot after {1} (tables done: {2})", settings.connectionId(),
-                    progress.table().orElse("-"), progress.doneTables());
+            SourcePosition view = snapshotPosition(connection, headBefore);
+            progress = resume.get().snapshot().orElseThrow().restartedAt(view);
+            topic.write(List.of(), streamFrom, Optional.of(progress)); // before any row of the new view
+            LOG.log(Level.INFO, "[{0}] Continuing the snapshot after {1} (tables done: {2}) in a read view at {3}",
+                    settings.connectionId(), progress.table().orElse("-"), progress.doneTables(), view);
         } else {
-            streamFrom = snapshotPosition(connection);
+            streamFrom = snapshotPosition(connection, headBefore);
             progress = SnapshotProgress.started();
             topic.write(List.of(), streamFrom, Optional.of(progress)); // the position comes first
             LOG.log(Level.INFO, "[{0}] Snapshot started at {1}", settings.connectionId(), streamFrom);
@@ -96,21 +105,25 @@ final class Snapshotter {
             }
             listener.snapshotTableStarted(table, expectedRows(connection, table));
             Optional<Map<String, SqliteValue>> after = progress.table().filter(table::equals).flatMap(t -> progress.lastKey());
-            readTable(connection, schemas.get(table), after, done, streamFrom);
+            readTable(connection, schemas.get(table), after, done, streamFrom, progress.restarts());
             done.add(table);
         }
-        topic.write(List.of(), streamFrom, Optional.of(new SnapshotProgress(done, Optional.empty(), Optional.empty(), true)));
+        SnapshotProgress complete = new SnapshotProgress(done, Optional.empty(), Optional.empty(), true, progress.restarts());
+        topic.write(List.of(), streamFrom, Optional.of(complete));
         try (Statement statement = connection.createStatement()) {
             statement.execute("COMMIT");
         }
         listener.snapshotComplete();
         LOG.log(Level.INFO, "[{0}] Snapshot complete: {1} table(s); streaming from {2}", settings.connectionId(),
                 done.size(), streamFrom);
-        return streamFrom;
+        return new Result(streamFrom, complete);
     }
 
-    /** The binlog position of the read view just opened. */
-    private SourcePosition snapshotPosition(Connection connection) throws SQLException {
+    /** The binlog position of the read view just opened (MariaDB), else the head read before it. */
+    private SourcePosition snapshotPosition(Connection connection, Optional<SourcePosition> headBefore) throws SQLException {
+        if (headBefore.isPresent()) {
+            return headBefore.get();
+        }
         String file = null;
         long offset = -1;
         String gtids = "";
@@ -133,26 +146,26 @@ final class Snapshotter {
                     }
                 }
             }
-            if (file == null) {
-                // MySQL reports no read-view position: the head read now is at or before the view,
-                // so streaming from it misses nothing (it may repeat a change the snapshot read).
-                try (ResultSet rs = statement.executeQuery("SHOW MASTER STATUS")) {
-                    if (rs.next()) {
-                        file = rs.getString("File");
-                        offset = rs.getLong("Position");
-                        gtids = Optional.ofNullable(rs.getString("Executed_Gtid_Set")).orElse("").replace("\n", "");
-                    }
-                }
-            }
         }
         if (file == null) {
-            throw new SQLException("The source reports no binlog position");
+            throw new SQLException("The source reports no binlog position of its read view");
         }
         return SourcePosition.at(gtids, file, offset);
     }
 
+    private static Optional<SourcePosition> masterStatus(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SHOW MASTER STATUS")) {
+            if (!rs.next()) {
+                throw new SQLException("SHOW MASTER STATUS returned nothing: is the binary log on?");
+            }
+            return Optional.of(SourcePosition.at(Optional.ofNullable(rs.getString("Executed_Gtid_Set")).orElse("").replace("\n", ""),
+                    rs.getString("File"), rs.getLong("Position")));
+        }
+    }
+
     private void readTable(Connection connection, TableSchema schema, Optional<Map<String, SqliteValue>> after,
-                           List<String> done, SourcePosition streamFrom) throws SQLException {
+                           List<String> done, SourcePosition streamFrom, List<SnapshotProgress.Restart> restarts)
+            throws SQLException {
         List<String> key = schema.keyColumns();
         String keyList = key.stream().map(Snapshotter::quote).collect(Collectors.joining(", "));
         String from = quote(schema.database()) + "." + quote(schema.table());
@@ -196,7 +209,7 @@ final class Snapshotter {
             rows += chunk.size();
             long started = System.nanoTime();
             topic.write(chunk, streamFrom, Optional.of(new SnapshotProgress(done, Optional.of(schema.table()),
-                    Optional.of(lastKey), false)));
+                    Optional.of(lastKey), false, restarts)));
             listener.committed(0, chunk.size(), Duration.ofNanos(System.nanoTime() - started), streamFrom, 0);
             last = Optional.of(lastKey);
             listener.snapshotChunk(schema.table(), rows, chunk.size() < chunkSize);

@@ -1,5 +1,6 @@
 package org.syncsuite.replicator;
 
+import java.util.Collections;
 import java.util.List;
 
 import org.syncsuite.core.change.SourcePosition;
@@ -11,8 +12,9 @@ import org.syncsuite.core.change.SourcePosition;
  */
 record SourceTransaction(List<ChangesTopic.Encoded> records, SourcePosition end, long bytes, long sourceCommitMillis) {
 
+    /** {@code records} is handed over: the caller no longer changes it. */
     SourceTransaction {
-        records = List.copyOf(records);
+        records = Collections.unmodifiableList(records);
     }
 
     SourceTransaction(List<ChangesTopic.Encoded> records, SourcePosition end, long bytes) {

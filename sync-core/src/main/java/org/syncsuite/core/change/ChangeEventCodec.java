@@ -1,7 +1,6 @@
 package org.syncsuite.core.change;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -11,12 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.syncsuite.core.ErrorCode;
-import org.syncsuite.core.JsonWriter;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.SyncException;
 
@@ -26,10 +25,20 @@ import org.syncsuite.core.SyncException;
  * envelope. Keys are deterministic (same row, same bytes), which log compaction relies on.
  * Column values are SQLite values: integers exact, reals always with a fraction or exponent,
  * text as strings, and blobs as base64 strings listed under {@code binary}. Thread-safe.
+ *
+ * <p>Encoding writes UTF-8 bytes directly ({@link JsonBuffer}); the replicator's streaming path
+ * writes the same bytes for row changes through {@link RowEnvelopeEncoder}, without building a
+ * {@link ChangeRecord}.
  */
 public final class ChangeEventCodec {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    /** Only decoding parses JSON: a writer never pays for setting up Jackson. */
+    private static final class Parser {
+        private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    }
+
+    /** The UTF-8 bytes of the JSON punctuation and names written below, encoded once. */
+    private static final ConcurrentHashMap<String, byte[]> FRAGMENTS = new ConcurrentHashMap<>();
 
     private ChangeEventCodec() {
     }
@@ -37,20 +46,23 @@ public final class ChangeEventCodec {
     // ------------------------------------------------------------------ keys
 
     public static byte[] key(ChangeRecord record) {
-        JsonWriter json = new JsonWriter().beginObject();
+        JsonBuffer json = new JsonBuffer(128);
         switch (record) {
             case ChangeRecord.RowChange row -> rowKey(json, row.database(), row.table(), row.key());
             case ChangeRecord.Tombstone tombstone -> rowKey(json, tombstone.database(), tombstone.table(), tombstone.key());
-            case ChangeRecord.PositionMarker marker -> json.name("position").value(marker.connection());
-            case ChangeRecord.SchemaChange schema -> json.name("schema").value(schema.database() + "." + schema.table());
-            case ChangeRecord.Truncate truncate -> json.name("truncate").value(truncate.database() + "." + truncate.table());
+            case ChangeRecord.PositionMarker marker -> json.raw(fragment("{\"position\":")).string(marker.connection()).raw('}');
+            case ChangeRecord.SchemaChange schema ->
+                    json.raw(fragment("{\"schema\":")).string(schema.database() + "." + schema.table()).raw('}');
+            case ChangeRecord.Truncate truncate ->
+                    json.raw(fragment("{\"truncate\":")).string(truncate.database() + "." + truncate.table()).raw('}');
         }
-        return bytes(json.endObject());
+        return json.toByteArray();
     }
 
-    private static void rowKey(JsonWriter json, String database, String table, Map<String, SqliteValue> key) {
-        json.name("db").value(database).name("table").value(table).name("key");
-        writeColumns(json, key, new ArrayList<>());
+    private static void rowKey(JsonBuffer json, String database, String table, Map<String, SqliteValue> key) {
+        json.raw(fragment("{\"db\":")).string(database).raw(fragment(",\"table\":")).string(table).raw(fragment(",\"key\":"));
+        writeColumns(json, key, null);
+        json.raw('}');
     }
 
     // ------------------------------------------------------------------ values
@@ -62,103 +74,123 @@ public final class ChangeEventCodec {
             case ChangeRecord.RowChange row -> rowValue(row);
             case ChangeRecord.PositionMarker marker -> {
                 SourcePosition p = marker.position();
-                JsonWriter json = new JsonWriter().beginObject().name("op").value("p")
-                        .name("connection").value(marker.connection())
-                        .name("position").beginObject()
-                        .name("gtids").value(p.gtidSet()).name("file").value(p.file()).name("pos").value(p.offset())
-                        .name("skip_events").value(p.eventsToSkip()).name("skip_rows").value(p.rowsToSkip())
-                        .endObject();
+                JsonBuffer json = new JsonBuffer(256).raw(fragment("{\"op\":\"p\",\"connection\":")).string(marker.connection())
+                        .raw(fragment(",\"position\":{\"gtids\":")).string(p.gtidSet())
+                        .raw(fragment(",\"file\":")).string(p.file()).raw(fragment(",\"pos\":")).number(p.offset())
+                        .raw(fragment(",\"skip_events\":")).number(p.eventsToSkip())
+                        .raw(fragment(",\"skip_rows\":")).number(p.rowsToSkip()).raw('}');
                 if (marker.snapshot().isPresent()) {
                     SnapshotProgress progress = marker.snapshot().get();
-                    json.name("snapshot").beginObject().name("done").beginArray();
-                    progress.doneTables().forEach(json::value);
-                    json.endArray().name("table").value(progress.table().orElse(null)).name("after");
+                    json.raw(fragment(",\"snapshot\":{\"done\":"));
+                    stringArray(json, progress.doneTables());
+                    json.raw(fragment(",\"table\":")).string(progress.table().orElse(null)).raw(fragment(",\"after\":"));
                     if (progress.lastKey().isPresent()) {
-                        writeColumns(json, progress.lastKey().get(), new ArrayList<>());
+                        writeColumns(json, progress.lastKey().get(), null);
                     } else {
                         json.nullValue();
                     }
-                    json.name("complete").value(progress.complete()).endObject();
+                    json.raw(fragment(",\"complete\":")).raw(fragment(Boolean.toString(progress.complete())));
+                    if (!progress.restarts().isEmpty()) {
+                        json.raw(fragment(",\"restarts\":["));
+                        boolean first = true;
+                        for (SnapshotProgress.Restart restart : progress.restarts()) {
+                            json.raw(fragment(first ? "{\"view\":{\"gtids\":" : ",{\"view\":{\"gtids\":"))
+                                    .string(restart.view().gtidSet())
+                                    .raw(fragment(",\"file\":")).string(restart.view().file())
+                                    .raw(fragment(",\"pos\":")).number(restart.view().offset())
+                                    .raw(fragment("},\"done\":"));
+                            stringArray(json, restart.doneTables());
+                            json.raw(fragment(",\"table\":")).string(restart.table().orElse(null)).raw(fragment(",\"after\":"));
+                            if (restart.lastKey().isPresent()) {
+                                writeColumns(json, restart.lastKey().get(), null);
+                            } else {
+                                json.nullValue();
+                            }
+                            json.raw('}');
+                            first = false;
+                        }
+                        json.raw(']');
+                    }
+                    json.raw('}');
                 }
-                json.name("ts_ms").value(marker.timestampMillis());
-                yield bytes(json.endObject());
+                yield json.raw(fragment(",\"ts_ms\":")).number(marker.timestampMillis()).raw('}').toByteArray();
             }
             case ChangeRecord.SchemaChange schema -> {
-                JsonWriter json = new JsonWriter().beginObject().name("op").value("s")
-                        .name("db").value(schema.database()).name("table").value(schema.table())
-                        .name("columns").beginArray();
-                schema.columns().forEach(json::value);
-                json.endArray().name("key_columns").beginArray();
-                schema.keyColumns().forEach(json::value);
-                json.endArray().name("ddl").value(schema.ddl().orElse(null)).name("ts_ms").value(schema.timestampMillis());
-                yield bytes(json.endObject());
+                JsonBuffer json = new JsonBuffer(256).raw(fragment("{\"op\":\"s\",\"db\":")).string(schema.database())
+                        .raw(fragment(",\"table\":")).string(schema.table()).raw(fragment(",\"columns\":"));
+                stringArray(json, schema.columns());
+                json.raw(fragment(",\"key_columns\":"));
+                stringArray(json, schema.keyColumns());
+                yield json.raw(fragment(",\"ddl\":")).string(schema.ddl().orElse(null))
+                        .raw(fragment(",\"ts_ms\":")).number(schema.timestampMillis()).raw('}').toByteArray();
             }
-            case ChangeRecord.Truncate truncate -> bytes(new JsonWriter().beginObject().name("op").value("t")
-                    .name("db").value(truncate.database()).name("table").value(truncate.table())
-                    .name("dropped").value(truncate.dropped()).name("ts_ms").value(truncate.timestampMillis()).endObject());
+            case ChangeRecord.Truncate truncate -> new JsonBuffer(128).raw(fragment("{\"op\":\"t\",\"db\":")).string(truncate.database())
+                    .raw(fragment(",\"table\":")).string(truncate.table())
+                    .raw(fragment(",\"dropped\":")).raw(fragment(Boolean.toString(truncate.dropped())))
+                    .raw(fragment(",\"ts_ms\":")).number(truncate.timestampMillis()).raw('}').toByteArray();
         };
     }
 
     private static byte[] rowValue(ChangeRecord.RowChange row) {
         List<String> binary = new ArrayList<>();
-        JsonWriter json = new JsonWriter(new StringBuilder(512)).beginObject();
-        json.name("op").value(row.op().code());
-        json.name("before");
+        JsonBuffer json = new JsonBuffer(512);
+        json.raw(fragment("{\"op\":")).string(row.op().code()).raw(fragment(",\"before\":"));
         if (row.before().isPresent()) {
             writeColumns(json, row.before().get(), binary);
         } else {
             json.nullValue();
         }
-        json.name("after");
+        json.raw(fragment(",\"after\":"));
         if (row.after().isPresent()) {
             writeColumns(json, row.after().get(), binary);
         } else {
             json.nullValue();
         }
         ChangeRecord.Source s = row.source();
-        json.name("source").beginObject()
-                .name("connector").value(s.connector()).name("name").value(s.connection())
-                .name("db").value(s.database()).name("table").value(s.table())
-                .name("gtid").value(s.gtid().orElse(null)).name("file").value(s.file()).name("pos").value(s.offset())
-                .name("row").value(s.row()).name("server_id").value(s.serverId()).name("ts_ms").value(s.timestampMillis())
-                .name("snapshot").value(s.snapshot() ? "true" : "false")
-                .endObject();
-        json.name("ts_ms").value(row.timestampMillis());
+        json.raw(fragment(",\"source\":{\"connector\":")).string(s.connector()).raw(fragment(",\"name\":")).string(s.connection())
+                .raw(fragment(",\"db\":")).string(s.database()).raw(fragment(",\"table\":")).string(s.table())
+                .raw(fragment(",\"gtid\":")).string(s.gtid().orElse(null)).raw(fragment(",\"file\":")).string(s.file())
+                .raw(fragment(",\"pos\":")).number(s.offset()).raw(fragment(",\"row\":")).number(s.row())
+                .raw(fragment(",\"server_id\":")).number(s.serverId()).raw(fragment(",\"ts_ms\":")).number(s.timestampMillis())
+                .raw(fragment(",\"snapshot\":")).raw(fragment(s.snapshot() ? "\"true\"}" : "\"false\"}"));
+        json.raw(fragment(",\"ts_ms\":")).number(row.timestampMillis());
         if (!binary.isEmpty()) {
-            json.name("binary").beginArray();
-            binary.stream().distinct().forEach(json::value);
-            json.endArray();
+            json.raw(fragment(",\"binary\":"));
+            stringArray(json, binary.stream().distinct().toList());
         }
-        return bytes(json.endObject());
+        return json.raw('}').toByteArray();
     }
 
-    private static void writeColumns(JsonWriter json, Map<String, SqliteValue> columns, List<String> binary) {
-        json.beginObject();
+    /** Writes the columns as an object; BLOB columns are added to {@code binary} (when given). */
+    private static void writeColumns(JsonBuffer json, Map<String, SqliteValue> columns, List<String> binary) {
+        json.raw('{');
+        boolean first = true;
         for (Map.Entry<String, SqliteValue> column : columns.entrySet()) {
-            json.name(column.getKey());
-            switch (column.getValue()) {
-                case SqliteValue.Null n -> json.nullValue();
-                case SqliteValue.Integer i -> json.value(i.value());
-                case SqliteValue.Real r -> {
-                    double v = r.value();
-                    if (Double.isFinite(v)) {
-                        json.rawValue(Double.toString(v)); // keeps the fraction, so it reads back as REAL
-                    } else {
-                        json.nullValue();
-                    }
-                }
-                case SqliteValue.Text t -> json.value(t.value());
-                case SqliteValue.Blob b -> {
-                    json.value(Base64.getEncoder().encodeToString(b.value()));
-                    binary.add(column.getKey());
-                }
+            if (!first) {
+                json.raw(',');
+            }
+            first = false;
+            json.string(column.getKey()).raw(':');
+            if (json.value(column.getValue()) && binary != null) {
+                binary.add(column.getKey());
             }
         }
-        json.endObject();
+        json.raw('}');
     }
 
-    private static byte[] bytes(JsonWriter json) {
-        return json.toString().getBytes(StandardCharsets.UTF_8);
+    private static void stringArray(JsonBuffer json, List<String> values) {
+        json.raw('[');
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                json.raw(',');
+            }
+            json.string(values.get(i));
+        }
+        json.raw(']');
+    }
+
+    private static byte[] fragment(String json) {
+        return FRAGMENTS.computeIfAbsent(json, JsonBuffer::fragment);
     }
 
     // ------------------------------------------------------------------ decoding
@@ -197,10 +229,20 @@ public final class ChangeEventCodec {
                 if (s != null && s.isObject()) {
                     List<String> done = new ArrayList<>();
                     s.path("done").forEach(t -> done.add(t.asText()));
+                    List<SnapshotProgress.Restart> restarts = new ArrayList<>();
+                    for (JsonNode r : s.path("restarts")) {
+                        JsonNode view = r.path("view");
+                        List<String> doneThen = new ArrayList<>();
+                        r.path("done").forEach(t -> doneThen.add(t.asText()));
+                        restarts.add(new SnapshotProgress.Restart(SourcePosition.at(text(view, "gtids"), text(view, "file"),
+                                view.path("pos").asLong()), doneThen,
+                                r.path("table").isTextual() ? Optional.of(r.get("table").asText()) : Optional.empty(),
+                                r.path("after").isObject() ? Optional.of(columns(r.get("after"), Set.of())) : Optional.empty()));
+                    }
                     snapshot = Optional.of(new SnapshotProgress(done,
                             s.path("table").isTextual() ? Optional.of(s.get("table").asText()) : Optional.empty(),
                             s.path("after").isObject() ? Optional.of(columns(s.get("after"), Set.of())) : Optional.empty(),
-                            s.path("complete").asBoolean()));
+                            s.path("complete").asBoolean(), restarts));
                 }
                 yield new ChangeRecord.PositionMarker(text(v, "connection"), new SourcePosition(text(p, "gtids"),
                         text(p, "file"), p.path("pos").asLong(), p.path("skip_events").asLong(), p.path("skip_rows").asLong()),
@@ -253,7 +295,7 @@ public final class ChangeEventCodec {
 
     private static JsonNode parse(byte[] bytes, String what) {
         try {
-            JsonNode node = MAPPER.readTree(bytes);
+            JsonNode node = Parser.MAPPER.readTree(bytes);
             if (node == null || !node.isObject()) {
                 throw malformed("the " + what + " is not a JSON object");
             }

@@ -75,6 +75,17 @@ class ChangeEventCodecTest {
         assertThat(new String(ChangeEventCodec.value(snapshotting), StandardCharsets.UTF_8))
                 .contains("\"snapshot\":{\"done\":[\"a\",\"b\"],\"table\":\"c\",\"after\":{\"id\":42},\"complete\":false}");
 
+        // A snapshot continued after a crash keeps where it stood and the new read view's position.
+        SnapshotProgress restarted = snapshotting.snapshot().orElseThrow().restartedAt(SourcePosition.at("0-1-20", "binlog.000002", 900))
+                .restartedAt(SourcePosition.at("0-1-25", "binlog.000003", 4));
+        ChangeRecord.PositionMarker continued = new ChangeRecord.PositionMarker("default",
+                SourcePosition.at("0-1-15", "binlog.000002", 4), Optional.of(restarted), 101);
+        assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(continued), ChangeEventCodec.value(continued))).isEqualTo(continued);
+        assertThat(restarted.restarts()).hasSize(2);
+        assertThat(new String(ChangeEventCodec.value(continued), StandardCharsets.UTF_8)).contains("\"restarts\":[{\"view\":"
+                + "{\"gtids\":\"0-1-20\",\"file\":\"binlog.000002\",\"pos\":900},\"done\":[\"a\",\"b\"],\"table\":\"c\","
+                + "\"after\":{\"id\":42}},{\"view\":");
+
         ChangeRecord.SchemaChange schema = new ChangeRecord.SchemaChange("app", "todos", List.of("id", "title"),
                 List.of("id"), Optional.of("ALTER TABLE todos ADD title TEXT"), 5);
         assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(schema), ChangeEventCodec.value(schema))).isEqualTo(schema);
