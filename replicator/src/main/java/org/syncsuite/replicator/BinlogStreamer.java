@@ -431,15 +431,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
 
     @Override
     public void onCommunicationFailure(BinaryLogClient client, Exception e) {
-        String message = String.valueOf(e.getMessage());
-        if (message.contains("1236") || message.contains("Could not find first log file")
-                || message.toLowerCase(Locale.ROOT).contains("purged")) {
-            fail(new SyncException(ErrorCode.BINLOG_PURGED, "The binlog position " + file + ":" + nextPosition
-                    + " is no longer on the source (" + message + "). The source purged it before it was replicated: "
-                    + "delete the changes topic to take a new snapshot, and keep binlogs longer (binlog_expire_logs_seconds)", e));
-        } else {
-            fail(new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Lost the binlog connection: " + message, e));
-        }
+        fail(ReplicationErrors.classify(e, settings.connectionId(), file + ":" + nextPosition));
     }
 
     @Override
