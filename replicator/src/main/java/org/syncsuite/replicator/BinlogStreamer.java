@@ -392,7 +392,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
         inTransaction = false;
         SourcePosition position = SourcePosition.at(gtidSet(), file, nextPosition);
         queue.put(new SourceTransaction(pending, position, pendingBytes, eventTimestamp));
-        pending = new ArrayList<>(Math.max(16, pending.size()));
+        pending = new ArrayList<>(Math.clamp(pending.size(), 16, 4096)); // handed over with the transaction
         pendingBytes = 0;
         transactionGtid = Optional.empty();
     }

@@ -14,6 +14,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * transaction for large, compressed batches. {@code test/bench}'s {@code kafka-produce} benchmark
  * measures these settings against the client's defaults.
  *
+ * <p>Measured end to end ({@code bench replicator}'s workload, broker on the same two cores): lz4
+ * costs the least CPU per row. Without compression the broker validates and appends about four
+ * times the bytes and the whole pipeline took 40 to 60% more CPU per row; zstd costs the writer
+ * about 50% more, snappy was level with lz4 or slightly worse; 1 MiB batches gained nothing over
+ * 512 KiB.
+ *
  * <p>User-supplied client properties (security, SASL, TLS) are applied on top by the caller;
  * the ones that exactly-once depends on are re-asserted by {@link #forChangesTopic}.
  */

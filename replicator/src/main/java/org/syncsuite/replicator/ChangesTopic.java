@@ -38,7 +38,6 @@ final class ChangesTopic implements AutoCloseable {
     private final String connection;
     private final String transactionalId;
     private KafkaProducer<byte[], byte[]> producer;
-    private Admin admin;
 
     ChangesTopic(Map<String, Object> clientProperties, String topic, String connection, String transactionalId) {
         this.clientProperties = Map.copyOf(clientProperties);
@@ -53,8 +52,8 @@ final class ChangesTopic implements AutoCloseable {
 
     /** Creates the topic when it does not exist: one partition, compacted, the broker's replication factor. */
     void ensureExists() {
+        Admin admin = Admin.create(clientProperties);
         try {
-            Admin admin = admin();
             Set<String> existing = admin.listTopics().names().get();
             if (existing.contains(topic)) {
                 return;
@@ -63,44 +62,33 @@ final class ChangesTopic implements AutoCloseable {
                     .configs(Map.of("cleanup.policy", "compact")))).all().get();
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Could not create the topic " + topic + ": "
+                throw new SyncException(ErrorCode.KAFKA_UNAVAILABLE, "Could not create the topic " + topic + ": "
                         + e.getCause().getMessage(), e.getCause());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Interrupted while creating " + topic, e);
+            throw new SyncException(ErrorCode.KAFKA_UNAVAILABLE, "Interrupted while creating " + topic, e);
+        } finally {
+            admin.close(Duration.ZERO); // nothing is pending: its thread ends in the background
         }
     }
 
     /**
-     * The admin client of {@link #ensureExists}, kept until {@link #lastCommittedMarker} has used
-     * it: a start then needs no consumer (its classes, its connection) when the topic is empty.
+     * Whether nothing was ever written to the topic (its end offset is 0), asked of an admin client
+     * (whose classes {@link #ensureExists} loaded): a first start then needs no consumer. False when
+     * that cannot be told: the consumer finds out.
      */
-    private synchronized Admin admin() {
-        if (admin == null) {
-            admin = Admin.create(clientProperties);
-        }
-        return admin;
-    }
-
-    private synchronized void closeAdmin() {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-            admin = null;
-        }
-    }
-
-    /** Whether nothing was ever written to the topic (its end offset is 0); false when that cannot be told. */
     private boolean neverWritten(TopicPartition partition) {
+        Admin admin = Admin.create(clientProperties);
         try {
-            return admin().listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset() == 0;
+            return admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition).get().offset() == 0;
         } catch (ExecutionException | RuntimeException e) {
-            return false; // the consumer below finds out
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Interrupted while reading the end of " + topic, e);
+            throw new SyncException(ErrorCode.KAFKA_UNAVAILABLE, "Interrupted while reading the end of " + topic, e);
         } finally {
-            closeAdmin();
+            admin.close(Duration.ZERO); // nothing is pending: its thread ends in the background
         }
     }
 
@@ -197,7 +185,6 @@ final class ChangesTopic implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAdmin();
         if (producer != null) {
             producer.close(Duration.ofSeconds(10));
             producer = null;

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import com.github.shyiko.mysql.binlog.network.ServerException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.syncsuite.core.ErrorCode;
@@ -38,7 +39,7 @@ public final class ReplicationErrors {
             if (cause instanceof ServerException server && server.getErrorCode() == ER_MASTER_FATAL_ERROR_READING_BINLOG) {
                 return purged(connectionId, at, server);
             }
-            if (cause instanceof ProducerFencedException) {
+            if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
                 return new SyncException(ErrorCode.REPLICATOR_FENCED, "[" + connectionId + "] Another replicator of this "
                         + "connection started and fenced this one; it stops here and the other one carries on", failure);
             }

@@ -197,10 +197,20 @@ public final class Replicator implements AutoCloseable {
 
     private void run() {
         Duration backoff = Duration.ofMillis(500);
+        boolean kafkaFailed = false;
         while (!closed) {
             TransactionQueue queue = new TransactionQueue(settings.queueTransactions(), settings.queueBytes());
             this.queue = queue;
             try {
+                if (kafkaFailed) {
+                    // A failed transaction leaves the producer unusable, and a failed commit may still
+                    // have committed: a new producer, and the position as the topic has it.
+                    topic.close();
+                    topic.open();
+                    lastCommitted = null;
+                    catchUp = Optional.empty();
+                    kafkaFailed = false;
+                }
                 if (lastCommitted == null) {
                     lastCommitted = initialPosition();
                 }
@@ -225,6 +235,7 @@ public final class Replicator implements AutoCloseable {
                     LOG.log(Level.ERROR, "Replication stopped: " + error.getMessage(), e);
                     break;
                 }
+                kafkaFailed |= error.errorCode() == ErrorCode.KAFKA_UNAVAILABLE;
                 if (!closed) {
                     listener.retrying(error);
                     LOG.log(Level.WARNING, "[{0}] {1}; resuming from {2} in {3} ms", settings.connectionId(), error.getMessage(),

@@ -71,7 +71,9 @@ public final class StandbyReplicator implements AutoCloseable {
     /** Joins the election; replication starts when (and if) this instance is chosen. */
     public void start() {
         // The topic must exist to be assigned: the first instance creates it.
-        factory.get().ensureTopic();
+        try (Replicator creator = factory.get()) {
+            creator.ensureTopic();
+        }
         thread = Thread.ofPlatform().name("replicator-election-" + connection).start(this::elect);
     }
 

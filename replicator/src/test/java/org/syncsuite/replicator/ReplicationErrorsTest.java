@@ -32,6 +32,8 @@ class ReplicationErrorsTest {
     @Test
     void beingFencedOrRefusedByKafkaIsFatal() {
         assertThat(classify(new ProducerFencedException("fenced")).errorCode()).isEqualTo(ErrorCode.REPLICATOR_FENCED);
+        assertThat(classify(new org.apache.kafka.common.errors.InvalidProducerEpochException("epoch")).errorCode())
+                .isEqualTo(ErrorCode.REPLICATOR_FENCED);
         assertThat(classify(new RuntimeException("wrapped", new ProducerFencedException("fenced"))).errorCode())
                 .isEqualTo(ErrorCode.REPLICATOR_FENCED);
         SyncException refused = classify(new TopicAuthorizationException("no write on powersync.default.changes"));

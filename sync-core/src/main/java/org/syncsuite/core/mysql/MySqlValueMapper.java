@@ -167,7 +167,8 @@ public final class MySqlValueMapper {
             case OffsetDateTime offset -> offset.toInstant();
             case ZonedDateTime zoned -> zoned.toInstant();
             case LocalDate date -> date.atStartOfDay().toInstant(ZoneOffset.UTC);
-            case Long micros -> Instant.EPOCH.plusNanos(Math.multiplyExact(micros, 1000L)); // binlog: epoch micros, UTC
+            // binlog: epoch micros, UTC (in nanoseconds a long ends in 2262; DATETIME goes to 9999)
+            case Long micros -> Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
             case String text -> {
                 if (text.startsWith("0000")) {
                     yield null;

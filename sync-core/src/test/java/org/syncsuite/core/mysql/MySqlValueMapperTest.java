@@ -78,6 +78,11 @@ class MySqlValueMapperTest {
                 .isEqualTo(SqliteValue.of("2024-06-30T22:15:00.000Z"));
         // The binlog reader's form: epoch microseconds.
         assertThat(map("datetime(6)", 1_704_164_645_123_456L)).isEqualTo(SqliteValue.of("2024-01-02T03:04:05.123Z"));
+        // Past 2262 epoch nanoseconds overflow a long; DATETIME goes on to 9999.
+        long micros9999 = LocalDateTime.of(9999, 12, 31, 23, 59, 59, 999_999_000).toEpochSecond(java.time.ZoneOffset.UTC)
+                * 1_000_000L + 999_999L;
+        assertThat(map("datetime(6)", micros9999)).isEqualTo(SqliteValue.of("9999-12-31T23:59:59.999Z"));
+        assertThat(map("datetime(6)", -1L)).isEqualTo(SqliteValue.of("1969-12-31T23:59:59.999Z"));
 
         MySqlValueMapper micros = new MySqlValueMapper(TimestampPrecision.MICROSECONDS, MySqlValueMapper.DecimalMode.REAL);
         assertThat(micros.map(ColumnType.parse("datetime(6)", null), LocalDateTime.of(2024, 1, 2, 3, 4, 5, 123_456_000)))
