@@ -23,6 +23,15 @@ import org.syncsuite.services.junit.WithBackingServices;
 @WithBackingServices
 class KafkaOutageIT {
 
+    /** Client timeouts of seconds rather than minutes, so that the outage outlasts them. */
+    private static final String CLIENT_TIMEOUTS = """
+              properties:
+                max.block.ms: "4000"
+                request.timeout.ms: "2000"
+                delivery.timeout.ms: "6000"
+                default.api.timeout.ms: "4000"
+            """;
+
     @Test
     void aKafkaOutageDelaysChangesAndLosesOrRepeatsNone(EmbeddedMariaDb db, @TempDir Path kafkaData) throws Exception {
         EmbeddedKafka first = EmbeddedKafka.builder().dataDirectory(kafkaData).build();
@@ -32,7 +41,7 @@ class KafkaOutageIT {
         String database = ReplicationFixture.newDatabase(db, "outage");
         db.execute("CREATE TABLE " + database + ".items (id INT PRIMARY KEY, v INT)");
         ServiceConfig config = ServiceConfigReader.read(Path.of("service.yaml"),
-                ReplicationFixture.serviceYaml(db, kafka, database, "it-" + database), name -> null);
+                ReplicationFixture.serviceYaml(db, kafka, database, "it-" + database) + CLIENT_TIMEOUTS, name -> null);
         String topic = config.kafka().orElseThrow().changesTopic("default");
         ReplicationStats stats = new ReplicationStats();
         try (Replicator replicator = new Replicator(config.connection(), config.kafka().orElseThrow(), "items"::equals,
