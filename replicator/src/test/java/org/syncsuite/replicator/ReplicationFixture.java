@@ -1,11 +1,17 @@
 package org.syncsuite.replicator;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,6 +40,12 @@ final class ReplicationFixture {
 
     /** The service.yaml text replicating {@code database} into topics named {@code <topicPrefix>.default.*}. */
     static String serviceYaml(EmbeddedMariaDb db, EmbeddedKafka kafka, String database, String topicPrefix) {
+        return serviceYaml(db.port(), database, db.replicationUser(), db.replicationPassword(), kafka, topicPrefix);
+    }
+
+    /** The same, for a source on {@code port} reached as {@code user}. */
+    static String serviceYaml(int port, String database, String user, String password, EmbeddedKafka kafka,
+                              String topicPrefix) {
         return """
                 replication:
                   connections:
@@ -46,8 +58,49 @@ final class ReplicationFixture {
                 kafka:
                   bootstrap_servers: %s
                   topic_prefix: %s
-                """.formatted(db.port(), database, db.replicationUser(), db.replicationPassword(),
-                kafka.bootstrapServers(), topicPrefix);
+                """.formatted(port, database, user, password, kafka.bootstrapServers(), topicPrefix);
+    }
+
+    /** A sync config that replicates {@code table}, as a {@code sync_config:} section to append to a service.yaml. */
+    static String syncConfigOf(String table) {
+        return """
+                sync_config:
+                  content: |
+                    config:
+                      edition: 3
+                    streams:
+                      all:
+                        auto_subscribe: true
+                        query: SELECT * FROM %s
+                """.formatted(table);
+    }
+
+    /**
+     * Runs {@link ReplicatorMain} in a JVM of its own with {@code arguments}; its output goes to
+     * {@code log} line by line, and to {@code lines} when given.
+     */
+    static Process launchReplicator(List<String> arguments, Path log, Consumer<String> lines)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), ReplicatorMain.class.getName()));
+        command.addAll(arguments);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+        Files.createDirectories(log.toAbsolutePath().getParent());
+        Thread.ofPlatform().daemon().start(() -> {
+            try (var out = Files.newBufferedWriter(log)) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    lines.accept(line);
+                    out.write(line);
+                    out.newLine();
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the child is gone
+            }
+        });
+        return process;
     }
 
     static ServiceConfig config(EmbeddedMariaDb db, EmbeddedKafka kafka, String database, String topicPrefix) {

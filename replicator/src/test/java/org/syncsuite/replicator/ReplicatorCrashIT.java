@@ -3,9 +3,6 @@ package org.syncsuite.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -154,38 +151,16 @@ class ReplicatorCrashIT {
 
     private Path writeConfig(String database) throws Exception {
         Path config = workDir.resolve("service.yaml");
-        Files.writeString(config, ReplicationFixture.serviceYaml(db, kafka, database, "crash-" + database) + """
-                sync_config:
-                  content: |
-                    config:
-                      edition: 3
-                    streams:
-                      all:
-                        auto_subscribe: true
-                        query: SELECT * FROM counters
-                """);
+        Files.writeString(config, ReplicationFixture.serviceYaml(db, kafka, database, "crash-" + database)
+                + ReplicationFixture.syncConfigOf("counters"));
         return config;
     }
 
     private Process start(Path config, int chunkSize) throws Exception {
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReplicatorMain.class.getName(), "--port", "0",
-                "-c", config.toString(), "--snapshot-chunk-size", Integer.toString(chunkSize))
-                .redirectErrorStream(true).start();
+        Process process = ReplicationFixture.launchReplicator(List.of("--port", "0", "-c", config.toString(),
+                "--snapshot-chunk-size", Integer.toString(chunkSize)), workDir.resolve("replicator-" + (children.size() + 1) + ".log"),
+                line -> { });
         children.add(process);
-        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        Path log = workDir.resolve("replicator-" + children.size() + ".log");
-        Thread.ofPlatform().daemon().start(() -> {
-            try (var out = Files.newBufferedWriter(log)) {
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    out.write(line);
-                    out.newLine();
-                    out.flush();
-                }
-            } catch (java.io.IOException e) {
-                // the child is gone
-            }
-        });
         return process;
     }
 

@@ -3,14 +3,11 @@ package org.syncsuite.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -152,27 +149,8 @@ class ReplicatorServiceIT {
 
     private Path serviceYaml(int dbPort, String database, String user, String password, String prefix) throws IOException {
         Path config = workDir.resolve(prefix + ".yaml");
-        Files.writeString(config, """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: %s
-                      username: %s
-                      password: %s
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: %s
-                sync_config:
-                  content: |
-                    config:
-                      edition: 3
-                    streams:
-                      all:
-                        auto_subscribe: true
-                        query: SELECT * FROM items
-                """.formatted(dbPort, database, user, password, kafka.bootstrapServers(), prefix));
+        Files.writeString(config, ReplicationFixture.serviceYaml(dbPort, database, user, password, kafka, prefix)
+                + ReplicationFixture.syncConfigOf("items"));
         return config;
     }
 
@@ -186,27 +164,10 @@ class ReplicatorServiceIT {
     }
 
     private Process launch(Path config) throws IOException {
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), ReplicatorMain.class.getName(),
-                "-c", config.toString(), "--port", "0")
-                .redirectErrorStream(true).start();
-        children.add(process);
-        BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String name = config.getFileName().toString().replace(".yaml", "");
-        Path log = Path.of("target", "failsafe-reports", "replicator-service-" + name + ".log");
-        Files.createDirectories(log.getParent());
-        Thread.ofPlatform().daemon().start(() -> {
-            try (var out = Files.newBufferedWriter(log)) {
-                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    output.add(line);
-                    out.write(line);
-                    out.newLine();
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // the child is gone
-            }
-        });
+        Process process = ReplicationFixture.launchReplicator(List.of("-c", config.toString(), "--port", "0"),
+                Path.of("target", "failsafe-reports", "replicator-service-" + name + ".log"), output::add);
+        children.add(process);
         return process;
     }
 
