@@ -86,7 +86,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     private long pendingBytes;
     private long eventTimestamp;
     private volatile Throwable failure;
-    private SnapshotCatchUp catchUp;
+    private volatile SnapshotCatchUp catchUp;
     private byte[] skippedKey;
 
     BinlogStreamer(ReplicatorSettings settings, SourcePreflight.Flavor flavor, Predicate<String> replicated,
@@ -140,6 +140,10 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             client.disconnect();
         } catch (IOException e) {
             // already gone
+        }
+        SnapshotCatchUp current = catchUp;
+        if (current != null) {
+            current.close(); // a comparison still under way fails, and the session ends anyway
         }
     }
 
@@ -373,6 +377,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     /** Whether a continued snapshot's read already holds this change (or this is the tombstone of one that it holds). */
     private boolean skipped(byte[] key, byte[] value) {
         if (!catchUp.covers(file, nextPosition)) {
+            catchUp.close();
             catchUp = null;
             return false;
         }
@@ -380,8 +385,10 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             return java.util.Arrays.equals(key, skippedKey);
         }
         skippedKey = null;
-        if (ChangeEventCodec.decode(key, value) instanceof ChangeRecord.RowChange row
-                && catchUp.alreadyRead(row.table(), row.key(), file, nextPosition)) {
+        ChangeRecord change = ChangeEventCodec.decode(key, value);
+        if (change instanceof ChangeRecord.Truncate truncate) {
+            catchUp.truncated(truncate.table());
+        } else if (change instanceof ChangeRecord.RowChange row && catchUp.alreadyRead(row.table(), row.key(), file, nextPosition)) {
             skippedKey = key;
             return true;
         }

@@ -7,6 +7,9 @@ import com.github.shyiko.mysql.binlog.network.ServerException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.syncsuite.core.ErrorCode;
@@ -43,7 +46,13 @@ public final class ReplicationErrors {
                 return new SyncException(ErrorCode.REPLICATOR_FENCED, "[" + connectionId + "] Another replicator of this "
                         + "connection started and fenced this one; it stops here and the other one carries on", failure);
             }
-            if (cause instanceof AuthorizationException) {
+            if (cause instanceof RecordTooLargeException || cause instanceof InvalidTopicException
+                    || cause instanceof UnsupportedVersionException) {
+                return new SyncException(ErrorCode.KAFKA_REFUSED, "[" + connectionId + "] Kafka refused the changes ("
+                        + cause.getMessage() + "): raise the topic's max.message.bytes and the producer's max.request.size "
+                        + "above the largest source transaction's rows, or check the broker's version", failure);
+            }
+                        if (cause instanceof AuthorizationException) {
                 return new SyncException(ErrorCode.KAFKA_REFUSED, "[" + connectionId + "] Kafka refused the replicator ("
                         + cause.getMessage() + "): grant its principal write and transactional-id access to the "
                         + "changes topic", failure);

@@ -154,10 +154,8 @@ public final class Replicator implements AutoCloseable {
                         topic.name(), first);
                 return first;
             }
-            if (marker.get().snapshot().isPresent()) {
-                listener.snapshotComplete();
-                catchUp = marker.get().snapshot().filter(p -> !p.restarts().isEmpty());
-            }
+            listener.snapshotComplete(); // streaming resumes only once any snapshot is complete
+            catchUp = marker.get().snapshot().filter(p -> !p.restarts().isEmpty());
             LOG.log(Level.INFO, "[{0}] Resuming from {1}", settings.connectionId(), marker.get().position());
             return marker.get().position();
         } catch (SQLException e) {
@@ -227,6 +225,14 @@ public final class Replicator implements AutoCloseable {
                 writeLoop(queue);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                if (!closed) {
+                    fatal = new SyncException(ErrorCode.SHUTTING_DOWN, "Replication was interrupted", e);
+                }
+                break;
+            } catch (Error e) {
+                // Out of memory and the like: stop for good, so that a standby takes over.
+                fatal = new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Replication failed: " + e, e);
+                LOG.log(Level.ERROR, "[" + settings.connectionId() + "] Replication stopped", e);
                 break;
             } catch (Exception e) {
                 SyncException error = ReplicationErrors.classify(e, settings.connectionId(), lastCommittedOrStart());

@@ -28,7 +28,7 @@ import org.syncsuite.core.change.SourcePosition;
  * that restart's view (or a later one). Keys compare as the source orders them: numbers by value,
  * byte strings by bytes, text in its column's collation, asked of the source.
  *
- * <p>Confined to the binlog reader's thread.
+ * <p>Confined to the binlog reader's thread, which closes it when it is done.
  */
 final class SnapshotCatchUp {
 
@@ -37,6 +37,8 @@ final class SnapshotCatchUp {
     private final Map<String, TableSchema> schemas;
     private final Supplier<Connection> jdbc;
     private final Map<String, String[]> collations = new HashMap<>();
+    private final java.util.Set<String> truncated = new java.util.HashSet<>();
+    private Connection connection;
 
     private SnapshotCatchUp(List<SnapshotProgress.Restart> restarts, Map<String, TableSchema> schemas, Supplier<Connection> jdbc) {
         this.restarts = restarts;
@@ -63,12 +65,35 @@ final class SnapshotCatchUp {
      * {@code file}/{@code position}, is already in the row as the snapshot read it.
      */
     boolean alreadyRead(String table, Map<String, SqliteValue> key, String file, long position) {
+        if (truncated.contains(table)) {
+            return false;
+        }
         for (SnapshotProgress.Restart restart : restarts.reversed()) {
             if (after(restart, table, key)) {
                 return compare(file, position, restart.view()) <= 0;
             }
         }
         return false; // read in the first view, whose position streaming starts from
+    }
+
+    /**
+     * The table was truncated or dropped within the catch-up: from here its changes all pass, as
+     * the truncation does (rows a later view read may then arrive twice; none is lost).
+     */
+    void truncated(String table) {
+        truncated.add(table);
+    }
+
+    /** Releases the connection used to compare text keys. */
+    void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // closing anyway
+            }
+            connection = null;
+        }
     }
 
     /** Whether the row comes after where the snapshot stood at {@code restart}. */
@@ -101,17 +126,16 @@ final class SnapshotCatchUp {
         if (a instanceof SqliteValue.Blob x && b instanceof SqliteValue.Blob y) {
             return java.util.Arrays.compareUnsigned(x.value(), y.value());
         }
+        // Text columns first: '10' < '2' there, whatever the digits look like.
+        if (definition != null && definition.type().charset().isPresent() && !definition.type().isBinaryString()) {
+            return collate(table, column, text(a), text(b));
+        }
         BigDecimal x = number(a);
         BigDecimal y = number(b);
         if (x != null && y != null) {
             return x.compareTo(y);
         }
-        String left = text(a);
-        String right = text(b);
-        if (definition != null && definition.type().charset().isPresent() && !definition.type().isBinaryString()) {
-            return collate(table, column, left, right);
-        }
-        return left.compareTo(right); // dates and times: their ISO text sorts as they do
+        return text(a).compareTo(text(b)); // dates and times: their ISO text sorts as they do
     }
 
     private static BigDecimal number(SqliteValue value) {
@@ -133,7 +157,10 @@ final class SnapshotCatchUp {
 
     /** Compares two strings in the column's collation, as the source ordered the snapshot's chunks. */
     private int collate(String table, String column, String left, String right) {
-        try (Connection connection = jdbc.get()) {
+        try {
+            if (connection == null) {
+                connection = jdbc.get();
+            }
             String[] collation = collations.get(table + "." + column);
             if (collation == null) {
                 try (PreparedStatement statement = connection.prepareStatement("SELECT CHARACTER_SET_NAME, COLLATION_NAME "
@@ -156,6 +183,7 @@ final class SnapshotCatchUp {
                 }
             }
         } catch (SQLException e) {
+            close();
             throw new SyncException(ErrorCode.SOURCE_UNREACHABLE, "Could not compare keys of " + table + " on the source: "
                     + e.getMessage(), e);
         }

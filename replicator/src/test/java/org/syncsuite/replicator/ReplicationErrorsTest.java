@@ -39,6 +39,10 @@ class ReplicationErrorsTest {
         SyncException refused = classify(new TopicAuthorizationException("no write on powersync.default.changes"));
         assertThat(refused.errorCode()).isEqualTo(ErrorCode.KAFKA_REFUSED);
         assertThat(refused.errorCode().isTransient()).isFalse();
+        SyncException tooLarge = classify(new org.apache.kafka.common.KafkaException("commit failed",
+                new org.apache.kafka.common.errors.RecordTooLargeException("5 MiB")));
+        assertThat(tooLarge.errorCode()).isEqualTo(ErrorCode.KAFKA_REFUSED);
+        assertThat(tooLarge.getMessage()).contains("max.message.bytes");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.syncsuite.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,27 @@ class SnapshotCatchUpTest {
                 .as("streaming already past the last view").isEmpty();
         assertThat(SnapshotCatchUp.of(Optional.of(SnapshotProgress.started()), FIRST_VIEW, Map.of(), () -> null))
                 .as("a snapshot read in one view").isEmpty();
+    }
+
+    @Test
+    void textKeysCompareInTheirCollationEvenWhenTheyLookLikeNumbers() {
+        SnapshotProgress stoppedInText = new SnapshotProgress(List.of(), Optional.of("t"),
+                Optional.of(Map.of("id", SqliteValue.of("10"))), false).restartedAt(SECOND_VIEW);
+        TableSchema text = new TableSchema("app", "t", List.of(new TableSchema.Column("id", ColumnType.parse("varchar(20)", "utf8mb4"))),
+                List.of("id"));
+        SnapshotCatchUp textCatchUp = SnapshotCatchUp.of(Optional.of(stoppedInText), FIRST_VIEW, Map.of("t", text), () -> {
+            throw new IllegalStateException("asked the source");
+        }).orElseThrow();
+        assertThatThrownBy(() -> textCatchUp.alreadyRead("t", Map.of("id", SqliteValue.of("2")), "binlog.000001", 200))
+                .hasMessage("asked the source");
+    }
+
+    @Test
+    void aTruncationWithinTheCatchUpLetsTheTablesChangesThrough() {
+        assertThat(catchUp.alreadyRead("c", key(8), "binlog.000001", 6000)).isTrue();
+        catchUp.truncated("c");
+        assertThat(catchUp.alreadyRead("c", key(8), "binlog.000001", 6000)).isFalse();
+        assertThat(catchUp.alreadyRead("b", key(41), "binlog.000001", 4999)).isTrue();
     }
 
     private static Map<String, SqliteValue> key(long id) {

@@ -83,12 +83,8 @@ public final class ChangeEventCodec {
                     SnapshotProgress progress = marker.snapshot().get();
                     json.raw(fragment(",\"snapshot\":{\"done\":"));
                     stringArray(json, progress.doneTables());
-                    json.raw(fragment(",\"table\":")).string(progress.table().orElse(null)).raw(fragment(",\"after\":"));
-                    if (progress.lastKey().isPresent()) {
-                        writeColumns(json, progress.lastKey().get(), null);
-                    } else {
-                        json.nullValue();
-                    }
+                    json.raw(fragment(",\"table\":")).string(progress.table().orElse(null));
+                    writeLastKey(json, progress.lastKey());
                     json.raw(fragment(",\"complete\":")).raw(fragment(Boolean.toString(progress.complete())));
                     if (!progress.restarts().isEmpty()) {
                         json.raw(fragment(",\"restarts\":["));
@@ -100,12 +96,8 @@ public final class ChangeEventCodec {
                                     .raw(fragment(",\"pos\":")).number(restart.view().offset())
                                     .raw(fragment("},\"done\":"));
                             stringArray(json, restart.doneTables());
-                            json.raw(fragment(",\"table\":")).string(restart.table().orElse(null)).raw(fragment(",\"after\":"));
-                            if (restart.lastKey().isPresent()) {
-                                writeColumns(json, restart.lastKey().get(), null);
-                            } else {
-                                json.nullValue();
-                            }
+                            json.raw(fragment(",\"table\":")).string(restart.table().orElse(null));
+                            writeLastKey(json, restart.lastKey());
                             json.raw('}');
                             first = false;
                         }
@@ -159,6 +151,30 @@ public final class ChangeEventCodec {
             stringArray(json, binary.stream().distinct().toList());
         }
         return json.raw('}').toByteArray();
+    }
+
+    /** {@code "after":} a snapshot's last key, and {@code "after_binary":} its BLOB columns if it has any. */
+    private static void writeLastKey(JsonBuffer json, Optional<Map<String, SqliteValue>> key) {
+        json.raw(fragment(",\"after\":"));
+        if (key.isEmpty()) {
+            json.nullValue();
+            return;
+        }
+        List<String> binary = new ArrayList<>();
+        writeColumns(json, key.get(), binary);
+        if (!binary.isEmpty()) {
+            json.raw(fragment(",\"after_binary\":"));
+            stringArray(json, binary);
+        }
+    }
+
+    private static Optional<Map<String, SqliteValue>> lastKey(JsonNode progress) {
+        if (!progress.path("after").isObject()) {
+            return Optional.empty();
+        }
+        Set<String> binary = new java.util.HashSet<>();
+        progress.path("after_binary").forEach(c -> binary.add(c.asText()));
+        return Optional.of(columns(progress.get("after"), binary));
     }
 
     /** Writes the columns as an object; BLOB columns are added to {@code binary} (when given). */
@@ -237,11 +253,11 @@ public final class ChangeEventCodec {
                         restarts.add(new SnapshotProgress.Restart(SourcePosition.at(text(view, "gtids"), text(view, "file"),
                                 view.path("pos").asLong()), doneThen,
                                 r.path("table").isTextual() ? Optional.of(r.get("table").asText()) : Optional.empty(),
-                                r.path("after").isObject() ? Optional.of(columns(r.get("after"), Set.of())) : Optional.empty()));
+                                lastKey(r)));
                     }
                     snapshot = Optional.of(new SnapshotProgress(done,
                             s.path("table").isTextual() ? Optional.of(s.get("table").asText()) : Optional.empty(),
-                            s.path("after").isObject() ? Optional.of(columns(s.get("after"), Set.of())) : Optional.empty(),
+                            lastKey(s),
                             s.path("complete").asBoolean(), restarts));
                 }
                 yield new ChangeRecord.PositionMarker(text(v, "connection"), new SourcePosition(text(p, "gtids"),

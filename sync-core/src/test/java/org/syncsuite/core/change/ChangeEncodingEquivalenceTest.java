@@ -83,7 +83,10 @@ class ChangeEncodingEquivalenceTest {
                         Arbitraries.longs().between(0, 5), Arbitraries.longs().between(0, 5))
                 .as(SourcePosition::new);
         Arbitrary<Optional<SnapshotProgress>> progress = Combinators.combine(Arbitraries.strings().all().ofMaxLength(4).list().ofMaxSize(3),
-                        Arbitraries.strings().ofMaxLength(4).injectNull(0.3), rows().injectNull(0.3), Arbitraries.of(true, false))
+                        // Keys without BLOBs: a BLOB key's columns are now listed in "after_binary" (ChangeEventCodecTest).
+                        Arbitraries.strings().ofMaxLength(4).injectNull(0.3),
+                        rows().filter(r -> r.values().stream().noneMatch(SqliteValue.Blob.class::isInstance)).injectNull(0.3),
+                        Arbitraries.of(true, false))
                 .as((done, table, key, complete) -> Optional.of(new SnapshotProgress(done, Optional.ofNullable(table),
                         Optional.ofNullable(key), complete)));
         Arbitrary<ChangeRecord> markers = Combinators.combine(Arbitraries.strings().all().ofMaxLength(6), positions,

@@ -82,6 +82,11 @@ class ChangeEventCodecTest {
                 SourcePosition.at("0-1-15", "binlog.000002", 4), Optional.of(restarted), 101);
         assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(continued), ChangeEventCodec.value(continued))).isEqualTo(continued);
         assertThat(restarted.restarts()).hasSize(2);
+        // A BINARY key stays bytes, so the snapshot continues after the right row.
+        ChangeRecord.PositionMarker binaryKey = new ChangeRecord.PositionMarker("default", SourcePosition.at("", "binlog.000002", 4),
+                Optional.of(new SnapshotProgress(List.of(), Optional.of("c"), Optional.of(row("id", SqliteValue.ofBlob(new byte[] {0, -1}))),
+                        false).restartedAt(SourcePosition.at("", "binlog.000002", 90))), 102);
+        assertThat(ChangeEventCodec.decode(ChangeEventCodec.key(binaryKey), ChangeEventCodec.value(binaryKey))).isEqualTo(binaryKey);
         assertThat(new String(ChangeEventCodec.value(continued), StandardCharsets.UTF_8)).contains("\"restarts\":[{\"view\":"
                 + "{\"gtids\":\"0-1-20\",\"file\":\"binlog.000002\",\"pos\":900},\"done\":[\"a\",\"b\"],\"table\":\"c\","
                 + "\"after\":{\"id\":42}},{\"view\":");
