@@ -1,0 +1,148 @@
+package org.syncsuite.gateway.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.syncsuite.core.Checksums;
+import org.syncsuite.core.protocol.OplogEntry;
+
+/**
+ * The hot path of bucket storage, in plain batched JDBC on the caller's connection and
+ * transaction: op ids from the one sequence, bucket operations appended with their per-bucket
+ * aggregates kept current in the same transaction, and bucket checksums read from those
+ * aggregates, so that a checksum costs the same however long the bucket's history is.
+ *
+ * <p>Stateless and thread-safe; connections are the caller's.
+ */
+public final class BucketStore {
+
+    private static final long MOD = 1L << 32;
+
+    /** One operation of one bucket, its op id already taken. */
+    public record BucketOp(String bucket, OplogEntry entry) {
+    }
+
+    /** A bucket's checksum (unsigned, mod 2^32) and op count, as of the last committed append. */
+    public record BucketTotals(long checksum, long count, long lastOp) {
+    }
+
+    /**
+     * Takes {@code count} consecutive op ids and returns the first. The sequence row stays locked
+     * until the caller's transaction ends, so ids are handed out in commit order.
+     */
+    public long allocateOpIds(Connection connection, int count) throws SQLException {
+        if (count <= 0) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE op_id_sequence SET last_op_id = LAST_INSERT_ID(last_op_id + ?) WHERE id = 1")) {
+            update.setInt(1, count);
+            if (update.executeUpdate() != 1) {
+                throw new SQLException("op_id_sequence has no row: the storage is not migrated");
+            }
+        }
+        try (PreparedStatement last = connection.prepareStatement("SELECT LAST_INSERT_ID()"); ResultSet rs = last.executeQuery()) {
+            rs.next();
+            return rs.getLong(1) - count + 1;
+        }
+    }
+
+    /** Appends the operations of {@code groupId}'s buckets and adds them to each bucket's totals. */
+    public void append(Connection connection, int groupId, List<BucketOp> ops) throws SQLException {
+        if (ops.isEmpty()) {
+            return;
+        }
+        Map<String, long[]> totals = new TreeMap<>(); // bucket -> count, checksum sum, last op, bytes
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO bucket_ops "
+                + "(group_id, bucket, op_id, op, object_type, object_id, subkey, checksum, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (BucketOp op : ops) {
+                OplogEntry entry = op.entry();
+                insert.setInt(1, groupId);
+                insert.setBytes(2, op.bucket().getBytes(StandardCharsets.UTF_8));
+                insert.setLong(3, entry.opId());
+                insert.setInt(4, entry.op().ordinal() + 1);
+                setText(insert, 5, entry.objectType().orElse(null));
+                setText(insert, 6, entry.objectId().orElse(null));
+                setText(insert, 7, entry.subkey().orElse(null));
+                insert.setLong(8, entry.checksum());
+                if (entry.data().isPresent()) {
+                    insert.setString(9, entry.data().get());
+                } else {
+                    insert.setNull(9, Types.VARCHAR);
+                }
+                insert.addBatch();
+                long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
+                sum[0]++;
+                sum[1] = Checksums.add(sum[1], entry.checksum());
+                sum[2] = Math.max(sum[2], entry.opId());
+                sum[3] += entry.data().map(String::length).orElse(0);
+            }
+            insert.executeBatch();
+        }
+        try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO bucket_state "
+                + "(group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES (?, ?, ?, ?, ?, ?) "
+                + "ON DUPLICATE KEY UPDATE op_count = op_count + VALUES(op_count), "
+                + "checksum_sum = (checksum_sum + VALUES(checksum_sum)) % " + MOD + ", "
+                + "last_op = GREATEST(last_op, VALUES(last_op)), bytes = bytes + VALUES(bytes)")) {
+            for (Map.Entry<String, long[]> bucket : totals.entrySet()) {
+                long[] sum = bucket.getValue();
+                upsert.setInt(1, groupId);
+                upsert.setBytes(2, bucket.getKey().getBytes(StandardCharsets.UTF_8));
+                upsert.setLong(3, sum[2]);
+                upsert.setLong(4, sum[0]);
+                upsert.setLong(5, sum[1]);
+                upsert.setLong(6, sum[3]);
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+        }
+    }
+
+    /** The totals of those of {@code buckets} that have operations, by bucket, in the order asked. */
+    public Map<String, BucketTotals> totals(Connection connection, int groupId, Collection<String> buckets) throws SQLException {
+        Map<String, BucketTotals> found = new LinkedHashMap<>();
+        if (buckets.isEmpty()) {
+            return found;
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(buckets.size(), "?"));
+        Map<String, BucketTotals> byName = new TreeMap<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT bucket, checksum_sum, op_count, last_op FROM bucket_state "
+                + "WHERE group_id = ? AND bucket IN (" + marks + ")")) {
+            select.setInt(1, groupId);
+            int i = 2;
+            for (String bucket : buckets) {
+                select.setBytes(i++, bucket.getBytes(StandardCharsets.UTF_8));
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    byName.put(new String(rs.getBytes(1), StandardCharsets.UTF_8),
+                            new BucketTotals(Checksums.toUnsigned(rs.getLong(2)), rs.getLong(3), rs.getLong(4)));
+                }
+            }
+        }
+        for (String bucket : buckets) {
+            BucketTotals totals = byName.get(bucket);
+            if (totals != null) {
+                found.put(bucket, totals);
+            }
+        }
+        return found;
+    }
+
+    private static void setText(PreparedStatement statement, int index, String value) throws SQLException {
+        if (value == null) {
+            statement.setNull(index, Types.VARBINARY);
+        } else {
+            statement.setBytes(index, value.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package org.syncsuite.gateway.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.syncsuite.core.Checksums;
+import org.syncsuite.core.protocol.OplogEntry;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.junit.WithBackingServices;
+
+@WithBackingServices
+class BucketStoreIT {
+
+    private final EmbeddedMariaDb db;
+    private final BucketStore store = new BucketStore();
+    private String database;
+
+    BucketStoreIT(EmbeddedMariaDb db) {
+        this.db = db;
+    }
+
+    @BeforeEach
+    void migrate() {
+        database = "buckets_" + UUID.randomUUID().toString().substring(0, 8);
+        db.createDatabase(database);
+        StorageMigrations.migrate(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+    }
+
+    @Test
+    void opIdsAreConsecutiveAndNeverReused() throws Exception {
+        try (Connection connection = db.rootConnection(database)) {
+            connection.setAutoCommit(false);
+            assertThat(store.allocateOpIds(connection, 3)).isEqualTo(1);
+            assertThat(store.allocateOpIds(connection, 2)).isEqualTo(4);
+            connection.commit();
+            assertThat(store.allocateOpIds(connection, 1)).isEqualTo(6);
+            connection.rollback(); // a rolled back range is given out again: no gap in committed ids
+            assertThat(store.allocateOpIds(connection, 1)).isEqualTo(6);
+            connection.commit();
+        }
+    }
+
+    @Test
+    void bucketTotalsFollowEveryAppendWithoutReadingTheOps() throws Exception {
+        List<BucketStore.BucketOp> first = new ArrayList<>();
+        List<BucketStore.BucketOp> second = new ArrayList<>();
+        long expectedA = 0;
+        long expectedB = 0;
+        try (Connection connection = db.rootConnection(database)) {
+            connection.setAutoCommit(false);
+            long id = store.allocateOpIds(connection, 400);
+            for (int i = 0; i < 300; i++) {
+                String data = "{\"id\":\"t" + i + "\",\"title\":\"Tâche " + i + "\"}";
+                long checksum = Checksums.put("todos", "t" + i, data);
+                String bucket = i % 3 == 0 ? "user_todos[\"B\"]" : "user_todos[\"a\"]";
+                (i < 200 ? first : second).add(new BucketStore.BucketOp(bucket,
+                        OplogEntry.put(id++, "todos", "t" + i, "s" + i, checksum, data)));
+                if (bucket.endsWith("[\"B\"]")) {
+                    expectedB = Checksums.add(expectedB, checksum);
+                } else {
+                    expectedA = Checksums.add(expectedA, checksum);
+                }
+            }
+            long removeChecksum = Checksums.remove("s1");
+            second.add(new BucketStore.BucketOp("user_todos[\"a\"]", OplogEntry.remove(id, "todos", "t1", "s1", removeChecksum)));
+            expectedA = Checksums.add(expectedA, removeChecksum);
+            store.append(connection, 1, first);
+            store.append(connection, 1, second);
+            connection.commit();
+
+            Map<String, BucketStore.BucketTotals> totals = store.totals(connection, 1,
+                    List.of("user_todos[\"a\"]", "user_todos[\"B\"]", "user_todos[\"b\"]"));
+            assertThat(totals).containsOnlyKeys("user_todos[\"a\"]", "user_todos[\"B\"]");
+            assertThat(totals.get("user_todos[\"a\"]")).isEqualTo(new BucketStore.BucketTotals(expectedA, 201, id));
+            assertThat(totals.get("user_todos[\"B\"]").checksum()).isEqualTo(expectedB);
+            assertThat(totals.get("user_todos[\"B\"]").count()).isEqualTo(100);
+            assertThat(store.totals(connection, 2, List.of("user_todos[\"a\"]"))).as("another version's buckets").isEmpty();
+        }
+    }
+}
