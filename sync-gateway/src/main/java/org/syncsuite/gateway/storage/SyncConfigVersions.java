@@ -1,0 +1,124 @@
+package org.syncsuite.gateway.storage;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The deployed sync config versions and their checkpoints, on the caller's connection and
+ * transaction. A new version starts {@code PROCESSING} beside the active one; activating it
+ * stops the old one in the same transaction, so exactly one version serves at any moment. A
+ * checkpoint is committed with the changes topic offset it was built from, in the transaction
+ * that wrote its operations: a writer that restarts resumes from exactly there.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class SyncConfigVersions {
+
+    /** A version's life cycle. */
+    public enum State { PROCESSING, ACTIVE, STOP, TERMINATED, ERRORED }
+
+    /** One version: its id, state, sync config text, and last checkpoint if it has one. */
+    public record Version(int id, State state, String content, Optional<Checkpoint> lastCheckpoint) {
+    }
+
+    /** A committed checkpoint: its op id, the source position it reflects, and the changes offset to consume next. */
+    public record Checkpoint(long opId, String sourcePosition, long changesOffset) {
+    }
+
+    /** Stores a new version, {@code PROCESSING}, and returns its id. */
+    public int deploy(Connection connection, String content) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO sync_config_versions (state, content) VALUES ('PROCESSING', ?)", Statement.RETURN_GENERATED_KEYS)) {
+            insert.setString(1, content);
+            insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                keys.next();
+                return keys.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * Makes {@code id} the active version and stops the one it replaces, in one step.
+     *
+     * @throws IllegalStateException when {@code id} is not a processing (or already active) version
+     */
+    public void activate(Connection connection, int id) throws SQLException {
+        Version version = find(connection, id, true).orElseThrow(() -> new IllegalStateException("No sync config version " + id));
+        if (version.state() == State.ACTIVE) {
+            return;
+        }
+        if (version.state() != State.PROCESSING) {
+            throw new IllegalStateException("Version " + id + " is " + version.state() + ": only a processing version becomes active");
+        }
+        try (PreparedStatement stop = connection.prepareStatement(
+                "UPDATE sync_config_versions SET state = 'STOP' WHERE state IN ('ACTIVE', 'ERRORED') AND id <> ?");
+             PreparedStatement activate = connection.prepareStatement(
+                     "UPDATE sync_config_versions SET state = 'ACTIVE', activated_at = CURRENT_TIMESTAMP(3) WHERE id = ?")) {
+            stop.setInt(1, id);
+            stop.executeUpdate();
+            activate.setInt(1, id);
+            activate.executeUpdate();
+        }
+    }
+
+    /** The version that serves clients now, if any. */
+    public Optional<Version> active(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT id FROM sync_config_versions WHERE state IN ('ACTIVE', 'ERRORED') ORDER BY id DESC LIMIT 1");
+             ResultSet rs = select.executeQuery()) {
+            return rs.next() ? find(connection, rs.getInt(1), false) : Optional.empty();
+        }
+    }
+
+    /** Version {@code id}; {@code lock} takes its row lock for the rest of the transaction. */
+    public Optional<Version> find(Connection connection, int id, boolean lock) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT state, content, last_checkpoint, "
+                + "last_checkpoint_position, changes_offset FROM sync_config_versions WHERE id = ?" + (lock ? " FOR UPDATE" : ""))) {
+            select.setInt(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                long opId = rs.getLong(3);
+                Optional<Checkpoint> checkpoint = rs.wasNull() ? Optional.empty()
+                        : Optional.of(new Checkpoint(opId, rs.getString(4), rs.getLong(5)));
+                return Optional.of(new Version(id, State.valueOf(rs.getString(1)), rs.getString(2), checkpoint));
+            }
+        }
+    }
+
+    /**
+     * Records a checkpoint of version {@code id}, in the caller's transaction. Checkpoints only
+     * move forward.
+     *
+     * @throws IllegalStateException when {@code checkpoint} is not after the version's last one
+     */
+    public void commitCheckpoint(Connection connection, int id, Checkpoint checkpoint) throws SQLException {
+        OptionalLong last = find(connection, id, true).orElseThrow(() -> new IllegalStateException("No sync config version " + id))
+                .lastCheckpoint().stream().mapToLong(Checkpoint::opId).findFirst();
+        if (last.isPresent() && checkpoint.opId() <= last.getAsLong()) {
+            throw new IllegalStateException("Checkpoint " + checkpoint.opId() + " of version " + id + " is not after " + last.getAsLong());
+        }
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO checkpoints (group_id, op_id, source_position, changes_offset) VALUES (?, ?, ?, ?)");
+             PreparedStatement update = connection.prepareStatement("UPDATE sync_config_versions SET last_checkpoint = ?, "
+                     + "last_checkpoint_position = ?, changes_offset = ?, last_checkpoint_at = CURRENT_TIMESTAMP(3) WHERE id = ?")) {
+            insert.setInt(1, id);
+            insert.setLong(2, checkpoint.opId());
+            insert.setString(3, checkpoint.sourcePosition());
+            insert.setLong(4, checkpoint.changesOffset());
+            insert.executeUpdate();
+            update.setLong(1, checkpoint.opId());
+            update.setString(2, checkpoint.sourcePosition());
+            update.setLong(3, checkpoint.changesOffset());
+            update.setInt(4, id);
+            update.executeUpdate();
+        }
+    }
+}
