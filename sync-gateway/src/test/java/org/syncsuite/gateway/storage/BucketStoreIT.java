@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,7 @@ class BucketStoreIT {
 
     @BeforeEach
     void migrate() {
-        database = "buckets_" + UUID.randomUUID().toString().substring(0, 8);
-        db.createDatabase(database);
-        StorageMigrations.migrate(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        database = StorageFixture.newStorage(db, "buckets");
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.util.List;
-import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,9 +27,7 @@ class SyncConfigVersionsIT {
 
     @BeforeEach
     void migrate() {
-        database = "versions_" + UUID.randomUUID().toString().substring(0, 8);
-        db.createDatabase(database);
-        StorageMigrations.migrate(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        database = StorageFixture.newStorage(db, "versions");
     }
 
     @Test
