@@ -1,0 +1,126 @@
+package org.syncsuite.gateway.storage;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Each source row's current membership, on the caller's connection and transaction: the buckets
+ * it is in (with the output table and id it has there) and the parameter lookups it produces.
+ * A change to the row compares its new membership with this one: every bucket it left gets a
+ * REMOVE. Loaded and saved in batches, one statement per batch.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class CurrentData {
+
+    /** A row's membership: bucket entries as JSON text ({@code [{"bucket","table","id"}]}), and its lookups. */
+    public record Membership(String buckets, Optional<byte[]> lookups) {
+    }
+
+    /** The memberships of those of {@code keys} (source keys of {@code table}) that have one. */
+    public Map<ByteBuffer, Membership> load(Connection connection, int groupId, String table, Collection<byte[]> keys)
+            throws SQLException {
+        Map<ByteBuffer, Membership> found = new HashMap<>();
+        if (keys.isEmpty()) {
+            return found;
+        }
+        String marks = String.join(", ", Collections.nCopies(keys.size(), "?"));
+        try (PreparedStatement select = connection.prepareStatement("SELECT source_key, buckets, lookups FROM current_data "
+                + "WHERE group_id = ? AND source_table = ? AND source_key IN (" + marks + ")")) {
+            select.setInt(1, groupId);
+            select.setBytes(2, table.getBytes(StandardCharsets.UTF_8));
+            int i = 3;
+            for (byte[] key : keys) {
+                select.setBytes(i++, key);
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    found.put(ByteBuffer.wrap(rs.getBytes(1)), new Membership(rs.getString(2), Optional.ofNullable(rs.getBytes(3))));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Sets the memberships of rows of {@code table}; a row in no bucket and no lookup is forgotten. */
+    public void save(Connection connection, int groupId, String table, Map<ByteBuffer, Membership> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        byte[] tableName = table.getBytes(StandardCharsets.UTF_8);
+        try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO current_data "
+                + "(group_id, source_table, source_key, buckets, lookups) VALUES (?, ?, ?, ?, ?) "
+                + "ON DUPLICATE KEY UPDATE buckets = VALUES(buckets), lookups = VALUES(lookups)");
+             PreparedStatement delete = connection.prepareStatement(
+                     "DELETE FROM current_data WHERE group_id = ? AND source_table = ? AND source_key = ?")) {
+            for (Map.Entry<ByteBuffer, Membership> row : rows.entrySet()) {
+                byte[] key = bytes(row.getKey());
+                Membership membership = row.getValue();
+                if (isEmpty(membership)) {
+                    delete.setInt(1, groupId);
+                    delete.setBytes(2, tableName);
+                    delete.setBytes(3, key);
+                    delete.addBatch();
+                    continue;
+                }
+                upsert.setInt(1, groupId);
+                upsert.setBytes(2, tableName);
+                upsert.setBytes(3, key);
+                upsert.setString(4, membership.buckets());
+                if (membership.lookups().isPresent()) {
+                    upsert.setBytes(5, membership.lookups().get());
+                } else {
+                    upsert.setNull(5, Types.VARBINARY);
+                }
+                upsert.addBatch();
+            }
+            upsert.executeBatch();
+            delete.executeBatch();
+        }
+    }
+
+    /** Forgets every row of {@code table} (a truncation or a dropped table) and returns their memberships. */
+    public Map<ByteBuffer, Membership> removeTable(Connection connection, int groupId, String table) throws SQLException {
+        Map<ByteBuffer, Membership> removed = new HashMap<>();
+        byte[] tableName = table.getBytes(StandardCharsets.UTF_8);
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT source_key, buckets, lookups FROM current_data WHERE group_id = ? AND source_table = ? FOR UPDATE")) {
+            select.setInt(1, groupId);
+            select.setBytes(2, tableName);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    removed.put(ByteBuffer.wrap(rs.getBytes(1)), new Membership(rs.getString(2), Optional.ofNullable(rs.getBytes(3))));
+                }
+            }
+        }
+        try (PreparedStatement delete = connection.prepareStatement(
+                "DELETE FROM current_data WHERE group_id = ? AND source_table = ?")) {
+            delete.setInt(1, groupId);
+            delete.setBytes(2, tableName);
+            delete.executeUpdate();
+        }
+        return removed;
+    }
+
+    private static boolean isEmpty(Membership membership) {
+        return List.of("", "[]").contains(membership.buckets().strip())
+                && membership.lookups().map(l -> l.length == 0).orElse(true);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+}

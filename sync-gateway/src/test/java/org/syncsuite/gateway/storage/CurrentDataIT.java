@@ -1,0 +1,61 @@
+package org.syncsuite.gateway.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.junit.WithBackingServices;
+
+@WithBackingServices
+class CurrentDataIT {
+
+    private final EmbeddedMariaDb db;
+    private final CurrentData current = new CurrentData();
+
+    CurrentDataIT(EmbeddedMariaDb db) {
+        this.db = db;
+    }
+
+    @Test
+    void membershipsAreSavedLoadedInBatchesAndForgottenWhenEmpty() throws Exception {
+        String database = StorageFixture.newStorage(db, "current");
+        byte[] t1 = key("t1");
+        byte[] t2 = key("T1"); // keys are bytes: a different row
+        byte[] t3 = key("t3");
+        try (Connection connection = db.rootConnection(database)) {
+            Map<ByteBuffer, CurrentData.Membership> rows = new HashMap<>();
+            rows.put(ByteBuffer.wrap(t1), new CurrentData.Membership("[{\"bucket\":\"user[\\\"u1\\\"]\",\"table\":\"todos\",\"id\":\"t1\"}]",
+                    Optional.of(new byte[] {1, 2})));
+            rows.put(ByteBuffer.wrap(t2), new CurrentData.Membership("[{\"bucket\":\"all[]\",\"table\":\"todos\",\"id\":\"T1\"}]",
+                    Optional.empty()));
+            current.save(connection, 1, "todos", rows);
+
+            Map<ByteBuffer, CurrentData.Membership> loaded = current.load(connection, 1, "todos", List.of(t1, t2, t3));
+            assertThat(loaded).containsOnlyKeys(ByteBuffer.wrap(t1), ByteBuffer.wrap(t2));
+            assertThat(loaded.get(ByteBuffer.wrap(t1)).buckets()).contains("user[\\\"u1\\\"]");
+            assertThat(loaded.get(ByteBuffer.wrap(t1)).lookups()).hasValueSatisfying(l -> assertThat(l).containsExactly(1, 2));
+            assertThat(current.load(connection, 2, "todos", List.of(t1))).as("another version").isEmpty();
+            assertThat(current.load(connection, 1, "lists", List.of(t1))).as("another table").isEmpty();
+
+            // The row left every bucket: forgotten.
+            current.save(connection, 1, "todos", Map.of(ByteBuffer.wrap(t1), new CurrentData.Membership("[]", Optional.empty())));
+            assertThat(current.load(connection, 1, "todos", List.of(t1, t2))).containsOnlyKeys(ByteBuffer.wrap(t2));
+
+            // A truncation hands back what the table's rows were in, and forgets them.
+            assertThat(current.removeTable(connection, 1, "todos")).containsOnlyKeys(ByteBuffer.wrap(t2));
+            assertThat(current.load(connection, 1, "todos", List.of(t2))).isEmpty();
+        }
+    }
+
+    private static byte[] key(String id) {
+        return ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+}
