@@ -5,6 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -120,5 +123,119 @@ public final class SyncConfigVersions {
             update.setInt(4, id);
             update.executeUpdate();
         }
+    }
+
+    /**
+     * A version's writer progress, read under the version's row lock: what a writer checks before
+     * it commits, so that a writer that lost its place (another took over, or the version was
+     * stopped) commits nothing.
+     */
+    public record Progress(State state, long changesOffset, long writtenOp, long lastCheckpoint, boolean snapshotDone) {
+    }
+
+    /** Version {@code id}'s progress, locked for the rest of the transaction. */
+    public Progress lockProgress(Connection connection, int id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT state, changes_offset, written_op, last_checkpoint, "
+                + "snapshot_done FROM sync_config_versions WHERE id = ? FOR UPDATE")) {
+            select.setInt(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("No sync config version " + id);
+                }
+                return new Progress(State.valueOf(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5));
+            }
+        }
+    }
+
+    /**
+     * Records a writer's progress in the caller's transaction: the changes offset to consume next,
+     * the last op id written and the source position reached. With {@code checkpoint}, the
+     * position is a source transaction boundary and every op up to {@code writtenOp} becomes
+     * checkpoint {@code writtenOp} (which may equal the last one: the position still advances,
+     * which is what acknowledges write checkpoints).
+     */
+    public void recordProgress(Connection connection, int id, long changesOffset, long writtenOp, String position,
+                               boolean checkpoint) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE sync_config_versions SET changes_offset = ?, "
+                + "written_op = ?, written_position = ? WHERE id = ?")) {
+            update.setLong(1, changesOffset);
+            update.setLong(2, writtenOp);
+            update.setString(3, position);
+            update.setInt(4, id);
+            update.executeUpdate();
+        }
+        if (!checkpoint) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO checkpoints "
+                + "(group_id, op_id, source_position, changes_offset) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+                + "source_position = VALUES(source_position), changes_offset = VALUES(changes_offset), "
+                + "created_at = CURRENT_TIMESTAMP(3)");
+             PreparedStatement update = connection.prepareStatement("UPDATE sync_config_versions SET last_checkpoint = ?, "
+                     + "last_checkpoint_position = ?, last_checkpoint_at = CURRENT_TIMESTAMP(3), snapshot_done = TRUE "
+                     + "WHERE id = ?")) {
+            insert.setInt(1, id);
+            insert.setLong(2, writtenOp);
+            insert.setString(3, position);
+            insert.setLong(4, changesOffset);
+            insert.executeUpdate();
+            update.setLong(1, writtenOp);
+            update.setString(2, position);
+            update.setInt(3, id);
+            update.executeUpdate();
+        }
+    }
+
+    /** The versions in {@code states}, oldest first. */
+    public List<Version> inStates(Connection connection, State... states) throws SQLException {
+        List<Integer> ids = new ArrayList<>();
+        String marks = String.join(", ", Collections.nCopies(states.length, "?"));
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT id FROM sync_config_versions WHERE state IN (" + marks + ") ORDER BY id")) {
+            for (int i = 0; i < states.length; i++) {
+                select.setString(i + 1, states[i].name());
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getInt(1));
+                }
+            }
+        }
+        List<Version> versions = new ArrayList<>();
+        for (int id : ids) {
+            find(connection, id, false).ifPresent(versions::add);
+        }
+        return versions;
+    }
+
+    /** Sets version {@code id}'s state (STOP, TERMINATED, ERRORED) with an optional error text. */
+    public void setState(Connection connection, int id, State state, String error) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE sync_config_versions SET state = ?, last_fatal_error = COALESCE(?, last_fatal_error) WHERE id = ?")) {
+            update.setString(1, state.name());
+            update.setString(2, error);
+            update.setInt(3, id);
+            update.executeUpdate();
+        }
+    }
+
+    /**
+     * Deletes up to {@code limit} rows of version {@code id}'s data, table by table, and returns
+     * how many went: call it until it returns 0. Each call is one short statement per table, so a
+     * large version is dropped without one long transaction.
+     */
+    public int dropData(Connection connection, int id, int limit) throws SQLException {
+        int deleted = 0;
+        for (String table : List.of("bucket_ops", "bucket_state", "current_data", "parameter_index", "checkpoints")) {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table + " WHERE group_id = ? LIMIT ?")) {
+                delete.setInt(1, id);
+                delete.setInt(2, limit - deleted);
+                deleted += delete.executeUpdate();
+            }
+            if (deleted >= limit) {
+                break;
+            }
+        }
+        return deleted;
     }
 }

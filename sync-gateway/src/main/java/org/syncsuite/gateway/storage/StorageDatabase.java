@@ -1,0 +1,48 @@
+package org.syncsuite.gateway.storage;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+import org.syncsuite.core.service.ServiceConfig;
+
+/**
+ * Where bucket storage lives: a JDBC URL with its account. Connections it opens send batches as
+ * multi-row statements ({@code rewriteBatchedStatements}) and start with auto-commit off: every
+ * storage write belongs to an explicit transaction.
+ */
+public record StorageDatabase(String url, String user, String password) {
+
+    /** The default name of the storage database. */
+    public static final String DEFAULT_DATABASE = "powersync_storage";
+
+    public StorageDatabase {
+        if (!url.contains("rewriteBatchedStatements")) {
+            url = url + (url.contains("?") ? "&" : "?") + "rewriteBatchedStatements=true";
+        }
+    }
+
+    /** The storage that a service config's {@code storage:} section names. */
+    public static StorageDatabase of(ServiceConfig.StorageConfig storage) {
+        String url = "jdbc:mysql://" + storage.hostname() + ":" + storage.port() + "/" + storage.database()
+                + "?allowPublicKeyRetrieval=true&useSSL=" + storage.tls().enabled() + "&connectTimeout=10000";
+        return new StorageDatabase(url, storage.username(), storage.password());
+    }
+
+    /** A new connection, auto-commit off. */
+    public Connection open() throws SQLException {
+        Connection connection = DriverManager.getConnection(url, user, password);
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    /** Brings the database's schema up to date. */
+    public void migrate() {
+        StorageMigrations.migrate(url, user, password);
+    }
+
+    @Override
+    public String toString() {
+        return "StorageDatabase[" + url.replaceAll("\\?.*", "") + " as " + user + "]";
+    }
+}

@@ -1,0 +1,567 @@
+package org.syncsuite.gateway.writer;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.core.change.ChangeEventCodec;
+import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.change.JsonBuffer;
+import org.syncsuite.core.change.SnapshotProgress;
+import org.syncsuite.core.change.SourcePosition;
+import org.syncsuite.core.config.SyncPlan;
+import org.syncsuite.core.protocol.OplogEntry;
+import org.syncsuite.gateway.storage.BucketStore;
+import org.syncsuite.gateway.storage.CurrentData;
+import org.syncsuite.gateway.storage.ParameterIndex;
+import org.syncsuite.gateway.storage.StorageDatabase;
+import org.syncsuite.gateway.storage.SyncConfigVersions;
+
+/**
+ * The writer of one sync config version: consumes the changes topic ({@code read_committed})
+ * from the offset its last commit stored, turns each row change into bucket operations and
+ * parameter index entries ({@link WriterBatch}), and writes them in batches. Each batch is one
+ * storage transaction holding its operations, their op ids, the rows' new memberships and the
+ * changes offset to consume next, so a writer that dies anywhere leaves either all of a batch or
+ * none of it, and the next one (restarted, or a standby) goes on from exactly there: no op is lost
+ * or repeated, and op ids go on without a gap.
+ *
+ * <p>A batch that ends at a source transaction boundary (a position record) once the initial
+ * snapshot is done is a checkpoint: it is recorded, published, and for a version still
+ * processing, makes it active once it has caught up with the topic.
+ *
+ * <p>Writers of a version form one consumer group on the topic's single partition: the one that
+ * holds the partition writes, the others wait. Before committing, a writer checks under the
+ * version's row lock that storage still holds the offset it started its batch from, so a writer
+ * that lost the partition without noticing commits nothing. Run {@link #run} on a thread of its
+ * own; {@link #close} stops it.
+ */
+public final class BucketWriter implements Runnable, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(BucketWriter.class.getName());
+    private static final int LOAD_CHUNK = 1_000;
+
+    private final int versionId;
+    private final SyncPlan plan;
+    private final StorageDatabase storage;
+    private final Map<String, Object> kafkaProperties;
+    private final String topic;
+    private final String groupId;
+    private final CheckpointPublisher publisher;
+    private final WriterSettings settings;
+    private final WriterListener listener;
+    private final BucketStore buckets = new BucketStore();
+    private final CurrentData currentData = new CurrentData();
+    private final ParameterIndex parameterIndex = new ParameterIndex();
+    private final SyncConfigVersions versions = new SyncConfigVersions();
+    private final WriterBatch batch;
+
+    private volatile boolean closed;
+    private volatile boolean owner;
+    private volatile boolean stopped;
+    private volatile long lag = -1;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Connection connection;
+    private TopicPartition partition;
+    private boolean resync;
+    private long batchStart;
+    private long nextOffset;
+    private long batchOpenedAt;
+    private boolean snapshotDone;
+    private SourcePosition position;
+    private long positionSourceMillis;
+    private boolean atBoundary;
+
+    public BucketWriter(int versionId, SyncPlan plan, StorageDatabase storage, Map<String, Object> kafkaProperties,
+                        String topic, String groupId, CheckpointPublisher publisher, WriterSettings settings,
+                        WriterListener listener) {
+        this.versionId = versionId;
+        this.plan = plan;
+        this.storage = storage;
+        this.kafkaProperties = Map.copyOf(kafkaProperties);
+        this.topic = topic;
+        this.groupId = groupId;
+        this.publisher = publisher;
+        this.settings = settings;
+        this.listener = listener;
+        this.batch = new WriterBatch(plan, (table, key, error) -> skipped(table, key, error));
+    }
+
+    public int versionId() {
+        return versionId;
+    }
+
+    /** Whether this writer holds the version's partition (it is the active writer). */
+    public boolean isOwner() {
+        return owner;
+    }
+
+    /** Whether the version was stopped (replaced by a newer one): the writer has ended for good. */
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    /** Records left to consume, as of the last poll; -1 before the first. */
+    public long lag() {
+        return lag;
+    }
+
+    @Override
+    public void run() {
+        Thread.currentThread().setName("bucket-writer-v" + versionId);
+        while (!closed && !stopped) {
+            try {
+                consume();
+            } catch (WakeupException e) {
+                // closing
+            } catch (Exception e) {
+                if (closed) {
+                    break;
+                }
+                LOG.log(Level.WARNING, "Writer of sync config version " + versionId + " failed; retrying in "
+                        + settings.retryBackoff().toMillis() + " ms: " + e, e);
+                listener.retrying(versionId, e);
+                closeQuietly();
+                sleep(settings.retryBackoff());
+            }
+        }
+        closeQuietly();
+    }
+
+    private void consume() throws SQLException {
+        consumer = new KafkaConsumer<>(consumerProperties());
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                if (!partitions.isEmpty()) {
+                    partition = partitions.iterator().next();
+                    owner = true;
+                    resync = true;
+                    listener.ownership(versionId, true);
+                    LOG.info("Writer of sync config version " + versionId + " is active");
+                }
+            }
+
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                lost(partitions);
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                lost(partitions);
+            }
+        });
+        while (!closed && !stopped) {
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
+            if (!owner) {
+                continue;
+            }
+            if (resync) {
+                resync();
+                continue; // records fetched before the seek are from the old position
+            }
+            List<ConsumerRecord<byte[], byte[]>> list = records.records(partition);
+            OptionalLong currentLag = consumer.currentLag(partition);
+            lag = currentLag.isPresent() ? currentLag.getAsLong() : lag;
+            if (!list.isEmpty()) {
+                process(list);
+            }
+        }
+    }
+
+    private void lost(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty() && owner) {
+            owner = false;
+            batch.clear();
+            listener.ownership(versionId, false);
+            LOG.info("Writer of sync config version " + versionId + " is a standby now");
+        }
+    }
+
+    /** Starts again from what storage holds: the offset after the last commit. */
+    private void resync() throws SQLException {
+        Connection c = connection();
+        SyncConfigVersions.Progress progress;
+        try {
+            progress = versions.lockProgress(c, versionId);
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
+        if (!isRunnable(progress.state())) {
+            stopped = true;
+            return;
+        }
+        batch.clear();
+        batchStart = progress.changesOffset();
+        nextOffset = batchStart;
+        snapshotDone = progress.snapshotDone();
+        atBoundary = false;
+        position = null;
+        consumer.seek(partition, batchStart);
+        resync = false;
+    }
+
+    private static boolean isRunnable(SyncConfigVersions.State state) {
+        return state == SyncConfigVersions.State.PROCESSING || state == SyncConfigVersions.State.ACTIVE
+                || state == SyncConfigVersions.State.ERRORED;
+    }
+
+    private void process(List<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
+        List<ChangeRecord> decoded = new ArrayList<>(records.size());
+        Map<String, List<WriterBatch.RowRef>> toLoad = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            ChangeRecord change;
+            try {
+                change = ChangeEventCodec.decode(record.key(), record.value());
+            } catch (SyncException | IllegalArgumentException e) {
+                skipped("?", record.key() == null ? "?" : new String(record.key(), StandardCharsets.UTF_8),
+                        "offset " + record.offset() + ": " + e.getMessage());
+                change = null;
+            }
+            decoded.add(change);
+            WriterBatch.RowRef row = rowOf(change, record.key());
+            if (row != null && !batch.isKnown(row) && plan.readsTable(row.table())) {
+                List<WriterBatch.RowRef> rows = toLoad.computeIfAbsent(row.table(), t -> new ArrayList<>());
+                rows.add(row);
+            }
+        }
+        load(toLoad);
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<byte[], byte[]> record = records.get(i);
+            ChangeRecord change = decoded.get(i);
+            if (batch.size() == 0 && batch.rows() == 0 && batchOpenedAt == 0) {
+                batchOpenedAt = System.nanoTime();
+            }
+            atBoundary = false;
+            if (change != null) {
+                apply(change, record.key());
+            }
+            nextOffset = record.offset() + 1;
+            boolean last = i == records.size() - 1;
+            if (atBoundary) {
+                if (batch.size() >= settings.batchOps() || last
+                        || System.nanoTime() - batchOpenedAt >= settings.linger().toNanos()) {
+                    commit(snapshotDone);
+                    if (stopped || resync) {
+                        return;
+                    }
+                }
+            } else if (batch.size() >= settings.maxBatchOps()) {
+                commit(false);
+                if (stopped || resync) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private WriterBatch.RowRef rowOf(ChangeRecord change, byte[] key) {
+        return switch (change) {
+            case ChangeRecord.RowChange row -> new WriterBatch.RowRef(row.table(), ByteBuffer.wrap(key));
+            case ChangeRecord.Tombstone tombstone -> new WriterBatch.RowRef(tombstone.table(), ByteBuffer.wrap(key));
+            case null, default -> null;
+        };
+    }
+
+    private void apply(ChangeRecord change, byte[] key) throws SQLException {
+        switch (change) {
+            case ChangeRecord.RowChange row -> {
+                if (plan.readsTable(row.table())) {
+                    batch.applyRow(new WriterBatch.RowRef(row.table(), ByteBuffer.wrap(key)), row.after().orElse(null));
+                }
+            }
+            case ChangeRecord.Tombstone tombstone -> {
+                if (plan.readsTable(tombstone.table())) {
+                    batch.applyRow(new WriterBatch.RowRef(tombstone.table(), ByteBuffer.wrap(key)), null);
+                }
+            }
+            case ChangeRecord.Truncate truncate -> {
+                if (plan.readsTable(truncate.table())) {
+                    batch.applyTruncate(truncate.table(), storedRowsOf(truncate.table()));
+                }
+            }
+            case ChangeRecord.PositionMarker marker -> {
+                position = marker.position();
+                positionSourceMillis = marker.timestampMillis();
+                atBoundary = true;
+                if (!snapshotDone) {
+                    snapshotDone = marker.snapshot().map(s -> s.complete() && s.restarts().isEmpty()).orElse(true);
+                }
+            }
+            case ChangeRecord.SchemaChange schema -> {
+                // rows carry their columns: nothing to do
+            }
+        }
+    }
+
+    /** Loads the memberships of rows the batch has not seen, one query per table and chunk. */
+    private void load(Map<String, List<WriterBatch.RowRef>> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        Connection c = connection();
+        try {
+            for (Map.Entry<String, List<WriterBatch.RowRef>> table : rows.entrySet()) {
+                List<WriterBatch.RowRef> refs = table.getValue();
+                for (int from = 0; from < refs.size(); from += LOAD_CHUNK) {
+                    List<WriterBatch.RowRef> chunk = refs.subList(from, Math.min(refs.size(), from + LOAD_CHUNK));
+                    List<byte[]> keys = new ArrayList<>(chunk.size());
+                    for (WriterBatch.RowRef ref : chunk) {
+                        keys.add(bytes(ref.key()));
+                    }
+                    Map<ByteBuffer, CurrentData.Membership> found = currentData.load(c, versionId, table.getKey(), keys);
+                    for (WriterBatch.RowRef ref : chunk) {
+                        CurrentData.Membership stored = found.get(ref.key());
+                        batch.known(ref, stored == null ? RowMembership.NONE : RowMembership.decode(stored));
+                    }
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
+    }
+
+    private Map<WriterBatch.RowRef, RowMembership> storedRowsOf(String table) throws SQLException {
+        Map<WriterBatch.RowRef, RowMembership> rows = new HashMap<>();
+        Connection c = connection();
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT source_key, buckets, lookups FROM current_data WHERE group_id = ? AND source_table = ?")) {
+            select.setInt(1, versionId);
+            select.setBytes(2, table.getBytes(StandardCharsets.UTF_8));
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(new WriterBatch.RowRef(table, ByteBuffer.wrap(rs.getBytes(1))), RowMembership.decode(
+                            new CurrentData.Membership(rs.getString(2), java.util.Optional.ofNullable(rs.getBytes(3)))));
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        }
+        return rows;
+    }
+
+    /**
+     * Writes the batch in one transaction with the offset to consume next; with {@code checkpoint}
+     * (the batch ends at a source transaction boundary, after the snapshot) also records a
+     * checkpoint, and activates a processing version that has caught up.
+     */
+    private void commit(boolean checkpoint) throws SQLException {
+        checkpoint = checkpoint && atBoundary && position != null;
+        Connection c = connection();
+        WriterListener.Commit done;
+        String positionJson = position == null ? null : positionJson(position);
+        long previousCheckpoint;
+        SyncConfigVersions.State state;
+        try {
+            SyncConfigVersions.Progress progress = versions.lockProgress(c, versionId);
+            state = progress.state();
+            if (!isRunnable(progress.state())) {
+                c.rollback();
+                LOG.info("Sync config version " + versionId + " is " + progress.state() + ": its writer stops");
+                stopped = true;
+                return;
+            }
+            if (progress.changesOffset() != batchStart) {
+                c.rollback();
+                LOG.warning("Sync config version " + versionId + " moved on to offset " + progress.changesOffset()
+                        + " while this writer was at " + batchStart + ": another writer took over; starting again from there");
+                resync = true;
+                return;
+            }
+            previousCheckpoint = progress.lastCheckpoint();
+            int count = batch.size();
+            long first = count == 0 ? 0 : buckets.allocateOpIds(c, count);
+            long lastOp = count == 0 ? progress.writtenOp() : first + count - 1;
+            writeOps(c, first);
+            for (Map.Entry<String, Map<ByteBuffer, RowMembership>> table : batch.changedMemberships().entrySet()) {
+                Map<ByteBuffer, CurrentData.Membership> encoded = new LinkedHashMap<>();
+                table.getValue().forEach((key, membership) -> encoded.put(key, membership.encode()));
+                currentData.save(c, versionId, table.getKey(), encoded);
+            }
+            long written = Math.max(progress.writtenOp(), lastOp);
+            versions.recordProgress(c, versionId, nextOffset, written, positionJson, checkpoint);
+            boolean activate = checkpoint && progress.state() == SyncConfigVersions.State.PROCESSING
+                    && lag >= 0 && lag <= settings.caughtUpLag();
+            if (activate) {
+                versions.activate(c, versionId);
+                state = SyncConfigVersions.State.ACTIVE;
+            }
+            long latency = checkpoint ? Math.max(0, System.currentTimeMillis() - positionSourceMillis) : 0;
+            done = new WriterListener.Commit(batch.rows(), count, first, lastOp,
+                    checkpoint ? OptionalLong.of(written) : OptionalLong.empty(), nextOffset, latency, lag, activate);
+            listener.beforeCommit(versionId, done);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        }
+        if (done.checkpoint().isPresent() && state != SyncConfigVersions.State.PROCESSING) {
+            publish(done, state, previousCheckpoint, positionJson);
+        }
+        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(nextOffset)), null);
+        listener.committed(versionId, done);
+        batch.clear();
+        batchStart = nextOffset;
+        batchOpenedAt = 0;
+    }
+
+    private void writeOps(Connection c, long first) throws SQLException {
+        List<BucketStore.BucketOp> ops = new ArrayList<>(batch.ops().size());
+        for (WriterBatch.PendingOp op : batch.ops()) {
+            long opId = first + op.seq();
+            OplogEntry entry = op.op() == OplogEntry.OpType.PUT
+                    ? OplogEntry.put(opId, op.objectType(), op.objectId(), op.subkey(), op.checksum(), op.data())
+                    : OplogEntry.remove(opId, op.objectType(), op.objectId(), op.subkey(), op.checksum());
+            ops.add(new BucketStore.BucketOp(op.bucket(), entry));
+        }
+        buckets.append(c, versionId, ops);
+        List<ParameterIndex.Entry> entries = new ArrayList<>(batch.lookups().size());
+        for (WriterBatch.PendingLookup lookup : batch.lookups()) {
+            entries.add(new ParameterIndex.Entry(first + lookup.seq(), bytes(lookup.lookup()), lookup.table(),
+                    bytes(lookup.key()), lookup.result()));
+        }
+        parameterIndex.write(c, versionId, entries);
+    }
+
+    private void publish(WriterListener.Commit done, SyncConfigVersions.State state, long previous, String positionJson) {
+        boolean tooMany = batch.bucketsTouched().size() > CheckpointEvent.MAX_HINTS
+                || batch.lookupsTouched().size() > CheckpointEvent.MAX_HINTS;
+        List<String> lookups = new ArrayList<>();
+        if (!tooMany) {
+            batch.lookupsTouched().forEach(l -> lookups.add(StandardCharsets.UTF_8.decode(l.duplicate()).toString()));
+        }
+        try {
+            publisher.publish(new CheckpointEvent(versionId, state.name(), done.checkpoint().getAsLong(), previous,
+                    positionJson, done.changesOffset(), tooMany ? List.of() : List.copyOf(batch.bucketsTouched()), lookups,
+                    tooMany || done.activated(), System.currentTimeMillis()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not announce checkpoint " + done.checkpoint().getAsLong() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The source position as JSON, as the changes topic writes it. */
+    static String positionJson(SourcePosition p) {
+        return new String(new JsonBuffer(160).raw(JsonBuffer.fragment("{\"gtids\":")).string(p.gtidSet())
+                .raw(JsonBuffer.fragment(",\"file\":")).string(p.file())
+                .raw(JsonBuffer.fragment(",\"pos\":")).number(p.offset())
+                .raw(JsonBuffer.fragment(",\"skip_events\":")).number(p.eventsToSkip())
+                .raw(JsonBuffer.fragment(",\"skip_rows\":")).number(p.rowsToSkip()).raw('}').toByteArray(), StandardCharsets.UTF_8);
+    }
+
+    private void skipped(String table, String key, String error) {
+        LOG.warning("Sync config version " + versionId + " skips a row of " + table + " " + key + ": " + error);
+        listener.rowSkipped(versionId, table, key, error);
+    }
+
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> props = new HashMap<>(kafkaProperties);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+        props.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        props.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return props;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = storage.open();
+        }
+        return connection;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0 && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+
+    private void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "rollback failed", e);
+        }
+    }
+
+    private void closeQuietly() {
+        if (owner) {
+            owner = false;
+            listener.ownership(versionId, false);
+        }
+        batch.clear();
+        batchOpenedAt = 0;
+        if (consumer != null) {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "consumer close failed", e);
+            }
+            consumer = null;
+        }
+        if (connection != null) {
+            try {
+                connection.rollback();
+                connection.close();
+            } catch (SQLException e) {
+                LOG.log(Level.FINE, "connection close failed", e);
+            }
+            connection = null;
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the writer; an uncommitted batch is dropped (the next writer redoes it). */
+    @Override
+    public void close() {
+        closed = true;
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package org.syncsuite.gateway.writer;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.syncsuite.core.config.SyncConfigCompiler;
+import org.syncsuite.core.config.SyncConfigReader;
+import org.syncsuite.core.config.SyncPlan;
+import org.syncsuite.gateway.storage.StorageDatabase;
+import org.syncsuite.gateway.storage.SyncConfigVersions;
+
+/**
+ * The writer role of one storage: deploys the sync config it is given, runs a {@link BucketWriter}
+ * for every version that is processing or active (so a new version is built by replaying the
+ * changes topic from offset 0 while the old one keeps serving), and drops the data of versions
+ * that were replaced. Every process that runs it competes for each version's partition; the
+ * others stand by.
+ */
+public final class WriterSupervisor implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(WriterSupervisor.class.getName());
+    private static final int DROP_CHUNK = 10_000;
+
+    private final StorageDatabase storage;
+    private final Map<String, Object> kafkaProperties;
+    private final String changesTopic;
+    private final String groupPrefix;
+    private final CheckpointPublisher publisher;
+    private final WriterSettings settings;
+    private final WriterListener listener;
+    private final Duration reconcileEvery;
+    private final SyncConfigVersions versions = new SyncConfigVersions();
+    private final Map<Integer, Running> writers = new ConcurrentHashMap<>();
+    private final Map<Integer, SyncPlan> plans = new HashMap<>();
+    private volatile boolean closed;
+    private Thread thread;
+
+    private record Running(BucketWriter writer, Thread thread) {
+    }
+
+    public WriterSupervisor(StorageDatabase storage, Map<String, Object> kafkaProperties, String changesTopic,
+                            String groupPrefix, CheckpointPublisher publisher, WriterSettings settings,
+                            WriterListener listener, Duration reconcileEvery) {
+        this.storage = storage;
+        this.kafkaProperties = Map.copyOf(kafkaProperties);
+        this.changesTopic = changesTopic;
+        this.groupPrefix = groupPrefix;
+        this.publisher = publisher;
+        this.settings = settings;
+        this.listener = listener;
+        this.reconcileEvery = reconcileEvery;
+    }
+
+    /**
+     * Makes {@code content} the sync config to serve: when neither the active version nor the one
+     * being processed holds this text, it is stored as a new processing version (stopping any other
+     * processing one). Returns the version that holds it. An invalid config is refused before
+     * anything is stored.
+     */
+    public int deploy(String name, String content) throws SQLException {
+        SyncConfigCompiler.compile(name, content); // refuses an invalid config with its errors
+        try (Connection c = storage.open()) {
+            try {
+                lockDeployments(c);
+                List<SyncConfigVersions.Version> live = versions.inStates(c, SyncConfigVersions.State.PROCESSING,
+                        SyncConfigVersions.State.ACTIVE, SyncConfigVersions.State.ERRORED);
+                Optional<SyncConfigVersions.Version> processing = live.stream()
+                        .filter(v -> v.state() == SyncConfigVersions.State.PROCESSING).reduce((a, b) -> b);
+                Optional<SyncConfigVersions.Version> active = live.stream()
+                        .filter(v -> v.state() != SyncConfigVersions.State.PROCESSING).reduce((a, b) -> b);
+                if (processing.isPresent() && processing.get().content().equals(content)) {
+                    c.commit();
+                    return processing.get().id();
+                }
+                if (processing.isEmpty() && active.isPresent() && active.get().content().equals(content)) {
+                    c.commit();
+                    return active.get().id();
+                }
+                for (SyncConfigVersions.Version v : live) {
+                    if (v.state() == SyncConfigVersions.State.PROCESSING) {
+                        versions.setState(c, v.id(), SyncConfigVersions.State.STOP, null);
+                    }
+                }
+                int id = versions.deploy(c, content);
+                c.commit();
+                LOG.info("Sync config version " + id + " deployed from " + name + "; it is built from the changes topic "
+                        + "while " + active.map(v -> "version " + v.id() + " keeps serving").orElse("nothing is served yet"));
+                return id;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Version {@code versionId}'s sync plan: its bucket ids carry the version ({@code 3#list_todos["l1"]}
+     * where the config's edition versions them), so a new version's buckets never mix with the old one's.
+     */
+    public static SyncPlan planOf(int versionId, String content) {
+        return SyncConfigCompiler.compile(SyncConfigReader.read("sync config version " + versionId, content),
+                new SyncConfigCompiler.Options(versionId, Optional.empty()));
+    }
+
+    /** Deployments of concurrent processes are serialised on the op id sequence's row. */
+    private static void lockDeployments(Connection c) throws SQLException {
+        try (PreparedStatement lock = c.prepareStatement("SELECT last_op_id FROM op_id_sequence WHERE id = 1 FOR UPDATE")) {
+            lock.executeQuery().close();
+        }
+    }
+
+    /** Starts reconciling: writers for live versions, data drops for replaced ones. */
+    public synchronized void start() {
+        if (thread != null) {
+            return;
+        }
+        thread = Thread.ofPlatform().name("writer-supervisor").daemon().start(this::loop);
+    }
+
+    private void loop() {
+        while (!closed) {
+            try {
+                reconcile();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "Could not reconcile the sync config versions (retrying): " + e.getMessage(), e);
+            }
+            try {
+                Thread.sleep(reconcileEvery);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One round: start and stop writers to match the versions' states, and drop one replaced version's data. */
+    public synchronized void reconcile() throws SQLException {
+        List<SyncConfigVersions.Version> live;
+        List<SyncConfigVersions.Version> replaced;
+        try (Connection c = storage.open()) {
+            live = versions.inStates(c, SyncConfigVersions.State.PROCESSING, SyncConfigVersions.State.ACTIVE,
+                    SyncConfigVersions.State.ERRORED);
+            replaced = versions.inStates(c, SyncConfigVersions.State.STOP);
+            c.commit();
+        }
+        for (SyncConfigVersions.Version version : live) {
+            Running running = writers.get(version.id());
+            if (running != null && running.thread().isAlive()) {
+                continue;
+            }
+            if (closed) {
+                return;
+            }
+            SyncPlan plan = plans.computeIfAbsent(version.id(), id -> planOf(id, version.content()));
+            BucketWriter writer = new BucketWriter(version.id(), plan, storage, kafkaProperties, changesTopic,
+                    groupPrefix + ".writer.v" + version.id(), publisher, settings, listener);
+            writers.put(version.id(), new Running(writer, Thread.ofPlatform().daemon().start(writer)));
+        }
+        for (Map.Entry<Integer, Running> running : writers.entrySet()) {
+            boolean isLive = live.stream().anyMatch(v -> v.id() == running.getKey());
+            if (!isLive) {
+                running.getValue().writer().close();
+            }
+        }
+        writers.entrySet().removeIf(e -> !e.getValue().thread().isAlive() && live.stream().noneMatch(v -> v.id() == e.getKey()));
+        for (SyncConfigVersions.Version version : replaced) {
+            Running running = writers.get(version.id());
+            if (running != null && running.thread().isAlive()) {
+                continue; // its writer is stopping
+            }
+            drop(version.id());
+        }
+    }
+
+    /** Deletes a replaced version's data in short transactions, then marks it terminated. */
+    private void drop(int id) throws SQLException {
+        long deleted = 0;
+        try (Connection c = storage.open()) {
+            int n;
+            do {
+                n = versions.dropData(c, id, DROP_CHUNK);
+                c.commit();
+                deleted += n;
+            } while (n > 0 && !closed);
+            if (!closed) {
+                versions.setState(c, id, SyncConfigVersions.State.TERMINATED, null);
+                c.commit();
+                LOG.info("Sync config version " + id + " was replaced: " + deleted + " rows of its data dropped");
+            }
+        }
+        plans.remove(id);
+    }
+
+    /** The writers this process runs now, by version. */
+    public Map<Integer, BucketWriter> writers() {
+        Map<Integer, BucketWriter> result = new HashMap<>();
+        writers.forEach((id, running) -> result.put(id, running.writer()));
+        return result;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            t.interrupt();
+        }
+        for (Running running : writers.values()) {
+            running.writer().close();
+        }
+        for (Running running : writers.values()) {
+            try {
+                running.thread().join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
