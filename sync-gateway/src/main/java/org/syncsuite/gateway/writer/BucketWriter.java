@@ -63,6 +63,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BucketWriter.class.getName());
     private static final int LOAD_CHUNK = 1_000;
+    /** Memberships kept between batches, so that rows that change often are not loaded again each time. */
+    private static final int MEMBERSHIP_CACHE = 200_000;
 
     private final int versionId;
     private final SyncPlan plan;
@@ -137,6 +139,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 consume();
             } catch (WakeupException e) {
                 // closing
+            } catch (Error e) {
+                closeQuietly(); // the open transaction is rolled back, and the group hands the partition on
+                throw e;
             } catch (Exception e) {
                 if (closed) {
                     break;
@@ -233,6 +238,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     private void process(List<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
+        if (batch.rows() == 0 && batch.size() == 0 && batch.known() > MEMBERSHIP_CACHE) {
+            batch.clear(); // bounded memory: forget the memberships of a committed batch, storage has them
+        }
         List<ChangeRecord> decoded = new ArrayList<>(records.size());
         Map<String, List<WriterBatch.RowRef>> toLoad = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -430,7 +438,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         }
         consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(nextOffset)), null);
         listener.committed(versionId, done);
-        batch.clear();
+        batch.committed();
         batchStart = nextOffset;
         batchOpenedAt = 0;
     }

@@ -6,7 +6,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -222,9 +221,11 @@ final class WriterBatch {
         return lookupsTouched;
     }
 
-    /** Forgets everything, to start the next batch. */
-    void clear() {
-        memberships.clear();
+    /**
+     * Starts the next batch after this one was committed. The memberships stay known: storage
+     * holds them now, and the rows of a run of changes that were loaded ahead need not be again.
+     */
+    void committed() {
         dirty.clear();
         ops.clear();
         lookups.clear();
@@ -234,14 +235,20 @@ final class WriterBatch {
         rows = 0;
     }
 
-    /** Whether any membership is held for the rows of {@code table}. */
-    Set<RowRef> rowsOf(String table) {
-        Set<RowRef> found = new HashSet<>();
-        for (RowRef row : memberships.keySet()) {
-            if (row.table().equals(table)) {
-                found.add(row);
-            }
-        }
-        return found;
+    /** How many memberships are held. */
+    int known() {
+        return memberships.size();
+    }
+
+    /** Forgets everything, the memberships too, to start again from what storage holds. */
+    void clear() {
+        memberships.clear();
+        dirty.clear();
+        ops.clear();
+        lookups.clear();
+        bucketsTouched.clear();
+        lookupsTouched.clear();
+        sequence = 0;
+        rows = 0;
     }
 }
