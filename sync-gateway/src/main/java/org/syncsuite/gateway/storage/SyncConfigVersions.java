@@ -133,6 +133,17 @@ public final class SyncConfigVersions {
     public record Progress(State state, long changesOffset, long writtenOp, long lastCheckpoint, boolean snapshotDone) {
     }
 
+    /**
+     * Takes the op id sequence's row lock for the rest of the transaction. Writers' commits and
+     * deployments take it before any version's row, so that one version's activation (which stops
+     * another) never waits in a cycle with that other version's writer.
+     */
+    public void lockSequence(Connection connection) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement("SELECT last_op_id FROM op_id_sequence WHERE id = 1 FOR UPDATE")) {
+            lock.executeQuery().close();
+        }
+    }
+
     /** Version {@code id}'s progress, locked for the rest of the transaction. */
     public Progress lockProgress(Connection connection, int id) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement("SELECT state, changes_offset, written_op, last_checkpoint, "

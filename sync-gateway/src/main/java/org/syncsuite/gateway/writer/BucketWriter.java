@@ -391,6 +391,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         long previousCheckpoint;
         SyncConfigVersions.State state;
         try {
+            versions.lockSequence(c);
             SyncConfigVersions.Progress progress = versions.lockProgress(c, versionId);
             state = progress.state();
             if (!isRunnable(progress.state())) {

@@ -22,6 +22,10 @@ public record WriterSettings(int batchOps, int maxBatchOps, Duration linger, int
         }
     }
 
+    public WriterSettings withCaughtUpLag(long caughtUpLag) {
+        return new WriterSettings(batchOps, maxBatchOps, linger, maxPollRecords, pollTimeout, caughtUpLag, retryBackoff);
+    }
+
     public WriterSettings withBatchOps(int batchOps, int maxBatchOps) {
         return new WriterSettings(batchOps, maxBatchOps, linger, maxPollRecords, pollTimeout, caughtUpLag, retryBackoff);
     }

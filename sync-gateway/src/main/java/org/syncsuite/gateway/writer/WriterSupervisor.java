@@ -1,7 +1,6 @@
 package org.syncsuite.gateway.writer;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -70,7 +69,7 @@ public final class WriterSupervisor implements AutoCloseable {
         SyncConfigCompiler.compile(name, content); // refuses an invalid config with its errors
         try (Connection c = storage.open()) {
             try {
-                lockDeployments(c);
+                versions.lockSequence(c);
                 List<SyncConfigVersions.Version> live = versions.inStates(c, SyncConfigVersions.State.PROCESSING,
                         SyncConfigVersions.State.ACTIVE, SyncConfigVersions.State.ERRORED);
                 Optional<SyncConfigVersions.Version> processing = live.stream()
@@ -109,13 +108,6 @@ public final class WriterSupervisor implements AutoCloseable {
     public static SyncPlan planOf(int versionId, String content) {
         return SyncConfigCompiler.compile(SyncConfigReader.read("sync config version " + versionId, content),
                 new SyncConfigCompiler.Options(versionId, Optional.empty()));
-    }
-
-    /** Deployments of concurrent processes are serialised on the op id sequence's row. */
-    private static void lockDeployments(Connection c) throws SQLException {
-        try (PreparedStatement lock = c.prepareStatement("SELECT last_op_id FROM op_id_sequence WHERE id = 1 FOR UPDATE")) {
-            lock.executeQuery().close();
-        }
     }
 
     /** Starts reconciling: writers for live versions, data drops for replaced ones. */
