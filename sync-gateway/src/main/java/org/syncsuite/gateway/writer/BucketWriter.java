@@ -300,6 +300,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private void apply(ChangeRecord change, byte[] key) throws SQLException {
         switch (change) {
             case ChangeRecord.RowChange row -> {
+                batch.countRowChange();
                 if (plan.readsTable(row.table())) {
                     batch.applyRow(new WriterBatch.RowRef(row.table(), ByteBuffer.wrap(key)), row.after().orElse(null));
                 }

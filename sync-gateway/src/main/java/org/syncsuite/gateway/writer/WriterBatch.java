@@ -97,7 +97,6 @@ final class WriterBatch {
         if (before == null) {
             throw new IllegalStateException("The membership of " + row.table() + " " + row.keyText() + " was not loaded");
         }
-        rows++;
         List<BucketPlacement> placements = List.of();
         List<LookupEntry> entries = List.of();
         if (contents != null) {
@@ -191,7 +190,12 @@ final class WriterBatch {
         return sequence;
     }
 
-    /** Row changes applied so far. */
+    /** Counts a row change record (a tombstone or a truncation is not one). */
+    void countRowChange() {
+        rows++;
+    }
+
+    /** Row change records applied so far. */
     int rows() {
         return rows;
     }
