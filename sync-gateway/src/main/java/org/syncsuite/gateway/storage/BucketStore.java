@@ -36,6 +36,17 @@ public final class BucketStore {
     }
 
     /**
+     * A bucket's checksum (unsigned, mod 2^32) and op count as of a checkpoint, when
+     * {@code reachable}. A bucket is not reachable at a checkpoint when compaction has folded ops
+     * at or before it into a CLEAR after it (reference §1.10): no client can be brought to that
+     * checkpoint any more, so {@code checksum} and {@code count} are 0 and the caller serves a
+     * newer checkpoint, at least {@code clearTarget} (the highest op id or {@code target_op} of
+     * those CLEARs; 0 when reachable).
+     */
+    public record CheckpointTotals(long checksum, long count, boolean reachable, long clearTarget) {
+    }
+
+    /**
      * Takes {@code count} consecutive op ids and returns the first. The sequence row stays locked
      * until the caller's transaction ends, so ids are handed out in commit order.
      */
@@ -131,6 +142,69 @@ public final class BucketStore {
         }
         for (String bucket : buckets) {
             BucketTotals totals = byName.get(bucket);
+            if (totals != null) {
+                found.put(bucket, totals);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The checksums and counts of those of {@code buckets} that have operations, as of checkpoint
+     * {@code checkpoint}, by bucket in the order asked, read from the totals less the ops after the
+     * checkpoint: a bucket whose last op is at or before it costs no op read, otherwise only its
+     * tail after the checkpoint is read, along the primary key. A tail holding a CLEAR makes the
+     * bucket not {@link CheckpointTotals#reachable() reachable} at that checkpoint. (A MOVE or CLEAR
+     * at or before the checkpoint whose {@code target_op} is after it is for the serving path to
+     * notice as it reads the ops: the checksum answered is exact, but no client reaches it.)
+     *
+     * <p>One statement, so one consistent read of the totals and the ops, even outside a
+     * transaction and while a writer appends or a {@link Compactor} runs.
+     */
+    public Map<String, CheckpointTotals> totalsAt(Connection connection, int groupId, Collection<String> buckets, long checkpoint)
+            throws SQLException {
+        Map<String, CheckpointTotals> found = new LinkedHashMap<>();
+        if (buckets.isEmpty()) {
+            return found;
+        }
+        List<String> distinct = buckets.stream().distinct().toList();
+        String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
+        Map<String, CheckpointTotals> byName = new TreeMap<>();
+        try (PreparedStatement select = connection.prepareStatement("SELECT s.bucket, s.checksum_sum, s.op_count, "
+                + "t.ops, t.checksums, t.clear_target FROM bucket_state s LEFT JOIN ("
+                + "SELECT bucket, COUNT(*) AS ops, SUM(checksum) AS checksums, "
+                + "MAX(CASE WHEN op = 4 THEN GREATEST(op_id, COALESCE(target_op, op_id)) END) AS clear_target "
+                + "FROM bucket_ops WHERE group_id = ? AND bucket IN (" + marks + ") AND op_id > ? GROUP BY bucket) t "
+                + "ON t.bucket = s.bucket WHERE s.group_id = ? AND s.bucket IN (" + marks + ")")) {
+            int i = 1;
+            select.setInt(i++, groupId);
+            for (String bucket : distinct) {
+                select.setBytes(i++, bucket.getBytes(StandardCharsets.UTF_8));
+            }
+            select.setLong(i++, checkpoint);
+            select.setInt(i++, groupId);
+            for (String bucket : distinct) {
+                select.setBytes(i++, bucket.getBytes(StandardCharsets.UTF_8));
+            }
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    String bucket = new String(rs.getBytes(1), StandardCharsets.UTF_8);
+                    long checksum = rs.getLong(2);
+                    long count = rs.getLong(3);
+                    long tailOps = rs.getLong(4);
+                    java.math.BigDecimal tailSum = rs.getBigDecimal(5);
+                    long clearTarget = rs.getLong(6);
+                    if (!rs.wasNull()) {
+                        byName.put(bucket, new CheckpointTotals(0, 0, false, clearTarget));
+                    } else {
+                        long tail = tailSum == null ? 0 : tailSum.toBigInteger().longValue();
+                        byName.put(bucket, new CheckpointTotals(Checksums.toUnsigned(checksum - tail), count - tailOps, true, 0));
+                    }
+                }
+            }
+        }
+        for (String bucket : distinct) {
+            CheckpointTotals totals = byName.get(bucket);
             if (totals != null) {
                 found.put(bucket, totals);
             }
