@@ -2,7 +2,19 @@ package org.syncsuite.gateway;
 
 import java.nio.file.Path;
 
+import java.time.Duration;
+import java.util.Map;
+
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.service.ServiceConfig;
+import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.gateway.storage.Compactor;
+import org.syncsuite.gateway.storage.StorageDatabase;
+import org.syncsuite.gateway.writer.CheckpointPublisher;
+import org.syncsuite.gateway.writer.WriterListener;
+import org.syncsuite.gateway.writer.WriterSettings;
+import org.syncsuite.gateway.writer.WriterSetup;
+import org.syncsuite.gateway.writer.WriterSupervisor;
 
 /**
  * Starts the sync gateway (Helidon MP): {@code -c service.yaml} (or {@code POWERSYNC_CONFIG_PATH},
@@ -17,6 +29,10 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("compact")) {
+            compact(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             if (i + 1 >= args.length) {
@@ -43,8 +59,42 @@ public final class GatewayMain {
         }
     }
 
+    /**
+     * {@code compact [-c service.yaml]}: compacts the active version's buckets once, up to its last
+     * checkpoint, while the writers go on, and prints what it did.
+     */
+    private static void compact(String[] args) {
+        Path config = Path.of(System.getenv().getOrDefault("POWERSYNC_CONFIG_PATH", "powersync.yaml"));
+        for (int i = 0; i < args.length; i++) {
+            if ((args[i].equals("-c") || args[i].equals("--config-path")) && i + 1 < args.length) {
+                config = Path.of(args[++i]);
+            } else {
+                usage();
+            }
+        }
+        try {
+            ServiceConfig service = ServiceConfigReader.read(config);
+            StorageDatabase storage = WriterSetup.storage(service);
+            WriterSetup.prepare(service, storage);
+            try (WriterSupervisor supervisor = new WriterSupervisor(storage, Map.of(), "", "", CheckpointPublisher.NONE,
+                    WriterSettings.DEFAULTS, new WriterListener() { }, Duration.ofSeconds(1))) {
+                Compactor.Result result = supervisor.compactActive();
+                System.out.println("Compacted " + result.bucketsVisited() + " buckets: " + result.opsMoved() + " ops moved, "
+                        + result.opsDeleted() + " ops replaced by " + result.clearsWritten() + " CLEARs, "
+                        + result.opsBefore() + " -> " + result.opsAfter() + " ops, " + result.bytesBefore() + " -> "
+                        + result.bytesAfter() + " bytes of data, " + result.parameterRowsDeleted() + " parameter index rows dropped");
+            }
+        } catch (SyncException e) {
+            System.err.println("Cannot compact: " + e.errorCode().code() + ": " + e.getMessage());
+            System.exit(1);
+        } catch (java.sql.SQLException e) {
+            System.err.println("Cannot compact: bucket storage failed: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     private static void usage() {
-        System.err.println("Usage: sync-gateway [-c service.yaml] [--port N]");
+        System.err.println("Usage: sync-gateway [-c service.yaml] [--port N]\n       sync-gateway compact [-c service.yaml]");
         System.exit(2);
     }
 }

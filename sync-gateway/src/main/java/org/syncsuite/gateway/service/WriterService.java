@@ -48,6 +48,10 @@ public class WriterService {
     @ConfigProperty(name = "gateway.writer.max-batch-ops", defaultValue = "100000")
     int maxBatchOps;
 
+    @Inject
+    @ConfigProperty(name = "gateway.writer.compact-every-minutes", defaultValue = "60")
+    long compactEveryMinutes;
+
     private volatile StorageDatabase storage;
     private volatile WriterSupervisor supervisor;
     private volatile KafkaCheckpointPublisher publisher;
@@ -70,7 +74,7 @@ public class WriterService {
         }
         WriterSupervisor writers = new WriterSupervisor(database, kafkaProperties, kafka.changesTopic(connection),
                 kafka.topicPrefix() + "." + connection, publisher, WriterSettings.DEFAULTS.withBatchOps(batchOps, maxBatchOps),
-                stats, Duration.ofSeconds(2));
+                stats, Duration.ofSeconds(2)).withCompactionEvery(Duration.ofMinutes(compactEveryMinutes));
         deployed = writers.deploy(syncConfig.name(), syncConfig.content());
         writers.start();
         storage = database;

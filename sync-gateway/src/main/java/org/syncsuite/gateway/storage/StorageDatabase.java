@@ -36,6 +36,15 @@ public record StorageDatabase(String url, String user, String password) {
         return connection;
     }
 
+    /** A data source over the same database (for code that takes one), its connections as the driver makes them. */
+    public javax.sql.DataSource dataSource() {
+        com.mysql.cj.jdbc.MysqlDataSource source = new com.mysql.cj.jdbc.MysqlDataSource();
+        source.setURL(url);
+        source.setUser(user);
+        source.setPassword(password);
+        return source;
+    }
+
     /** Brings the database's schema up to date. */
     public void migrate() {
         StorageMigrations.migrate(url, user, password);

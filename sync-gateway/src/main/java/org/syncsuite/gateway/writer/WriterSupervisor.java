@@ -14,6 +14,7 @@ import java.util.logging.Logger;
 import org.syncsuite.core.config.SyncConfigCompiler;
 import org.syncsuite.core.config.SyncConfigReader;
 import org.syncsuite.core.config.SyncPlan;
+import org.syncsuite.gateway.storage.Compactor;
 import org.syncsuite.gateway.storage.StorageDatabase;
 import org.syncsuite.gateway.storage.SyncConfigVersions;
 
@@ -41,7 +42,10 @@ public final class WriterSupervisor implements AutoCloseable {
     private final Map<Integer, Running> writers = new ConcurrentHashMap<>();
     private final Map<Integer, SyncPlan> plans = new HashMap<>();
     private volatile boolean closed;
+    private volatile Duration compactEvery = Duration.ZERO;
+    private long lastCompaction = System.nanoTime();
     private Thread thread;
+    private Thread compaction;
 
     private record Running(BucketWriter writer, Thread thread) {
     }
@@ -110,6 +114,61 @@ public final class WriterSupervisor implements AutoCloseable {
                 new SyncConfigCompiler.Options(versionId, Optional.empty()));
     }
 
+    /**
+     * Compacts the active version this often ({@link Duration#ZERO}: never on a schedule), from
+     * the process whose writer holds it; call before {@link #start}.
+     */
+    public WriterSupervisor withCompactionEvery(Duration every) {
+        this.compactEvery = every;
+        return this;
+    }
+
+    /**
+     * Compacts the buckets of the active version up to its last checkpoint (and its parameter
+     * index history): superseded operations become MOVEs and each bucket's leading run of them one
+     * CLEAR, with every checksum unchanged. The writer goes on meanwhile. Returns what was done, or
+     * {@link Compactor.Result#EMPTY} when nothing is active yet.
+     */
+    public Compactor.Result compactActive() throws SQLException {
+        Optional<SyncConfigVersions.Version> active;
+        try (Connection c = storage.open()) {
+            active = versions.active(c);
+            c.commit();
+        }
+        if (active.isEmpty() || active.get().lastCheckpoint().isEmpty()) {
+            return Compactor.Result.EMPTY;
+        }
+        SyncConfigVersions.Version version = active.get();
+        long upTo = version.lastCheckpoint().get().opId();
+        long started = System.nanoTime();
+        Compactor.Result result = new Compactor(storage.dataSource()).compactGroup(version.id(), upTo);
+        LOG.info("Compacted sync config version " + version.id() + " up to op " + upTo + " in "
+                + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms: " + result);
+        return result;
+    }
+
+    private void compactOnSchedule() {
+        Duration every = compactEvery;
+        if (every.isZero() || System.nanoTime() - lastCompaction < every.toNanos()) {
+            return;
+        }
+        lastCompaction = System.nanoTime();
+        boolean writesActive = writers.values().stream().anyMatch(r -> r.writer().isOwner());
+        if (!writesActive) {
+            return; // the process that writes compacts, so that instances do not compact the same buckets at once
+        }
+        if (compaction != null && compaction.isAlive()) {
+            return;
+        }
+        compaction = Thread.ofPlatform().daemon().name("compaction").start(() -> {
+            try {
+                compactActive();
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.WARNING, "Scheduled compaction failed (tried again next time): " + e.getMessage(), e);
+            }
+        });
+    }
+
     /** Starts reconciling: writers for live versions, data drops for replaced ones. */
     public synchronized void start() {
         if (thread != null) {
@@ -125,6 +184,7 @@ public final class WriterSupervisor implements AutoCloseable {
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "Could not reconcile the sync config versions (retrying): " + e.getMessage(), e);
             }
+            compactOnSchedule();
             try {
                 Thread.sleep(reconcileEvery);
             } catch (InterruptedException e) {
@@ -210,6 +270,14 @@ public final class WriterSupervisor implements AutoCloseable {
         }
         for (Running running : writers.values()) {
             running.writer().close();
+        }
+        Thread compacting = compaction;
+        if (compacting != null) {
+            try {
+                compacting.join(Duration.ofSeconds(30)); // a compaction ends between its short transactions
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (Running running : writers.values()) {
             try {
