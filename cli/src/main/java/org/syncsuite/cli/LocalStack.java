@@ -12,7 +12,9 @@ import java.util.concurrent.Future;
 
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicationSetup;
+import org.syncsuite.replicator.ReplicatorMain;
 import org.syncsuite.services.BackingService;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -29,6 +31,8 @@ final class LocalStack implements AutoCloseable {
     static final int DEFAULT_KAFKA_PORT = 9092;
     static final int DEFAULT_S3_PORT = 9000;
     static final int DEFAULT_REPLICATOR_PORT = 8081;
+    /** PowerSync's port: the gateway's api role will serve the SDKs here. */
+    static final int DEFAULT_GATEWAY_PORT = 8080;
 
     private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
 
@@ -38,7 +42,9 @@ final class LocalStack implements AutoCloseable {
     private final StackDirectory directory;
     private final List<BackingService> started = new ArrayList<>();
     private final int replicatorPort;
-    private StackReplicator replicator;
+    private final int gatewayPort;
+    private StackService replicator;
+    private StackService gateway;
     private String changesTopic;
 
     LocalStack(StackDirectory directory, Properties previous) {
@@ -56,6 +62,7 @@ final class LocalStack implements AutoCloseable {
                 .port(port(previous, "s3.port", DEFAULT_S3_PORT))
                 .build();
         this.replicatorPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "replicator.port", DEFAULT_REPLICATOR_PORT));
+        this.gatewayPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "gateway.port", DEFAULT_GATEWAY_PORT));
     }
 
     private static int port(Properties previous, String key, int fallback) {
@@ -106,7 +113,7 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The demo app's schema and configs, then the replicator service from its service.yaml. */
+    /** The demo app's schema and configs, then the replicator and the sync gateway from its service.yaml. */
     private void startApplication() {
         DemoApp.createSchema(mariaDb);
         java.nio.file.Path syncConfig = DemoApp.syncConfig(directory);
@@ -114,7 +121,10 @@ final class LocalStack implements AutoCloseable {
         ServiceConfig config = ServiceConfigReader.read(serviceYaml); // fails here, with file and line, if invalid
         ReplicationSetup.syncPlan(config);
         changesTopic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());
-        replicator = StackReplicator.start(serviceYaml, replicatorPort, directory.root().resolve("replicator.log"));
+        replicator = StackService.start("replicator", ReplicatorMain.class, serviceYaml, replicatorPort,
+                directory.root().resolve("replicator.log"), "sync-gateway");
+        gateway = StackService.start("gateway", GatewayMain.class, serviceYaml, gatewayPort,
+                directory.root().resolve("gateway.log"), "replicator");
     }
 
     List<BackingService> services() {
@@ -145,11 +155,29 @@ final class LocalStack implements AutoCloseable {
             state.setProperty("replicator.info.service_config", directory.root().resolve("service.yaml").toString());
             state.setProperty("replicator.info.sync_config", directory.root().resolve("sync-config.yaml").toString());
         }
+        if (gateway != null) {
+            state.setProperty("gateway.port", Integer.toString(gateway.port()));
+            state.setProperty("gateway.pid", Long.toString(gateway.pid()));
+            state.setProperty("gateway.info.health", gateway.healthUrl());
+            state.setProperty("gateway.info.metrics", gateway.metricsUrl());
+            state.setProperty("gateway.info.log", gateway.logFile().toString());
+            state.setProperty("gateway.info.roles", "writer (changes topic into bucket storage)");
+            state.setProperty("gateway.info.storage", "MariaDB database powersync_storage");
+            state.setProperty("gateway.info.service_config", directory.root().resolve("service.yaml").toString());
+        }
         return state;
     }
 
     @Override
     public void close() {
+        if (gateway != null) {
+            try {
+                gateway.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Stopping the sync gateway failed", e);
+            }
+            gateway = null;
+        }
         if (replicator != null) {
             try {
                 replicator.close();

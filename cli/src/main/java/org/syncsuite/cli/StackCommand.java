@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                 + "Data lives in the stack folder (.powersync/ in the working directory)."})
 final class StackCommand {
 
-    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3", "replicator");
+    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3", "replicator", "gateway");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
 
     @Spec
@@ -59,7 +59,7 @@ final class StackCommand {
             throw new UncheckedIOException("Could not open " + directory.log(), e);
         }
         PrintWriter out = out();
-        out.printf("Starting MariaDB, Kafka, S3 and the replicator in %s ...%n", directory.root());
+        out.printf("Starting MariaDB, Kafka, S3, the replicator and the sync gateway in %s ...%n", directory.root());
         out.flush();
         long began = System.nanoTime();
         Properties previous = directory.readState().orElseGet(Properties::new);
@@ -72,6 +72,7 @@ final class StackCommand {
         state.remove("mariadb.pid");
         state.remove("s3.pid");
         state.remove("replicator.pid");
+        state.remove("gateway.pid");
         ProcessHandle self = ProcessHandle.current();
         state.setProperty("pid", Long.toString(self.pid()));
         state.setProperty("pid.started", self.info().startInstant().map(Instant::toString).orElse(""));
@@ -87,7 +88,7 @@ final class StackCommand {
             stack.close();
             synchronized (directory) {
                 Properties after = directory.readState().orElseGet(Properties::new);
-                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid", "replicator.pid")) {
+                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid", "replicator.pid", "gateway.pid")) {
                     after.remove(key);
                 }
                 directory.writeState(after);
@@ -240,7 +241,7 @@ final class StackCommand {
      * this waits for that, and stops any that remain.
      */
     private static void killLeftovers(Properties state, PrintWriter out) {
-        for (String key : List.of("replicator.pid", "mariadb.pid", "s3.pid")) {
+        for (String key : List.of("gateway.pid", "replicator.pid", "mariadb.pid", "s3.pid")) {
             Optional<ProcessHandle> server = process(state, key);
             if (server.isEmpty() || !commandMentions(server.get(), state)) {
                 continue;
@@ -268,7 +269,7 @@ final class StackCommand {
     }
 
     private static void printServices(PrintWriter out, Properties state) {
-        for (String service : List.of("mariadb", "kafka", "s3", "replicator")) {
+        for (String service : SERVICES) {
             String prefix = service + ".info.";
             out.printf("%n  %s%n", service);
             state.stringPropertyNames().stream().filter(k -> k.startsWith(prefix)).sorted().forEach(k ->

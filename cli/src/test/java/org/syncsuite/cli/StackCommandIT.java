@@ -54,13 +54,22 @@ class StackCommandIT {
         Result status = run("stack", "status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.output()).contains("mariadb    running", "kafka      running", "s3         running",
-                "replicator running");
+                "replicator running", "gateway    running");
         // The replicator runs as its own service, with health and metrics.
         int replicatorPort = port(state, "replicator");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(httpGet(replicatorPort, "/health/ready")).contains("\"status\":\"UP\"").contains("\"role\":\"active\""));
         assertThat(httpGet(replicatorPort, "/metrics")).contains("replicator_snapshot_complete");
         ProcessHandle replicator = pid(state, "replicator.pid");
+        // The sync gateway's writer role writes the demo rows into bucket storage.
+        int gatewayPort = port(state, "gateway");
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(httpGet(gatewayPort, "/health/ready")).contains("\"status\":\"UP\"").contains("\"version1\":\"active"));
+        assertThat(httpGet(gatewayPort, "/metrics")).containsAnyOf("gateway_writer_checkpoints", "gateway.writer.checkpoints");
+        await().atMost(Duration.ofSeconds(60)).until(() -> storageCount(ports.getFirst(),
+                "SELECT COUNT(*) FROM bucket_ops") >= 5 && storageCount(ports.getFirst(),
+                "SELECT COUNT(*) FROM sync_config_versions WHERE state = 'ACTIVE' AND last_checkpoint > 0") == 1);
+        ProcessHandle gateway = pid(state, "gateway.pid");
 
         Result second = run("stack", "start");
         assertThat(second.exitCode()).isEqualTo(1);
@@ -79,6 +88,7 @@ class StackCommandIT {
         assertThat(stack.exitValue()).isEqualTo(143);
         assertThat(servers).noneMatch(ProcessHandle::isAlive);
         assertThat(replicator.isAlive()).isFalse();
+        assertThat(gateway.isAlive()).isFalse();
         assertThat(ports).noneMatch(Ports::isListening);
 
         Result stopped = run("stack", "status");
@@ -95,7 +105,7 @@ class StackCommandIT {
             assertThat(rs.next()).as("database created before the restart").isTrue();
         }
         List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"),
-                pid(restarted, "replicator.pid"));
+                pid(restarted, "replicator.pid"), pid(restarted, "gateway.pid"));
         new ProcessBuilder("kill", "-INT", Long.toString(again.pid())).start().waitFor();
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).isEqualTo(130); // 128 + SIGINT
@@ -151,6 +161,16 @@ class StackCommandIT {
             state.load(in);
         }
         return state;
+    }
+
+    /** A count from the stack's bucket storage database. */
+    private static long storageCount(int port, String sql) throws Exception {
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + port + "/powersync_storage?useSSL=false", "root", "");
+             ResultSet rs = connection.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private static String httpGet(int port, String path) throws Exception {

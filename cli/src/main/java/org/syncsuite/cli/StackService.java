@@ -1,0 +1,133 @@
+package org.syncsuite.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.syncsuite.services.BackingServiceException;
+import org.syncsuite.services.ChildProcess;
+
+/**
+ * A service of the local stack (the replicator, the sync gateway), run as it is deployed: its own
+ * JVM configured by the stack's {@code service.yaml}, with health and metrics on its own port.
+ * Started, it is live; readiness follows once it works.
+ */
+final class StackService implements AutoCloseable {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final String name;
+    private final ChildProcess process;
+    private final int port;
+
+    private StackService(String name, ChildProcess process, int port) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * Starts service {@code name} ({@code mainClass}'s main) on {@code port} and waits until its
+     * health endpoint answers. Its class path is the CLI's without the other services' modules
+     * ({@code withoutModules}), whose CDI beans would otherwise start in it too.
+     */
+    static StackService start(String name, Class<?> mainClass, Path serviceYaml, int port, Path logFile,
+                              String... withoutModules) {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = List.of(java.toString(), "-Xmx512m", "-cp", classPathWithout(withoutModules),
+                mainClass.getName(), "-c", serviceYaml.toString(), "--port", Integer.toString(port));
+        ChildProcess child = ChildProcess.start(name, command, serviceYaml.getParent(), logFile, Map.of(),
+                serviceYaml.toString());
+        StackService service = new StackService(name, child, port);
+        try {
+            service.awaitLive();
+        } catch (RuntimeException e) {
+            child.stop(Duration.ofSeconds(10));
+            throw e;
+        }
+        return service;
+    }
+
+    /** The CLI's class path less the jars ({@code <module>-<version>.jar}) and class folders of {@code modules}. */
+    static String classPathWithout(String... modules) {
+        String separator = java.io.File.pathSeparator;
+        StringBuilder kept = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(separator))) {
+            Path path = Path.of(entry);
+            String file = path.getFileName() == null ? "" : path.getFileName().toString();
+            boolean excluded = false;
+            for (String module : modules) {
+                boolean jar = file.startsWith(module + "-") && file.endsWith(".jar") && Character.isDigit(file.charAt(module.length() + 1));
+                boolean classes = path.getParent() != null && path.getParent().getParent() != null
+                        && path.getParent().getFileName().toString().equals("target")
+                        && path.getParent().getParent().getFileName().toString().equals(module);
+                excluded |= jar || classes;
+            }
+            if (!excluded) {
+                kept.append(kept.isEmpty() ? "" : separator).append(entry);
+            }
+        }
+        return kept.toString();
+    }
+
+    private void awaitLive() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new BackingServiceException("The " + name + " exited while starting:\n" + process.logTail(40));
+            }
+            try {
+                HttpResponse<Void> live = http.send(HttpRequest.newBuilder(URI.create(healthUrl() + "/live"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
+                if (live.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackingServiceException("Interrupted while starting the " + name, e);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BackingServiceException("Interrupted while starting the " + name, e);
+            }
+        }
+        throw new BackingServiceException("The " + name + " was not live within " + START_TIMEOUT.toSeconds() + " s:\n"
+                + process.logTail(40));
+    }
+
+    int port() {
+        return port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String healthUrl() {
+        return "http://127.0.0.1:" + port + "/health";
+    }
+
+    String metricsUrl() {
+        return "http://127.0.0.1:" + port + "/metrics";
+    }
+
+    Path logFile() {
+        return process.logFile();
+    }
+
+    @Override
+    public void close() {
+        process.stop(Duration.ofSeconds(30));
+    }
+}
