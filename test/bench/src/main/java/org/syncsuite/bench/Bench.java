@@ -16,6 +16,7 @@ public final class Bench {
         register(new KafkaProduceBenchmark());
         register(new SyncRulesBenchmark());
         register(new BinlogToKafkaBenchmark());
+        register(new WriterBenchmark());
     }
 
     private Bench() {

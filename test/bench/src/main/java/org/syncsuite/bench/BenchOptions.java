@@ -24,6 +24,19 @@ public final class BenchOptions {
         return new BenchOptions(values);
     }
 
+    /** A yes/no option: {@code --name=true} (or {@code yes}, {@code 1}); absent is no. */
+    public boolean flag(String name) {
+        String value = values.get(name);
+        if (value == null) {
+            return false;
+        }
+        return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("--" + name + " takes true or false, not " + value);
+        };
+    }
+
     public int integer(String name, int defaultValue) {
         String value = values.get(name);
         if (value == null) {

@@ -42,6 +42,20 @@ final class ProcessMemory {
         return Math.max(lifetimePeakHeap, peakHeapBytes());
     }
 
+    /**
+     * Heap in use right after the last collection, summed over the heap's pools: what was still
+     * live then (garbage not yet collected is not counted, unlike {@link #peakHeapBytes}).
+     */
+    static long heapAfterGcBytes() {
+        long used = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                used += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return used;
+    }
+
     /** The process's peak resident set size (Linux: VmHWM), or -1 where unknown. */
     static long peakRssBytes() {
         try {
