@@ -14,6 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -86,7 +90,12 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private volatile boolean stopped;
     private volatile long lag = -1;
     private KafkaConsumer<byte[], byte[]> consumer;
+    /** The consumer thread's connection: memberships and progress are read on it. */
     private Connection connection;
+    /** The storage thread's connection: batches are committed on it, one at a time. */
+    private Connection commitConnection;
+    private ExecutorService storageThread;
+    private Future<Outcome> inFlight;
     private TopicPartition partition;
     private boolean resync;
     private long batchStart;
@@ -189,6 +198,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 resync();
                 continue; // records fetched before the seek are from the old position
             }
+            settleIfDone();
+            if (stopped || resync) {
+                continue;
+            }
             List<ConsumerRecord<byte[], byte[]>> list = records.records(partition);
             OptionalLong currentLag = consumer.currentLag(partition);
             lag = currentLag.isPresent() ? currentLag.getAsLong() : lag;
@@ -201,6 +214,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private void lost(Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty() && owner) {
             owner = false;
+            settleQuietly();
             batch.clear();
             listener.ownership(versionId, false);
             LOG.info("Writer of sync config version " + versionId + " is a standby now");
@@ -209,6 +223,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
 
     /** Starts again from what storage holds: the offset after the last commit. */
     private void resync() throws SQLException {
+        settleQuietly();
         Connection c = connection();
         SyncConfigVersions.Progress progress;
         try {
@@ -239,7 +254,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
 
     private void process(List<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
         if (batch.rows() == 0 && batch.size() == 0 && batch.known() > MEMBERSHIP_CACHE) {
-            batch.clear(); // bounded memory: forget the memberships of a committed batch, storage has them
+            if (!settle()) {
+                return;
+            }
+            batch.clear(); // bounded memory: forget the memberships of committed batches, storage has them
         }
         List<ChangeRecord> decoded = new ArrayList<>(records.size());
         Map<String, List<WriterBatch.RowRef>> toLoad = new LinkedHashMap<>();
@@ -255,8 +273,12 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             decoded.add(change);
             WriterBatch.RowRef row = rowOf(change, record.key());
             if (row != null && !batch.isKnown(row) && plan.readsTable(row.table())) {
-                List<WriterBatch.RowRef> rows = toLoad.computeIfAbsent(row.table(), t -> new ArrayList<>());
-                rows.add(row);
+                if (change instanceof ChangeRecord.RowChange created && created.op() == ChangeRecord.Op.CREATE) {
+                    // Each row's history in the topic is exact: an insert follows nothing, or the row's delete.
+                    batch.known(row, RowMembership.NONE);
+                } else {
+                    toLoad.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(row);
+                }
             }
         }
         load(toLoad);
@@ -267,6 +289,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 batchOpenedAt = System.nanoTime();
             }
             atBoundary = false;
+            if (change instanceof ChangeRecord.Truncate && !settle()) {
+                return; // the truncated rows are read from storage: what is in flight must be there first
+            }
             if (change != null) {
                 apply(change, record.key());
             }
@@ -289,12 +314,33 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         }
     }
 
-    private WriterBatch.RowRef rowOf(ChangeRecord change, byte[] key) {
+    private static WriterBatch.RowRef rowOf(ChangeRecord change, byte[] key) {
         return switch (change) {
-            case ChangeRecord.RowChange row -> new WriterBatch.RowRef(row.table(), ByteBuffer.wrap(key));
-            case ChangeRecord.Tombstone tombstone -> new WriterBatch.RowRef(tombstone.table(), ByteBuffer.wrap(key));
+            case ChangeRecord.RowChange row -> new WriterBatch.RowRef(row.table(), sourceKey(key));
+            case ChangeRecord.Tombstone tombstone -> new WriterBatch.RowRef(tombstone.table(), sourceKey(key));
             case null, default -> null;
         };
+    }
+
+    private static final byte[] KEY_FIELD = ",\"key\":{".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * A row's source key in storage: the {@code "key"} object of its changes-topic record key
+     * ({@code {"id":"t1"}}), which the codec writes last. Inside a JSON string a quote is always
+     * escaped, so the first {@code ,"key":{} is the field itself.
+     */
+    static ByteBuffer sourceKey(byte[] recordKey) {
+        outer:
+        for (int i = 0; i + KEY_FIELD.length < recordKey.length; i++) {
+            for (int j = 0; j < KEY_FIELD.length; j++) {
+                if (recordKey[i + j] != KEY_FIELD[j]) {
+                    continue outer;
+                }
+            }
+            int from = i + KEY_FIELD.length - 1;
+            return ByteBuffer.wrap(recordKey, from, recordKey.length - 1 - from).slice();
+        }
+        return ByteBuffer.wrap(recordKey);
     }
 
     private void apply(ChangeRecord change, byte[] key) throws SQLException {
@@ -302,12 +348,12 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             case ChangeRecord.RowChange row -> {
                 batch.countRowChange();
                 if (plan.readsTable(row.table())) {
-                    batch.applyRow(new WriterBatch.RowRef(row.table(), ByteBuffer.wrap(key)), row.after().orElse(null));
+                    batch.applyRow(new WriterBatch.RowRef(row.table(), sourceKey(key)), row.after().orElse(null));
                 }
             }
             case ChangeRecord.Tombstone tombstone -> {
                 if (plan.readsTable(tombstone.table())) {
-                    batch.applyRow(new WriterBatch.RowRef(tombstone.table(), ByteBuffer.wrap(key)), null);
+                    batch.applyRow(new WriterBatch.RowRef(tombstone.table(), sourceKey(key)), null);
                 }
             }
             case ChangeRecord.Truncate truncate -> {
@@ -379,16 +425,101 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         return rows;
     }
 
+    /** What committing a batch came to. */
+    private record Outcome(WriterListener.Commit commit, boolean stop, boolean lostPlace) {
+    }
+
     /**
-     * Writes the batch in one transaction with the offset to consume next; with {@code checkpoint}
-     * (the batch ends at a source transaction boundary, after the snapshot) also records a
-     * checkpoint, and activates a processing version that has caught up.
+     * Hands the batch to the storage thread, which writes it in one transaction with the offset to
+     * consume next, while this thread goes on with the next batch. With {@code checkpoint} (the
+     * batch ends at a source transaction boundary, after the snapshot) the commit also records a
+     * checkpoint, and activates a processing version that has caught up. One batch is in flight
+     * at a time: the previous one is settled first, and a failure stops what follows it.
      */
     private void commit(boolean checkpoint) throws SQLException {
+        if (!settle()) {
+            return;
+        }
         checkpoint = checkpoint && atBoundary && position != null;
-        Connection c = connection();
-        WriterListener.Commit done;
+        WriterBatch.Sealed sealed = batch.seal();
+        long start = batchStart;
+        long next = nextOffset;
         String positionJson = position == null ? null : positionJson(position);
+        long sourceMillis = positionSourceMillis;
+        boolean isCheckpoint = checkpoint;
+        long lagNow = lag;
+        batchStart = nextOffset;
+        batchOpenedAt = 0;
+        if (storageThread == null) {
+            storageThread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
+                    .name("bucket-writer-v" + versionId + "-storage").unstarted(r));
+        }
+        inFlight = storageThread.submit(() -> write(sealed, start, next, positionJson, sourceMillis, isCheckpoint, lagNow));
+    }
+
+    /** Waits for the batch in flight; false when it did not commit (the writer stops or starts again). */
+    private boolean settle() throws SQLException {
+        Future<Outcome> pending = inFlight;
+        if (pending == null) {
+            return true;
+        }
+        Outcome outcome;
+        try {
+            outcome = pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("Interrupted while committing", e);
+        } catch (ExecutionException e) {
+            inFlight = null;
+            batch.clear();
+            resync = true;
+            switch (e.getCause()) {
+                case Error error -> throw error;
+                case SQLException sql -> throw sql;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new SQLException(e.getCause());
+            }
+        }
+        inFlight = null;
+        if (outcome.stop() || outcome.lostPlace()) {
+            batch.clear();
+            stopped |= outcome.stop();
+            resync |= outcome.lostPlace();
+            return false;
+        }
+        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(outcome.commit().changesOffset())), null);
+        return true;
+    }
+
+    private void settleIfDone() throws SQLException {
+        if (inFlight != null && inFlight.isDone()) {
+            settle();
+        }
+    }
+
+    /** Waits for the batch in flight and drops its outcome: the writer starts again from storage anyway. */
+    private void settleQuietly() {
+        Future<Outcome> pending = inFlight;
+        inFlight = null;
+        if (pending != null) {
+            try {
+                pending.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException e) {
+                LOG.log(Level.FINE, "the batch in flight failed", e.getCause());
+            }
+        }
+    }
+
+    /** On the storage thread: one batch, one transaction. */
+    private Outcome write(WriterBatch.Sealed sealed, long start, long next, String positionJson, long sourceMillis,
+                          boolean checkpoint, long lagNow) throws SQLException {
+        if (commitConnection == null || commitConnection.isClosed()) {
+            commitConnection = storage.open();
+        }
+        Connection c = commitConnection;
+        WriterListener.Commit done;
         long previousCheckpoint;
         SyncConfigVersions.State state;
         try {
@@ -398,37 +529,33 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             if (!isRunnable(progress.state())) {
                 c.rollback();
                 LOG.info("Sync config version " + versionId + " is " + progress.state() + ": its writer stops");
-                stopped = true;
-                return;
+                return new Outcome(null, true, false);
             }
-            if (progress.changesOffset() != batchStart) {
+            if (progress.changesOffset() != start) {
                 c.rollback();
                 LOG.warning("Sync config version " + versionId + " moved on to offset " + progress.changesOffset()
-                        + " while this writer was at " + batchStart + ": another writer took over; starting again from there");
-                resync = true;
-                return;
+                        + " while this writer was at " + start + ": another writer took over; starting again from there");
+                return new Outcome(null, false, true);
             }
             previousCheckpoint = progress.lastCheckpoint();
-            int count = batch.size();
+            int count = sealed.size();
             long first = count == 0 ? 0 : buckets.allocateOpIds(c, count);
             long lastOp = count == 0 ? progress.writtenOp() : first + count - 1;
-            writeOps(c, first);
-            for (Map.Entry<String, Map<ByteBuffer, RowMembership>> table : batch.changedMemberships().entrySet()) {
-                Map<ByteBuffer, CurrentData.Membership> encoded = new LinkedHashMap<>();
-                table.getValue().forEach((key, membership) -> encoded.put(key, membership.encode()));
-                currentData.save(c, versionId, table.getKey(), encoded);
+            writeOps(c, sealed, first);
+            for (Map.Entry<String, Map<ByteBuffer, CurrentData.Membership>> table : sealed.memberships().entrySet()) {
+                currentData.save(c, versionId, table.getKey(), table.getValue());
             }
             long written = Math.max(progress.writtenOp(), lastOp);
-            versions.recordProgress(c, versionId, nextOffset, written, positionJson, checkpoint);
+            versions.recordProgress(c, versionId, next, written, positionJson, checkpoint);
             boolean activate = checkpoint && progress.state() == SyncConfigVersions.State.PROCESSING
-                    && lag >= 0 && lag <= settings.caughtUpLag();
+                    && lagNow >= 0 && lagNow <= settings.caughtUpLag();
             if (activate) {
                 versions.activate(c, versionId);
                 state = SyncConfigVersions.State.ACTIVE;
             }
-            long latency = checkpoint ? Math.max(0, System.currentTimeMillis() - positionSourceMillis) : 0;
-            done = new WriterListener.Commit(batch.rows(), count, first, lastOp,
-                    checkpoint ? OptionalLong.of(written) : OptionalLong.empty(), nextOffset, latency, lag, activate);
+            long latency = checkpoint ? Math.max(0, System.currentTimeMillis() - sourceMillis) : 0;
+            done = new WriterListener.Commit(sealed.rows(), count, first, lastOp,
+                    checkpoint ? OptionalLong.of(written) : OptionalLong.empty(), next, latency, lagNow, activate);
             listener.beforeCommit(versionId, done);
             c.commit();
         } catch (SQLException | RuntimeException e) {
@@ -436,18 +563,15 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             throw e;
         }
         if (done.checkpoint().isPresent() && state != SyncConfigVersions.State.PROCESSING) {
-            publish(done, state, previousCheckpoint, positionJson);
+            publish(sealed, done, state, previousCheckpoint, positionJson);
         }
-        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(nextOffset)), null);
         listener.committed(versionId, done);
-        batch.committed();
-        batchStart = nextOffset;
-        batchOpenedAt = 0;
+        return new Outcome(done, false, false);
     }
 
-    private void writeOps(Connection c, long first) throws SQLException {
-        List<BucketStore.BucketOp> ops = new ArrayList<>(batch.ops().size());
-        for (WriterBatch.PendingOp op : batch.ops()) {
+    private void writeOps(Connection c, WriterBatch.Sealed sealed, long first) throws SQLException {
+        List<BucketStore.BucketOp> ops = new ArrayList<>(sealed.ops().size());
+        for (WriterBatch.PendingOp op : sealed.ops()) {
             long opId = first + op.seq();
             OplogEntry entry = op.op() == OplogEntry.OpType.PUT
                     ? OplogEntry.put(opId, op.objectType(), op.objectId(), op.subkey(), op.checksum(), op.data())
@@ -455,24 +579,25 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             ops.add(new BucketStore.BucketOp(op.bucket(), entry));
         }
         buckets.append(c, versionId, ops);
-        List<ParameterIndex.Entry> entries = new ArrayList<>(batch.lookups().size());
-        for (WriterBatch.PendingLookup lookup : batch.lookups()) {
+        List<ParameterIndex.Entry> entries = new ArrayList<>(sealed.lookups().size());
+        for (WriterBatch.PendingLookup lookup : sealed.lookups()) {
             entries.add(new ParameterIndex.Entry(first + lookup.seq(), bytes(lookup.lookup()), lookup.table(),
                     bytes(lookup.key()), lookup.result()));
         }
         parameterIndex.write(c, versionId, entries);
     }
 
-    private void publish(WriterListener.Commit done, SyncConfigVersions.State state, long previous, String positionJson) {
-        boolean tooMany = batch.bucketsTouched().size() > CheckpointEvent.MAX_HINTS
-                || batch.lookupsTouched().size() > CheckpointEvent.MAX_HINTS;
+    private void publish(WriterBatch.Sealed sealed, WriterListener.Commit done, SyncConfigVersions.State state, long previous,
+                         String positionJson) {
+        boolean tooMany = sealed.bucketsTouched().size() > CheckpointEvent.MAX_HINTS
+                || sealed.lookupsTouched().size() > CheckpointEvent.MAX_HINTS;
         List<String> lookups = new ArrayList<>();
         if (!tooMany) {
-            batch.lookupsTouched().forEach(l -> lookups.add(StandardCharsets.UTF_8.decode(l.duplicate()).toString()));
+            sealed.lookupsTouched().forEach(l -> lookups.add(StandardCharsets.UTF_8.decode(l.duplicate()).toString()));
         }
         try {
             publisher.publish(new CheckpointEvent(versionId, state.name(), done.checkpoint().getAsLong(), previous,
-                    positionJson, done.changesOffset(), tooMany ? List.of() : List.copyOf(batch.bucketsTouched()), lookups,
+                    positionJson, done.changesOffset(), tooMany ? List.of() : List.copyOf(sealed.bucketsTouched()), lookups,
                     tooMany || done.activated(), System.currentTimeMillis()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Could not announce checkpoint " + done.checkpoint().getAsLong() + ": " + e.getMessage(), e);
@@ -532,11 +657,25 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     private void closeQuietly() {
+        settleQuietly();
         if (owner) {
             owner = false;
             listener.ownership(versionId, false);
         }
         batch.clear();
+        if (commitConnection != null) {
+            try {
+                commitConnection.rollback();
+                commitConnection.close();
+            } catch (SQLException e) {
+                LOG.log(Level.FINE, "connection close failed", e);
+            }
+            commitConnection = null;
+        }
+        if (storageThread != null) {
+            storageThread.shutdown();
+            storageThread = null;
+        }
         batchOpenedAt = 0;
         if (consumer != null) {
             try {

@@ -15,8 +15,10 @@ import org.syncsuite.gateway.storage.CurrentData;
 
 /**
  * Where one source row is now: the buckets it is in (with the output table and id it has there)
- * and the parameter lookups it contributes to. Stored in {@code current_data} as JSON
- * ({@code [{"bucket","table","id"}]}) and length-prefixed lookup names.
+ * and the parameter lookups it contributes to. Stored in {@code current_data} as a JSON array
+ * whose first entry is {@code {"bucket","table","id"}} and whose later entries are the bucket name
+ * alone when the row has the same table and id there as in the entry before (the usual case), and
+ * length-prefixed lookup names.
  */
 record RowMembership(List<BucketEntry> buckets, List<ByteBuffer> lookups) {
 
@@ -39,10 +41,16 @@ record RowMembership(List<BucketEntry> buckets, List<ByteBuffer> lookups) {
     CurrentData.Membership encode() {
         JsonBuffer json = new JsonBuffer(64 * buckets.size() + 2);
         json.raw('[');
+        BucketEntry previous = null;
         for (int i = 0; i < buckets.size(); i++) {
             BucketEntry entry = buckets.get(i);
-            json.raw(i == 0 ? FIRST_BUCKET : NEXT_BUCKET).string(entry.bucket())
-                    .raw(TABLE).string(entry.table()).raw(ID).string(entry.id()).raw('}');
+            if (previous != null && previous.table().equals(entry.table()) && previous.id().equals(entry.id())) {
+                json.raw(',').string(entry.bucket());
+            } else {
+                json.raw(i == 0 ? FIRST_BUCKET : NEXT_BUCKET).string(entry.bucket())
+                        .raw(TABLE).string(entry.table()).raw(ID).string(entry.id()).raw('}');
+            }
+            previous = entry;
         }
         json.raw(']');
         Optional<byte[]> lookupBytes = Optional.empty();
@@ -63,8 +71,12 @@ record RowMembership(List<BucketEntry> buckets, List<ByteBuffer> lookups) {
     static RowMembership decode(CurrentData.Membership stored) {
         List<BucketEntry> buckets = new ArrayList<>();
         try {
+            BucketEntry previous = null;
             for (JsonNode entry : MAPPER.readTree(stored.buckets())) {
-                buckets.add(new BucketEntry(entry.path("bucket").asText(), entry.path("table").asText(), entry.path("id").asText()));
+                previous = entry.isTextual() && previous != null
+                        ? new BucketEntry(entry.asText(), previous.table(), previous.id())
+                        : new BucketEntry(entry.path("bucket").asText(), entry.path("table").asText(), entry.path("id").asText());
+                buckets.add(previous);
             }
         } catch (IOException e) {
             throw new IllegalStateException("current_data holds a malformed bucket list: " + stored.buckets(), e);

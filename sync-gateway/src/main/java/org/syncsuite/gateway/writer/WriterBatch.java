@@ -61,10 +61,10 @@ final class WriterBatch {
     private final RowErrors errors;
     private final Map<RowRef, RowMembership> memberships = new HashMap<>();
     private final Set<RowRef> dirty = new LinkedHashSet<>();
-    private final List<PendingOp> ops = new ArrayList<>();
-    private final List<PendingLookup> lookups = new ArrayList<>();
-    private final Set<String> bucketsTouched = new LinkedHashSet<>();
-    private final Set<ByteBuffer> lookupsTouched = new LinkedHashSet<>();
+    private List<PendingOp> ops = new ArrayList<>();
+    private List<PendingLookup> lookups = new ArrayList<>();
+    private Set<String> bucketsTouched = new LinkedHashSet<>();
+    private Set<ByteBuffer> lookupsTouched = new LinkedHashSet<>();
     private final MessageDigest sha256;
     private int sequence;
     private int rows;
@@ -110,7 +110,7 @@ final class WriterBatch {
         if (placements.isEmpty() && entries.isEmpty() && before.isEmpty()) {
             return;
         }
-        String subkey = subkey(row.key());
+        String subkey = subkey(row);
         List<RowMembership.BucketEntry> now = new ArrayList<>(placements.size());
         for (BucketPlacement placement : placements) {
             if (placement.data().length() > MAX_ROW_BYTES / 4
@@ -172,10 +172,12 @@ final class WriterBatch {
         lookupsTouched.add(lookup);
     }
 
-    /** The identity of a source row that clients see in {@code subkey}: 128 bits of its key's SHA-256, in hex. */
-    String subkey(ByteBuffer key) {
+    /** The identity of a source row that clients see in {@code subkey}: 128 bits of the SHA-256 of its table and key, in hex. */
+    String subkey(RowRef row) {
         sha256.reset();
-        sha256.update(key.duplicate());
+        sha256.update(row.table().getBytes(StandardCharsets.UTF_8));
+        sha256.update((byte) 0);
+        sha256.update(row.key().duplicate());
         byte[] digest = sha256.digest();
         char[] hex = new char[32];
         for (int i = 0; i < 16; i++) {
@@ -200,43 +202,33 @@ final class WriterBatch {
         return rows;
     }
 
-    List<PendingOp> ops() {
-        return ops;
-    }
-
-    List<PendingLookup> lookups() {
-        return lookups;
-    }
-
-    /** The rows whose membership changed, with their membership now. */
-    Map<String, Map<ByteBuffer, RowMembership>> changedMemberships() {
-        Map<String, Map<ByteBuffer, RowMembership>> byTable = new LinkedHashMap<>();
-        for (RowRef row : dirty) {
-            byTable.computeIfAbsent(row.table(), t -> new LinkedHashMap<>()).put(row.key(), memberships.get(row));
-        }
-        return byTable;
-    }
-
-    Set<String> bucketsTouched() {
-        return bucketsTouched;
-    }
-
-    Set<ByteBuffer> lookupsTouched() {
-        return lookupsTouched;
+    /**
+     * A batch handed to storage: its row count, operations, index entries, the rows' new
+     * memberships (encoded, by table) and what it touched. Owned by whoever commits it.
+     */
+    record Sealed(int rows, int size, List<PendingOp> ops, List<PendingLookup> lookups,
+                  Map<String, Map<ByteBuffer, org.syncsuite.gateway.storage.CurrentData.Membership>> memberships,
+                  Set<String> bucketsTouched, Set<ByteBuffer> lookupsTouched) {
     }
 
     /**
-     * Starts the next batch after this one was committed. The memberships stay known: storage
-     * holds them now, and the rows of a run of changes that were loaded ahead need not be again.
+     * Hands the batch over for committing and starts the next one. The memberships stay known
+     * (the next batch sees the rows as this one leaves them, committed or not yet).
      */
-    void committed() {
+    Sealed seal() {
+        Map<String, Map<ByteBuffer, org.syncsuite.gateway.storage.CurrentData.Membership>> encoded = new LinkedHashMap<>();
+        for (RowRef row : dirty) {
+            encoded.computeIfAbsent(row.table(), t -> new LinkedHashMap<>()).put(row.key(), memberships.get(row).encode());
+        }
+        Sealed sealed = new Sealed(rows, sequence, ops, lookups, encoded, bucketsTouched, lookupsTouched);
+        ops = new ArrayList<>();
+        lookups = new ArrayList<>();
+        bucketsTouched = new LinkedHashSet<>();
+        lookupsTouched = new LinkedHashSet<>();
         dirty.clear();
-        ops.clear();
-        lookups.clear();
-        bucketsTouched.clear();
-        lookupsTouched.clear();
         sequence = 0;
         rows = 0;
+        return sealed;
     }
 
     /** How many memberships are held. */
