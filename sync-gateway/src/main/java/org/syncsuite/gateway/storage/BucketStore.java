@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,6 +68,89 @@ public final class BucketStore {
         }
     }
 
+    /** Statements are cut at this size, well under the servers' default max_allowed_packet (16 MiB). */
+    private static final int STATEMENT_CHARS = 4 * 1024 * 1024;
+
+    /**
+     * Operations made into their INSERT statements ahead of time, before their op ids are taken:
+     * each op's id is {@code @first_op} plus its offset, set when they are appended
+     * ({@link #append(Connection, int, PreparedOps, long)}). Building the statements is most of the
+     * client's share of an insert, so a writer can do it while the previous batch commits.
+     */
+    public record PreparedOps(List<String> statements, Map<String, long[]> totals, int count) {
+    }
+
+    /**
+     * Prepares {@code ops} of {@code groupId}, whose entries carry their offset from the first op
+     * id (0, 1, ...) in place of an op id. {@code backslashEscapes} is false when the server runs
+     * with {@code NO_BACKSLASH_ESCAPES} ({@link #backslashEscapes}).
+     */
+    public static PreparedOps prepare(int groupId, List<BucketOp> ops, boolean backslashEscapes) {
+        List<String> statements = new ArrayList<>();
+        Map<String, long[]> totals = new TreeMap<>(); // bucket -> count, checksum sum, last offset, bytes
+        String head = "INSERT INTO bucket_ops (group_id, bucket, op_id, op, object_type, object_id, subkey, checksum, data) VALUES ";
+        StringBuilder sql = new StringBuilder(Math.min(STATEMENT_CHARS + 64 * 1024, 256 + 400 * ops.size())).append(head);
+        boolean first = true;
+        for (BucketOp op : ops) {
+            OplogEntry entry = op.entry();
+            if (!first) {
+                sql.append(',');
+            }
+            first = false;
+            sql.append('(').append(groupId).append(',');
+            SqlText.hex(sql, op.bucket());
+            sql.append(",@first_op+").append(entry.opId()).append(',').append(entry.op().ordinal() + 1).append(',');
+            SqlText.hex(sql, entry.objectType().orElse(null));
+            sql.append(',');
+            SqlText.hex(sql, entry.objectId().orElse(null));
+            sql.append(',');
+            SqlText.hex(sql, entry.subkey().orElse(null));
+            sql.append(',').append(entry.checksum()).append(',');
+            SqlText.string(sql, entry.data().orElse(null), backslashEscapes);
+            sql.append(')');
+            if (sql.length() >= STATEMENT_CHARS) {
+                statements.add(sql.toString());
+                sql.setLength(0);
+                sql.append(head);
+                first = true;
+            }
+            long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
+            sum[0]++;
+            sum[1] = Checksums.add(sum[1], entry.checksum());
+            sum[2] = Math.max(sum[2], entry.opId());
+            sum[3] += entry.data().map(String::length).orElse(0);
+        }
+        if (!first) {
+            statements.add(sql.toString());
+        }
+        return new PreparedOps(statements, totals, ops.size());
+    }
+
+    /** Whether the server escapes with backslashes in string literals (it does unless {@code NO_BACKSLASH_ESCAPES}). */
+    public static boolean backslashEscapes(Connection connection) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("SELECT @@SESSION.sql_mode"); ResultSet rs = select.executeQuery()) {
+            rs.next();
+            String mode = rs.getString(1);
+            return mode == null || !mode.toUpperCase(java.util.Locale.ROOT).contains("NO_BACKSLASH_ESCAPES");
+        }
+    }
+
+    /** Appends prepared operations with their op ids from {@code firstOpId} on, and adds them to the buckets' totals. */
+    public void append(Connection connection, int groupId, PreparedOps ops, long firstOpId) throws SQLException {
+        if (ops.count() == 0) {
+            return;
+        }
+        try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("SET @first_op = " + firstOpId);
+            for (String sql : ops.statements()) {
+                statement.executeUpdate(sql);
+            }
+        }
+        Map<String, long[]> totals = new TreeMap<>();
+        ops.totals().forEach((bucket, sum) -> totals.put(bucket, new long[] {sum[0], sum[1], firstOpId + sum[2], sum[3]}));
+        addTotals(connection, groupId, totals);
+    }
+
     /** Appends the operations of {@code groupId}'s buckets and adds them to each bucket's totals. */
     public void append(Connection connection, int groupId, List<BucketOp> ops) throws SQLException {
         if (ops.isEmpty()) {
@@ -99,6 +183,10 @@ public final class BucketStore {
             }
             insert.executeBatch();
         }
+        addTotals(connection, groupId, totals);
+    }
+
+    private static void addTotals(Connection connection, int groupId, Map<String, long[]> totals) throws SQLException {
         try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO bucket_state "
                 + "(group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES (?, ?, ?, ?, ?, ?) "
                 + "ON DUPLICATE KEY UPDATE op_count = op_count + VALUES(op_count), "

@@ -96,6 +96,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private Connection commitConnection;
     private ExecutorService storageThread;
     private Future<Outcome> inFlight;
+    private boolean backslashEscapes = true;
     private TopicPartition partition;
     private boolean resync;
     private long batchStart;
@@ -228,6 +229,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         SyncConfigVersions.Progress progress;
         try {
             progress = versions.lockProgress(c, versionId);
+            backslashEscapes = BucketStore.backslashEscapes(c);
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -442,6 +444,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         }
         checkpoint = checkpoint && atBoundary && position != null;
         WriterBatch.Sealed sealed = batch.seal();
+        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), backslashEscapes);
         long start = batchStart;
         long next = nextOffset;
         String positionJson = position == null ? null : positionJson(position);
@@ -454,7 +457,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             storageThread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
                     .name("bucket-writer-v" + versionId + "-storage").unstarted(r));
         }
-        inFlight = storageThread.submit(() -> write(sealed, start, next, positionJson, sourceMillis, isCheckpoint, lagNow));
+        inFlight = storageThread.submit(() -> write(sealed, ops, start, next, positionJson, sourceMillis, isCheckpoint, lagNow));
     }
 
     /** Waits for the batch in flight; false when it did not commit (the writer stops or starts again). */
@@ -513,8 +516,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     /** On the storage thread: one batch, one transaction. */
-    private Outcome write(WriterBatch.Sealed sealed, long start, long next, String positionJson, long sourceMillis,
-                          boolean checkpoint, long lagNow) throws SQLException {
+    private Outcome write(WriterBatch.Sealed sealed, BucketStore.PreparedOps ops, long start, long next, String positionJson,
+                          long sourceMillis, boolean checkpoint, long lagNow) throws SQLException {
         if (commitConnection == null || commitConnection.isClosed()) {
             commitConnection = storage.open();
         }
@@ -541,7 +544,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             int count = sealed.size();
             long first = count == 0 ? 0 : buckets.allocateOpIds(c, count);
             long lastOp = count == 0 ? progress.writtenOp() : first + count - 1;
-            writeOps(c, sealed, first);
+            buckets.append(c, versionId, ops, first);
+            writeLookups(c, sealed, first);
             for (Map.Entry<String, Map<ByteBuffer, CurrentData.Membership>> table : sealed.memberships().entrySet()) {
                 currentData.save(c, versionId, table.getKey(), table.getValue());
             }
@@ -569,16 +573,19 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         return new Outcome(done, false, false);
     }
 
-    private void writeOps(Connection c, WriterBatch.Sealed sealed, long first) throws SQLException {
+    /** The batch's operations, each with its offset from the batch's first op id in place of an op id. */
+    private static List<BucketStore.BucketOp> relativeOps(WriterBatch.Sealed sealed) {
         List<BucketStore.BucketOp> ops = new ArrayList<>(sealed.ops().size());
         for (WriterBatch.PendingOp op : sealed.ops()) {
-            long opId = first + op.seq();
             OplogEntry entry = op.op() == OplogEntry.OpType.PUT
-                    ? OplogEntry.put(opId, op.objectType(), op.objectId(), op.subkey(), op.checksum(), op.data())
-                    : OplogEntry.remove(opId, op.objectType(), op.objectId(), op.subkey(), op.checksum());
+                    ? OplogEntry.put(op.seq(), op.objectType(), op.objectId(), op.subkey(), op.checksum(), op.data())
+                    : OplogEntry.remove(op.seq(), op.objectType(), op.objectId(), op.subkey(), op.checksum());
             ops.add(new BucketStore.BucketOp(op.bucket(), entry));
         }
-        buckets.append(c, versionId, ops);
+        return ops;
+    }
+
+    private void writeLookups(Connection c, WriterBatch.Sealed sealed, long first) throws SQLException {
         List<ParameterIndex.Entry> entries = new ArrayList<>(sealed.lookups().size());
         for (WriterBatch.PendingLookup lookup : sealed.lookups()) {
             entries.add(new ParameterIndex.Entry(first + lookup.seq(), bytes(lookup.lookup()), lookup.table(),

@@ -81,4 +81,46 @@ class BucketStoreIT {
             assertThat(store.totals(connection, 2, List.of("user_todos[\"a\"]"))).as("another version's buckets").isEmpty();
         }
     }
+
+    @Test
+    void preparedOpsStoreEveryCharacterExactlyInEitherEscapingMode() throws Exception {
+        String awkward = "{\"t\":\"it's \\\"quoted\\\" \\\\ back\\\\slash\\n\u0000nul \u001a sub \r\n é 😀 ☃\"}";
+        List<BucketStore.BucketOp> ops = List.of(
+                new BucketStore.BucketOp("b[\"it's\"]", OplogEntry.put(0, "to'dos", "i\\d", "s'1", Checksums.put("to'dos", "i\\d", awkward), awkward)),
+                new BucketStore.BucketOp("b[\"it's\"]", OplogEntry.remove(1, "to'dos", "i\\d", "s'1", Checksums.remove("s'1"))),
+                new BucketStore.BucketOp("plain[]", OplogEntry.put(2, "todos", "t2", "s2", Checksums.put("todos", "t2", "{}"), "{}")));
+        for (boolean noBackslashEscapes : List.of(false, true)) {
+            int group = noBackslashEscapes ? 8 : 7;
+            try (Connection connection = db.rootConnection(database)) {
+                connection.setAutoCommit(false);
+                if (noBackslashEscapes) {
+                    connection.createStatement().execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+                }
+                boolean escapes = BucketStore.backslashEscapes(connection);
+                assertThat(escapes).isEqualTo(!noBackslashEscapes);
+                long first = store.allocateOpIds(connection, ops.size());
+                store.append(connection, group, BucketStore.prepare(group, ops, escapes), first);
+                connection.commit();
+                try (var rs = connection.createStatement().executeQuery("SELECT op_id, bucket, object_type, object_id, subkey, data "
+                        + "FROM bucket_ops WHERE group_id = " + group + " ORDER BY op_id")) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(first);
+                    assertThat(new String(rs.getBytes(2), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("b[\"it's\"]");
+                    assertThat(new String(rs.getBytes(3), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("to'dos");
+                    assertThat(new String(rs.getBytes(4), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("i\\d");
+                    assertThat(new String(rs.getBytes(5), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("s'1");
+                    assertThat(rs.getString(6)).isEqualTo(awkward);
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(first + 1);
+                    assertThat(rs.getString(6)).isNull();
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(first + 2);
+                }
+                Map<String, BucketStore.BucketTotals> totals = store.totals(connection, group, List.of("b[\"it's\"]", "plain[]"));
+                assertThat(totals.get("b[\"it's\"]")).isEqualTo(new BucketStore.BucketTotals(
+                        Checksums.add(Checksums.put("to'dos", "i\\d", awkward), Checksums.remove("s'1")), 2, first + 1));
+                assertThat(totals.get("plain[]").lastOp()).isEqualTo(first + 2);
+            }
+        }
+    }
 }

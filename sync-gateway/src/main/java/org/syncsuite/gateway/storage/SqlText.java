@@ -1,0 +1,64 @@
+package org.syncsuite.gateway.storage;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * SQL literals written by hand, for statements built ahead of time away from the connection that
+ * runs them: byte strings as hexadecimal literals ({@code X'6869'}, exact bytes whatever the
+ * character sets), text as a quoted string literal escaped for the server's {@code sql_mode}.
+ */
+final class SqlText {
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private SqlText() {
+    }
+
+    /** {@code X'..'} of the UTF-8 bytes of {@code text}, or {@code NULL}. */
+    static void hex(StringBuilder sql, String text) {
+        if (text == null) {
+            sql.append("NULL");
+            return;
+        }
+        sql.append("X'");
+        for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
+            sql.append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
+        }
+        sql.append('\'');
+    }
+
+    /**
+     * {@code text} as a string literal, or {@code NULL}. With {@code backslashEscapes} (the
+     * server's default) quotes, backslashes and control characters are escaped with a backslash;
+     * under {@code NO_BACKSLASH_ESCAPES} a quote is doubled and a backslash is an ordinary character.
+     */
+    static void string(StringBuilder sql, String text, boolean backslashEscapes) {
+        if (text == null) {
+            sql.append("NULL");
+            return;
+        }
+        sql.append('\'');
+        int length = text.length();
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (!backslashEscapes) {
+                if (c == '\'') {
+                    sql.append('\'');
+                }
+                sql.append(c);
+                continue;
+            }
+            switch (c) {
+                case '\0' -> sql.append("\\0");
+                case '\n' -> sql.append("\\n");
+                case '\r' -> sql.append("\\r");
+                case '\u001a' -> sql.append("\\Z");
+                case '\\' -> sql.append("\\\\");
+                case '\'' -> sql.append("\\'");
+                case '"' -> sql.append("\\\"");
+                default -> sql.append(c);
+            }
+        }
+        sql.append('\'');
+    }
+}
