@@ -90,6 +90,94 @@ public final class CurrentData {
         }
     }
 
+    /** Statements are cut at this size, well under the servers' default max_allowed_packet (16 MiB). */
+    private static final int STATEMENT_CHARS = 4 * 1024 * 1024;
+
+    /** Memberships made into their statements ahead of time (see {@link BucketStore#prepare}). */
+    public record PreparedRows(List<String> statements) {
+    }
+
+    /**
+     * Prepares {@link #save} of the memberships of rows of several tables ({@code rows} by table):
+     * one multi-row upsert per table and chunk, and one delete per table for rows in nothing.
+     */
+    public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, boolean backslashEscapes) {
+        List<String> statements = new java.util.ArrayList<>();
+        String head = "INSERT INTO current_data (group_id, source_table, source_key, buckets, lookups) VALUES ";
+        String tail = " ON DUPLICATE KEY UPDATE buckets = VALUES(buckets), lookups = VALUES(lookups)";
+        for (Map.Entry<String, Map<ByteBuffer, Membership>> table : rows.entrySet()) {
+            StringBuilder upsert = new StringBuilder(head);
+            List<ByteBuffer> forgotten = new java.util.ArrayList<>();
+            boolean first = true;
+            for (Map.Entry<ByteBuffer, Membership> row : table.getValue().entrySet()) {
+                Membership membership = row.getValue();
+                if (isEmpty(membership)) {
+                    forgotten.add(row.getKey());
+                    continue;
+                }
+                if (!first) {
+                    upsert.append(',');
+                }
+                first = false;
+                upsert.append('(').append(groupId).append(',');
+                SqlText.hex(upsert, table.getKey());
+                upsert.append(',');
+                hex(upsert, row.getKey());
+                upsert.append(',');
+                SqlText.string(upsert, membership.buckets(), backslashEscapes);
+                upsert.append(',');
+                if (membership.lookups().isPresent()) {
+                    hex(upsert, ByteBuffer.wrap(membership.lookups().get()));
+                } else {
+                    upsert.append("NULL");
+                }
+                upsert.append(')');
+                if (upsert.length() >= STATEMENT_CHARS) {
+                    statements.add(upsert.append(tail).toString());
+                    upsert.setLength(0);
+                    upsert.append(head);
+                    first = true;
+                }
+            }
+            if (!first) {
+                statements.add(upsert.append(tail).toString());
+            }
+            for (int from = 0; from < forgotten.size(); from += 1_000) {
+                StringBuilder delete = new StringBuilder("DELETE FROM current_data WHERE group_id = ").append(groupId)
+                        .append(" AND source_table = ");
+                SqlText.hex(delete, table.getKey());
+                delete.append(" AND source_key IN (");
+                for (int i = from; i < Math.min(forgotten.size(), from + 1_000); i++) {
+                    if (i > from) {
+                        delete.append(',');
+                    }
+                    hex(delete, forgotten.get(i));
+                }
+                statements.add(delete.append(')').toString());
+            }
+        }
+        return new PreparedRows(statements);
+    }
+
+    /** Runs prepared statements in the caller's transaction. */
+    public void save(Connection connection, PreparedRows rows) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            for (String sql : rows.statements()) {
+                statement.executeUpdate(sql);
+            }
+        }
+    }
+
+    private static void hex(StringBuilder sql, ByteBuffer bytes) {
+        sql.append("X'");
+        ByteBuffer b = bytes.duplicate();
+        while (b.hasRemaining()) {
+            int v = b.get() & 0xff;
+            sql.append(Character.forDigit(v >> 4, 16)).append(Character.forDigit(v & 0xf, 16));
+        }
+        sql.append('\'');
+    }
+
     /** Forgets every row of {@code table} (a truncation or a dropped table) and returns their memberships. */
     public Map<ByteBuffer, Membership> removeTable(Connection connection, int groupId, String table) throws SQLException {
         Map<ByteBuffer, Membership> removed = new HashMap<>();

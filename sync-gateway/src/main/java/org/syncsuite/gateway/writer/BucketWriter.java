@@ -445,6 +445,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         checkpoint = checkpoint && atBoundary && position != null;
         WriterBatch.Sealed sealed = batch.seal();
         BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), backslashEscapes);
+        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), backslashEscapes);
         long start = batchStart;
         long next = nextOffset;
         String positionJson = position == null ? null : positionJson(position);
@@ -457,7 +458,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             storageThread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
                     .name("bucket-writer-v" + versionId + "-storage").unstarted(r));
         }
-        inFlight = storageThread.submit(() -> write(sealed, ops, start, next, positionJson, sourceMillis, isCheckpoint, lagNow));
+        inFlight = storageThread.submit(() -> write(sealed, ops, memberships, start, next, positionJson, sourceMillis, isCheckpoint, lagNow));
     }
 
     /** Waits for the batch in flight; false when it did not commit (the writer stops or starts again). */
@@ -516,7 +517,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     /** On the storage thread: one batch, one transaction. */
-    private Outcome write(WriterBatch.Sealed sealed, BucketStore.PreparedOps ops, long start, long next, String positionJson,
+    private Outcome write(WriterBatch.Sealed sealed, BucketStore.PreparedOps ops, CurrentData.PreparedRows memberships,
+                          long start, long next, String positionJson,
                           long sourceMillis, boolean checkpoint, long lagNow) throws SQLException {
         if (commitConnection == null || commitConnection.isClosed()) {
             commitConnection = storage.open();
@@ -546,9 +548,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             long lastOp = count == 0 ? progress.writtenOp() : first + count - 1;
             buckets.append(c, versionId, ops, first);
             writeLookups(c, sealed, first);
-            for (Map.Entry<String, Map<ByteBuffer, CurrentData.Membership>> table : sealed.memberships().entrySet()) {
-                currentData.save(c, versionId, table.getKey(), table.getValue());
-            }
+            currentData.save(c, memberships);
             long written = Math.max(progress.writtenOp(), lastOp);
             versions.recordProgress(c, versionId, next, written, positionJson, checkpoint);
             boolean activate = checkpoint && progress.state() == SyncConfigVersions.State.PROCESSING

@@ -58,4 +58,31 @@ class CurrentDataIT {
     private static byte[] key(String id) {
         return ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void preparedMembershipsAreSavedExactlyAndEmptyOnesForgotten() throws Exception {
+        String database = StorageFixture.newStorage(db, "current_prepared");
+        String awkward = "[{\"bucket\":\"b[\\\"it's \\\\ ☃\\\"]\",\"table\":\"to'dos\",\"id\":\"t1\"}]";
+        try (Connection connection = db.rootConnection(database)) {
+            connection.setAutoCommit(false);
+            boolean escapes = BucketStore.backslashEscapes(connection);
+            Map<String, Map<ByteBuffer, CurrentData.Membership>> rows = new java.util.LinkedHashMap<>();
+            Map<ByteBuffer, CurrentData.Membership> todos = new java.util.LinkedHashMap<>();
+            todos.put(ByteBuffer.wrap(key("t'1")), new CurrentData.Membership(awkward, Optional.of(new byte[] {0, 39, 92, -1})));
+            todos.put(ByteBuffer.wrap(key("t2")), new CurrentData.Membership("[\"x\"]", Optional.empty()));
+            rows.put("todos", todos);
+            current.save(connection, CurrentData.prepare(3, rows, escapes));
+            connection.commit();
+            Map<ByteBuffer, CurrentData.Membership> loaded = current.load(connection, 3, "todos", List.of(key("t'1"), key("t2")));
+            assertThat(loaded.get(ByteBuffer.wrap(key("t'1"))).buckets()).isEqualTo(awkward);
+            assertThat(loaded.get(ByteBuffer.wrap(key("t'1"))).lookups()).hasValueSatisfying(l -> assertThat(l).containsExactly(0, 39, 92, -1));
+            assertThat(loaded.get(ByteBuffer.wrap(key("t2"))).lookups()).isEmpty();
+
+            todos.put(ByteBuffer.wrap(key("t2")), new CurrentData.Membership("[]", Optional.empty()));
+            current.save(connection, CurrentData.prepare(3, rows, escapes));
+            connection.commit();
+            assertThat(current.load(connection, 3, "todos", List.of(key("t'1"), key("t2")))).as("t2 is in nothing now")
+                    .containsOnlyKeys(ByteBuffer.wrap(key("t'1")));
+        }
+    }
 }
