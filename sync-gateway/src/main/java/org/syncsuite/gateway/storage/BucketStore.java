@@ -71,8 +71,14 @@ public final class BucketStore {
     /** Statements are cut at this size, well under the servers' default max_allowed_packet (16 MiB). */
     private static final int STATEMENT_CHARS = 4 * 1024 * 1024;
 
+    /** How an append adds to a bucket's totals. */
+    private static final String TOTALS_UPDATE = " ON DUPLICATE KEY UPDATE op_count = op_count + VALUES(op_count), "
+            + "checksum_sum = (checksum_sum + VALUES(checksum_sum)) % " + MOD + ", "
+            + "last_op = GREATEST(last_op, VALUES(last_op)), bytes = bytes + VALUES(bytes)";
+
     /**
-     * Operations made into their INSERT statements ahead of time, before their op ids are taken:
+     * Operations made into their INSERT statements (and their buckets' totals into upserts) ahead
+     * of time, before their op ids are taken:
      * each op's id is {@code @first_op} plus its offset, set when they are appended
      * ({@link #append(Connection, int, PreparedOps, long)}). Building the statements is most of the
      * client's share of an insert, so a writer can do it while the previous batch commits.
@@ -123,6 +129,30 @@ public final class BucketStore {
         if (!first) {
             statements.add(sql.toString());
         }
+        String totalsHead = "INSERT INTO bucket_state (group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES ";
+        sql.setLength(0);
+        sql.append(totalsHead);
+        first = true;
+        for (Map.Entry<String, long[]> bucket : totals.entrySet()) {
+            long[] sum = bucket.getValue();
+            if (!first) {
+                sql.append(',');
+            }
+            first = false;
+            sql.append('(').append(groupId).append(',');
+            SqlText.hex(sql, bucket.getKey());
+            sql.append(",@first_op+").append(sum[2]).append(',').append(sum[0]).append(',').append(sum[1]).append(',')
+                    .append(sum[3]).append(')');
+            if (sql.length() >= STATEMENT_CHARS) {
+                statements.add(sql.append(TOTALS_UPDATE).toString());
+                sql.setLength(0);
+                sql.append(totalsHead);
+                first = true;
+            }
+        }
+        if (!first) {
+            statements.add(sql.append(TOTALS_UPDATE).toString());
+        }
         return new PreparedOps(statements, totals, ops.size());
     }
 
@@ -146,9 +176,6 @@ public final class BucketStore {
                 statement.executeUpdate(sql);
             }
         }
-        Map<String, long[]> totals = new TreeMap<>();
-        ops.totals().forEach((bucket, sum) -> totals.put(bucket, new long[] {sum[0], sum[1], firstOpId + sum[2], sum[3]}));
-        addTotals(connection, groupId, totals);
     }
 
     /** Appends the operations of {@code groupId}'s buckets and adds them to each bucket's totals. */
@@ -188,10 +215,7 @@ public final class BucketStore {
 
     private static void addTotals(Connection connection, int groupId, Map<String, long[]> totals) throws SQLException {
         try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO bucket_state "
-                + "(group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES (?, ?, ?, ?, ?, ?) "
-                + "ON DUPLICATE KEY UPDATE op_count = op_count + VALUES(op_count), "
-                + "checksum_sum = (checksum_sum + VALUES(checksum_sum)) % " + MOD + ", "
-                + "last_op = GREATEST(last_op, VALUES(last_op)), bytes = bytes + VALUES(bytes)")) {
+                + "(group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES (?, ?, ?, ?, ?, ?)" + TOTALS_UPDATE)) {
             for (Map.Entry<String, long[]> bucket : totals.entrySet()) {
                 long[] sum = bucket.getValue();
                 upsert.setInt(1, groupId);
