@@ -92,8 +92,9 @@ class GatewayWriterServiceIT {
             assertThat(metric(metrics, "gateway_writer_rows")).isEqualTo(changes.rowChanges());
             assertThat(metric(metrics, "gateway_writer_checkpoints")).isPositive();
             assertThat(metric(metrics, "gateway_writer_active")).isEqualTo(1);
+            assertThat(metric(metrics, "gateway_storage_size_bytes")).isPositive();
             assertThat(metrics).contains("gateway_writer_lag", "gateway_writer_checkpoint_latency_seconds",
-                    "gateway_writer_ops_rate_per_second", "gateway_storage_size_bytes", "gateway_writer_rows_skipped");
+                    "gateway_writer_ops_rate_per_second", "gateway_storage_size_bytes", "gateway_writer_rows_skipped", "gateway_writer_retries");
             assertThat(body(firstPort, "/health/ready")).contains("\"version1\":\"active");
 
             int secondPort = Ports.free();
