@@ -42,7 +42,7 @@ public class WriterService {
     @Inject
     WriterStats stats;
     @Inject
-    @ConfigProperty(name = "gateway.writer.batch-ops", defaultValue = "10000")
+    @ConfigProperty(name = "gateway.writer.batch-ops", defaultValue = "30000")
     int batchOps;
     @Inject
     @ConfigProperty(name = "gateway.writer.max-batch-ops", defaultValue = "100000")

@@ -144,8 +144,11 @@ final class WriterBatch {
                 addLookup(was, row, "[]");
             }
         }
-        memberships.put(row, new RowMembership(List.copyOf(now), List.copyOf(results.keySet())));
-        dirty.add(row);
+        RowMembership after = new RowMembership(List.copyOf(now), List.copyOf(results.keySet()));
+        if (!after.equals(before)) { // most updates leave a row where it was: nothing to store then
+            memberships.put(row, after);
+            dirty.add(row);
+        }
     }
 
     /**

@@ -13,7 +13,7 @@ import java.time.Duration;
 public record WriterSettings(int batchOps, int maxBatchOps, Duration linger, int maxPollRecords, Duration pollTimeout,
                              long caughtUpLag, Duration retryBackoff) {
 
-    public static final WriterSettings DEFAULTS = new WriterSettings(10_000, 100_000, Duration.ofMillis(200), 20_000,
+    public static final WriterSettings DEFAULTS = new WriterSettings(30_000, 100_000, Duration.ofMillis(200), 20_000,
             Duration.ofMillis(200), 1_000, Duration.ofSeconds(1));
 
     public WriterSettings {

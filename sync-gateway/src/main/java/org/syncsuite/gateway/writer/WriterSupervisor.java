@@ -236,6 +236,8 @@ public final class WriterSupervisor implements AutoCloseable {
     private void drop(int id) throws SQLException {
         long deleted = 0;
         try (Connection c = storage.open()) {
+            // No gap locks: the deletes must not hold up the new version's inserts next to the old rows.
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             int n;
             do {
                 n = versions.dropData(c, id, DROP_CHUNK);
