@@ -68,8 +68,8 @@ public final class BucketStore {
         }
     }
 
-    /** Statements are cut at this size, well under the servers' default max_allowed_packet (16 MiB). */
-    private static final int STATEMENT_CHARS = 4 * 1024 * 1024;
+    /** Statements are cut at this many bytes by default, well under the servers' default max_allowed_packet (16 MiB). */
+    public static final long STATEMENT_BYTES = 4L * 1024 * 1024;
 
     /** How an append adds to a bucket's totals. */
     private static final String TOTALS_UPDATE = " ON DUPLICATE KEY UPDATE op_count = op_count + VALUES(op_count), "
@@ -92,13 +92,33 @@ public final class BucketStore {
      * with {@code NO_BACKSLASH_ESCAPES} ({@link #backslashEscapes}).
      */
     public static PreparedOps prepare(int groupId, List<BucketOp> ops, boolean backslashEscapes) {
+        return prepare(groupId, ops, backslashEscapes, STATEMENT_BYTES);
+    }
+
+    /**
+     * The same, with statements cut before they would pass {@code statementBytes} (an op longer
+     * than that goes in a statement of its own).
+     */
+    public static PreparedOps prepare(int groupId, List<BucketOp> ops, boolean backslashEscapes, long statementBytes) {
         List<String> statements = new ArrayList<>();
         Map<String, long[]> totals = new TreeMap<>(); // bucket -> count, checksum sum, last offset, bytes
         String head = "INSERT INTO bucket_ops (group_id, bucket, op_id, op, object_type, object_id, subkey, checksum, data) VALUES ";
-        StringBuilder sql = new StringBuilder(Math.min(STATEMENT_CHARS + 64 * 1024, 256 + 400 * ops.size())).append(head);
+        StringBuilder sql = new StringBuilder((int) Math.min(statementBytes + 64 * 1024, 256 + 400L * ops.size())).append(head);
         boolean first = true;
+        long size = head.length();
         for (BucketOp op : ops) {
             OplogEntry entry = op.entry();
+            long opBytes = 64 + SqlText.hexBytes(op.bucket()) + SqlText.hexBytes(entry.objectType().orElse(null))
+                    + SqlText.hexBytes(entry.objectId().orElse(null)) + SqlText.hexBytes(entry.subkey().orElse(null))
+                    + SqlText.stringBytes(entry.data().orElse(null), backslashEscapes);
+            if (!first && size + opBytes > statementBytes) {
+                statements.add(sql.toString());
+                sql.setLength(0);
+                sql.append(head);
+                size = head.length();
+                first = true;
+            }
+            size += opBytes;
             if (!first) {
                 sql.append(',');
             }
@@ -114,12 +134,6 @@ public final class BucketStore {
             sql.append(',').append(entry.checksum()).append(',');
             SqlText.string(sql, entry.data().orElse(null), backslashEscapes);
             sql.append(')');
-            if (sql.length() >= STATEMENT_CHARS) {
-                statements.add(sql.toString());
-                sql.setLength(0);
-                sql.append(head);
-                first = true;
-            }
             long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
             sum[0]++;
             sum[1] = Checksums.add(sum[1], entry.checksum());
@@ -143,7 +157,7 @@ public final class BucketStore {
             SqlText.hex(sql, bucket.getKey());
             sql.append(",@first_op+").append(sum[2]).append(',').append(sum[0]).append(',').append(sum[1]).append(',')
                     .append(sum[3]).append(')');
-            if (sql.length() >= STATEMENT_CHARS) {
+            if (sql.length() >= statementBytes / 2) { // bucket names are hex: bytes, two per character at most
                 statements.add(sql.append(TOTALS_UPDATE).toString());
                 sql.setLength(0);
                 sql.append(totalsHead);
@@ -171,6 +185,7 @@ public final class BucketStore {
             return;
         }
         try (java.sql.Statement statement = connection.createStatement()) {
+            statement.setEscapeProcessing(false); // the text is SQL as it stands, JDBC escapes included
             statement.execute("SET @first_op = " + firstOpId);
             for (String sql : ops.statements()) {
                 statement.executeUpdate(sql);

@@ -90,8 +90,6 @@ public final class CurrentData {
         }
     }
 
-    /** Statements are cut at this size, well under the servers' default max_allowed_packet (16 MiB). */
-    private static final int STATEMENT_CHARS = 4 * 1024 * 1024;
 
     /** Memberships made into their statements ahead of time (see {@link BucketStore#prepare}). */
     public record PreparedRows(List<String> statements) {
@@ -102,6 +100,12 @@ public final class CurrentData {
      * one multi-row upsert per table and chunk, and one delete per table for rows in nothing.
      */
     public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, boolean backslashEscapes) {
+        return prepare(groupId, rows, backslashEscapes, BucketStore.STATEMENT_BYTES);
+    }
+
+    /** The same, with statements cut before they would pass {@code statementBytes}. */
+    public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, boolean backslashEscapes,
+                                       long statementBytes) {
         List<String> statements = new java.util.ArrayList<>();
         String head = "INSERT INTO current_data (group_id, source_table, source_key, buckets, lookups) VALUES ";
         String tail = " ON DUPLICATE KEY UPDATE buckets = VALUES(buckets), lookups = VALUES(lookups)";
@@ -109,12 +113,24 @@ public final class CurrentData {
             StringBuilder upsert = new StringBuilder(head);
             List<ByteBuffer> forgotten = new java.util.ArrayList<>();
             boolean first = true;
+            long size = head.length();
             for (Map.Entry<ByteBuffer, Membership> row : table.getValue().entrySet()) {
                 Membership membership = row.getValue();
                 if (isEmpty(membership)) {
                     forgotten.add(row.getKey());
                     continue;
                 }
+                long rowBytes = 64 + SqlText.hexBytes(table.getKey()) + 2L * row.getKey().remaining()
+                        + SqlText.stringBytes(membership.buckets(), backslashEscapes)
+                        + 2L * membership.lookups().map(l -> l.length).orElse(0);
+                if (!first && size + rowBytes + tail.length() > statementBytes) {
+                    statements.add(upsert.append(tail).toString());
+                    upsert.setLength(0);
+                    upsert.append(head);
+                    size = head.length();
+                    first = true;
+                }
+                size += rowBytes;
                 if (!first) {
                     upsert.append(',');
                 }
@@ -132,12 +148,6 @@ public final class CurrentData {
                     upsert.append("NULL");
                 }
                 upsert.append(')');
-                if (upsert.length() >= STATEMENT_CHARS) {
-                    statements.add(upsert.append(tail).toString());
-                    upsert.setLength(0);
-                    upsert.append(head);
-                    first = true;
-                }
             }
             if (!first) {
                 statements.add(upsert.append(tail).toString());
@@ -162,6 +172,7 @@ public final class CurrentData {
     /** Runs prepared statements in the caller's transaction. */
     public void save(Connection connection, PreparedRows rows) throws SQLException {
         try (java.sql.Statement statement = connection.createStatement()) {
+            statement.setEscapeProcessing(false); // the text is SQL as it stands, JDBC escapes included
             for (String sql : rows.statements()) {
                 statement.executeUpdate(sql);
             }

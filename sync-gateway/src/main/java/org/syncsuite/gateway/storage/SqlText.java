@@ -61,4 +61,41 @@ final class SqlText {
         }
         sql.append('\'');
     }
+
+    /** The bytes {@link #hex} writes for {@code text}. */
+    static long hexBytes(String text) {
+        return text == null ? 4 : 3 + 2L * utf8Length(text);
+    }
+
+    /** The bytes (UTF-8) {@link #string} writes for {@code text}. */
+    static long stringBytes(String text, boolean backslashEscapes) {
+        if (text == null) {
+            return 4;
+        }
+        long bytes = 2;
+        int length = text.length();
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                boolean escaped = backslashEscapes
+                        ? c == '\0' || c == '\n' || c == '\r' || c == '\u001a' || c == '\\' || c == '\'' || c == '"'
+                        : c == '\'';
+                bytes += escaped ? 2 : 1;
+            } else if (c < 0x800 || Character.isSurrogate(c)) {
+                bytes += 2; // a surrogate pair is four bytes in all
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
+    private static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
+    }
 }

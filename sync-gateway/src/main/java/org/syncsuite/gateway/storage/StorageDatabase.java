@@ -29,9 +29,16 @@ public record StorageDatabase(String url, String user, String password) {
         return new StorageDatabase(url, storage.username(), storage.password());
     }
 
-    /** A new connection, auto-commit off. */
+    /** A new connection, auto-commit off, with backslash escapes in string literals whatever the server's sql_mode. */
     public Connection open() throws SQLException {
         Connection connection = DriverManager.getConnection(url, user, password);
+        try (java.sql.Statement statement = connection.createStatement()) {
+            // Statements built ahead of time escape string literals with backslashes: keep that valid.
+            statement.execute("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')");
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
         connection.setAutoCommit(false);
         return connection;
     }

@@ -96,7 +96,16 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private Connection commitConnection;
     private ExecutorService storageThread;
     private Future<Outcome> inFlight;
-    private boolean backslashEscapes = true;
+    private int remainingInPoll;
+    /** The bytes a statement is cut at: half the server's max_allowed_packet, at most 4 MiB. */
+    private long statementBytes = 4L * 1024 * 1024;
+    /** Rows whose data is longer are skipped with an error (they could not be written in one statement). */
+    private int maxDataBytes = WriterBatch.MAX_ROW_BYTES;
+    /** Storage thread: what batches committed without a checkpoint touched, for the next checkpoint's hints. */
+    private final java.util.Set<String> carriedBuckets = new java.util.LinkedHashSet<>();
+    private final java.util.Set<ByteBuffer> carriedLookups = new java.util.LinkedHashSet<>();
+    /** Storage thread: false when ops since the last checkpoint were written by a writer before this one. */
+    private boolean carriedComplete = true;
     private TopicPartition partition;
     private boolean resync;
     private long batchStart;
@@ -229,7 +238,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         SyncConfigVersions.Progress progress;
         try {
             progress = versions.lockProgress(c, versionId);
-            backslashEscapes = BucketStore.backslashEscapes(c);
+            long maxPacket = maxPacket(c);
+            statementBytes = Math.max(64 * 1024, Math.min(4L * 1024 * 1024, maxPacket / 2));
+            maxDataBytes = (int) Math.min(WriterBatch.MAX_ROW_BYTES, (maxPacket - 64 * 1024) / 2);
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -240,6 +251,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             return;
         }
         batch.clear();
+        batch.maxDataBytes(maxDataBytes);
+        carriedBuckets.clear();
+        carriedLookups.clear();
+        carriedComplete = progress.writtenOp() == progress.lastCheckpoint();
         batchStart = progress.changesOffset();
         nextOffset = batchStart;
         snapshotDone = progress.snapshotDone();
@@ -255,13 +270,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     private void process(List<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
-        if (batch.rows() == 0 && batch.size() == 0 && batch.known() > MEMBERSHIP_CACHE) {
-            if (!settle()) {
-                return;
-            }
-            batch.clear(); // bounded memory: forget the memberships of committed batches, storage has them
-        }
         List<ChangeRecord> decoded = new ArrayList<>(records.size());
+        java.util.Set<WriterBatch.RowRef> pollRows = new java.util.HashSet<>();
         Map<String, List<WriterBatch.RowRef>> toLoad = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             ChangeRecord change;
@@ -274,14 +284,21 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             }
             decoded.add(change);
             WriterBatch.RowRef row = rowOf(change, record.key());
-            if (row != null && !batch.isKnown(row) && plan.readsTable(row.table())) {
-                if (change instanceof ChangeRecord.RowChange created && created.op() == ChangeRecord.Op.CREATE) {
-                    // Each row's history in the topic is exact: an insert follows nothing, or the row's delete.
-                    batch.known(row, RowMembership.NONE);
-                } else {
+            if (row != null && plan.readsTable(row.table())) {
+                pollRows.add(row);
+                if (!batch.isKnown(row)) {
+                    // Even an insert is looked up: a reader that lags behind the log cleaner may find the
+                    // row's delete compacted away, and storage still holding where the row was before.
                     toLoad.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(row);
                 }
             }
+        }
+        if (batch.known() > MEMBERSHIP_CACHE) {
+            if (!settle()) {
+                return;
+            }
+            // Bounded memory: storage holds every committed membership; keep the open batch's and this poll's.
+            batch.evictExcept(pollRows);
         }
         load(toLoad);
         for (int i = 0; i < records.size(); i++) {
@@ -299,6 +316,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             }
             nextOffset = record.offset() + 1;
             boolean last = i == records.size() - 1;
+            remainingInPoll = records.size() - 1 - i;
             if (atBoundary) {
                 if (batch.size() >= settings.batchOps() || last
                         || System.nanoTime() - batchOpenedAt >= settings.linger().toNanos()) {
@@ -427,6 +445,14 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         return rows;
     }
 
+    /** The server's largest statement; a row's data, escaped (at most twice as long), must fit in one. */
+    private static long maxPacket(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT @@max_allowed_packet"); ResultSet rs = select.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** What committing a batch came to. */
     private record Outcome(WriterListener.Commit commit, boolean stop, boolean lostPlace) {
     }
@@ -439,19 +465,20 @@ public final class BucketWriter implements Runnable, AutoCloseable {
      * at a time: the previous one is settled first, and a failure stops what follows it.
      */
     private void commit(boolean checkpoint) throws SQLException {
-        if (!settle()) {
-            return;
-        }
         checkpoint = checkpoint && atBoundary && position != null;
         WriterBatch.Sealed sealed = batch.seal();
-        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), backslashEscapes);
-        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), backslashEscapes);
+        // Storage sessions always escape with backslashes (StorageDatabase pins the sql_mode).
+        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), true, statementBytes);
+        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), true, statementBytes);
+        if (!settle()) {
+            return; // the batch in flight did not commit: this one is dropped, and the writer starts again
+        }
         long start = batchStart;
         long next = nextOffset;
         String positionJson = position == null ? null : positionJson(position);
         long sourceMillis = positionSourceMillis;
         boolean isCheckpoint = checkpoint;
-        long lagNow = lag;
+        long lagNow = lag < 0 ? lag : lag + remainingInPoll;
         batchStart = nextOffset;
         batchOpenedAt = 0;
         if (storageThread == null) {
@@ -566,8 +593,20 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             rollbackQuietly(c);
             throw e;
         }
-        if (done.checkpoint().isPresent() && state != SyncConfigVersions.State.PROCESSING) {
-            publish(sealed, done, state, previousCheckpoint, positionJson);
+        carriedBuckets.addAll(sealed.bucketsTouched());
+        carriedLookups.addAll(sealed.lookupsTouched());
+        if (carriedBuckets.size() > CheckpointEvent.MAX_HINTS || carriedLookups.size() > CheckpointEvent.MAX_HINTS) {
+            carriedBuckets.clear();
+            carriedLookups.clear();
+            carriedComplete = false; // too many to list: the checkpoint invalidates everything
+        }
+        if (done.checkpoint().isPresent()) {
+            if (state != SyncConfigVersions.State.PROCESSING) {
+                publish(done, state, previousCheckpoint, positionJson);
+            }
+            carriedBuckets.clear();
+            carriedLookups.clear();
+            carriedComplete = true;
         }
         listener.committed(versionId, done);
         return new Outcome(done, false, false);
@@ -594,18 +633,17 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         parameterIndex.write(c, versionId, entries);
     }
 
-    private void publish(WriterBatch.Sealed sealed, WriterListener.Commit done, SyncConfigVersions.State state, long previous,
-                         String positionJson) {
-        boolean tooMany = sealed.bucketsTouched().size() > CheckpointEvent.MAX_HINTS
-                || sealed.lookupsTouched().size() > CheckpointEvent.MAX_HINTS;
+    /** Announces a checkpoint with every bucket and lookup changed since the last one (or invalidates all). */
+    private void publish(WriterListener.Commit done, SyncConfigVersions.State state, long previous, String positionJson) {
+        boolean all = !carriedComplete || done.activated();
         List<String> lookups = new ArrayList<>();
-        if (!tooMany) {
-            sealed.lookupsTouched().forEach(l -> lookups.add(StandardCharsets.UTF_8.decode(l.duplicate()).toString()));
+        if (!all) {
+            carriedLookups.forEach(l -> lookups.add(StandardCharsets.UTF_8.decode(l.duplicate()).toString()));
         }
         try {
             publisher.publish(new CheckpointEvent(versionId, state.name(), done.checkpoint().getAsLong(), previous,
-                    positionJson, done.changesOffset(), tooMany ? List.of() : List.copyOf(sealed.bucketsTouched()), lookups,
-                    tooMany || done.activated(), System.currentTimeMillis()));
+                    positionJson, done.changesOffset(), all ? List.of() : List.copyOf(carriedBuckets), lookups, all,
+                    System.currentTimeMillis()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Could not announce checkpoint " + done.checkpoint().getAsLong() + ": " + e.getMessage(), e);
         }

@@ -68,6 +68,7 @@ final class WriterBatch {
     private final MessageDigest sha256;
     private int sequence;
     private int rows;
+    private int maxDataBytes = MAX_ROW_BYTES;
 
     WriterBatch(SyncPlan plan, RowErrors errors) {
         this.plan = plan;
@@ -113,10 +114,10 @@ final class WriterBatch {
         String subkey = subkey(row);
         List<RowMembership.BucketEntry> now = new ArrayList<>(placements.size());
         for (BucketPlacement placement : placements) {
-            if (placement.data().length() > MAX_ROW_BYTES / 4
-                    && placement.data().getBytes(StandardCharsets.UTF_8).length > MAX_ROW_BYTES) {
+            if (placement.data().length() > maxDataBytes / 4
+                    && placement.data().getBytes(StandardCharsets.UTF_8).length > maxDataBytes) {
                 errors.rowNotEvaluated(row.table(), row.keyText(), "the row's data for bucket " + placement.bucket()
-                        + " exceeds " + MAX_ROW_BYTES + " bytes; it is left out of that bucket");
+                        + " exceeds " + maxDataBytes + " bytes; it is left out of that bucket");
                 continue;
             }
             now.add(new RowMembership.BucketEntry(placement.bucket(), placement.objectType(), placement.objectId()));
@@ -232,6 +233,19 @@ final class WriterBatch {
         sequence = 0;
         rows = 0;
         return sealed;
+    }
+
+    /** Rows whose data (for a bucket) is longer than this many UTF-8 bytes are left out of it, with an error. */
+    void maxDataBytes(int bytes) {
+        this.maxDataBytes = bytes;
+    }
+
+    /**
+     * Forgets the memberships of rows outside {@code keep} and the open batch: storage holds them
+     * (call only when no batch is in flight).
+     */
+    void evictExcept(Set<RowRef> keep) {
+        memberships.keySet().removeIf(row -> !keep.contains(row) && !dirty.contains(row));
     }
 
     /** How many memberships are held. */

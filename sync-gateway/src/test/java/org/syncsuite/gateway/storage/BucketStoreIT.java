@@ -99,7 +99,9 @@ class BucketStoreIT {
                 boolean escapes = BucketStore.backslashEscapes(connection);
                 assertThat(escapes).isEqualTo(!noBackslashEscapes);
                 long first = store.allocateOpIds(connection, ops.size());
-                store.append(connection, group, BucketStore.prepare(group, ops, escapes), first);
+                BucketStore.PreparedOps prepared = BucketStore.prepare(group, ops, escapes, 300);
+                assertThat(prepared.statements()).as("cut before 300 bytes, each op alone").hasSizeGreaterThanOrEqualTo(3);
+                store.append(connection, group, prepared, first);
                 connection.commit();
                 try (var rs = connection.createStatement().executeQuery("SELECT op_id, bucket, object_type, object_id, subkey, data "
                         + "FROM bucket_ops WHERE group_id = " + group + " ORDER BY op_id")) {

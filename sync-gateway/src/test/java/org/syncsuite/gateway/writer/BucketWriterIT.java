@@ -77,8 +77,12 @@ class BucketWriterIT {
     }
 
     private BucketWriter startWriter() {
+        return startWriter(WriterFixture.SETTINGS);
+    }
+
+    private BucketWriter startWriter(WriterSettings settings) {
         BucketWriter writer = new BucketWriter(version, plan, storage, WriterFixture.kafkaProperties(kafka), topic.topic(),
-                "writer-" + topic.topic(), publisher, WriterFixture.SETTINGS, counting);
+                "writer-" + topic.topic(), publisher, settings, counting);
         writers.add(writer);
         threads.add(Thread.ofPlatform().start(writer));
         return writer;
@@ -214,6 +218,41 @@ class BucketWriterIT {
                 l + "my_lists|0[\"u1\"] PUT lists/l3 {\"id\":\"l3\",\"owner_id\":\"u1\",\"name\":\"C\"}");
         assertThat(lines.getLast()).contains("PUT lists/l3");
         assertThat(WriterFixture.scalar(storage, "SELECT COUNT(*) FROM current_data WHERE group_id = ?", version)).isEqualTo(1);
+    }
+
+    @Test
+    void aRowDeletedAndInsertedAgainInOneTransactionLeavesItsOldBucket() throws Exception {
+        startWriter();
+        topic.transaction(List.of(insert("todos", "id", "t1", "list_id", "l1", "title", "A", "meta", "{}")));
+        awaitCheckpointAt(topic.lastPosition());
+        topic.transaction(List.of(delete("todos", "id", "t1", "list_id", "l1", "title", "A", "meta", "{}"),
+                insert("todos", "id", "t1", "list_id", "l2", "title", "A", "meta", "{}")));
+        awaitCheckpointAt(topic.lastPosition());
+        String l = version + "#";
+        assertThat(WriterFixture.lines(storage, version)).containsExactly(
+                l + "list_todos|0[\"l1\"] PUT todos/t1 {\"id\":\"t1\",\"list_id\":\"l1\",\"title\":\"A\",\"meta\":\"{}\"}",
+                l + "list_todos|0[\"l1\"] REMOVE todos/t1",
+                l + "list_todos|0[\"l2\"] PUT todos/t1 {\"id\":\"t1\",\"list_id\":\"l2\",\"title\":\"A\",\"meta\":\"{}\"}");
+    }
+
+    @Test
+    void aCheckpointAfterBatchesInsideOneLongTransactionNamesEveryBucketTheyChanged() throws Exception {
+        startWriter(new WriterSettings(50, 100, Duration.ofMillis(50), 2_000, Duration.ofMillis(100), 0, Duration.ofMillis(300)));
+        topic.transaction(List.of(insert("todos", "id", "t0", "list_id", "l0", "title", "A", "meta", "{}")));
+        awaitCheckpointAt(topic.lastPosition());
+        List<org.syncsuite.core.change.ChangeRecord> rows = new ArrayList<>();
+        for (int i = 1; i <= 300; i++) {
+            rows.add(insert("todos", "id", "t" + i, "list_id", i <= 150 ? "lA" : "lB", "title", "A", "meta", "{}"));
+        }
+        topic.transaction(rows);
+        awaitCheckpointAt(topic.lastPosition());
+        await().atMost(Duration.ofSeconds(10)).until(() -> WriterFixture.checkpointEvents(kafka, checkpointsTopic).stream()
+                .anyMatch(e -> e.path("position").path("pos").asLong() == topic.lastPosition()));
+        JsonNode last = WriterFixture.checkpointEvents(kafka, checkpointsTopic).getLast();
+        assertThat(last.path("invalidate_all").asBoolean()).isFalse();
+        assertThat(last.path("buckets").toString()).contains("list_todos|0[\\\"lA\\\"]", "list_todos|0[\\\"lB\\\"]");
+        assertThat(counting.checkpoints.get()).as("the long transaction was written in several batches, one checkpoint")
+                .isLessThan(counting.ops.get() / 100 + 2);
     }
 
     private long checkpoint() throws Exception {
