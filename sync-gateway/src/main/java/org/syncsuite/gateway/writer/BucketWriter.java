@@ -154,6 +154,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     public void run() {
         Thread.currentThread().setName("bucket-writer-v" + versionId);
         while (!closed && !stopped) {
+            if (Thread.currentThread().isInterrupted()) {
+                closed = true; // an interrupt is a request to stop
+                break;
+            }
             try {
                 consume();
             } catch (WakeupException e) {
@@ -532,14 +536,23 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private void settleQuietly() {
         Future<Outcome> pending = inFlight;
         inFlight = null;
-        if (pending != null) {
+        if (pending == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) { // the storage thread must be done with its connection before anything closes it
             try {
                 pending.get();
+                break;
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                interrupted = true;
             } catch (ExecutionException e) {
                 LOG.log(Level.FINE, "the batch in flight failed", e.getCause());
+                break;
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -720,6 +733,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         if (storageThread != null) {
             storageThread.shutdown();
             storageThread = null;
+        }
+        if (Thread.interrupted()) {
+            closed = true;
         }
         batchOpenedAt = 0;
         if (consumer != null) {
