@@ -1,10 +1,5 @@
 package org.syncsuite.replicator;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.config.SyncConfigCompiler;
@@ -48,14 +43,6 @@ public final class ReplicationSetup {
     public static SyncPlan syncPlan(ServiceConfig config) {
         ServiceConfig.SyncConfigSource source = config.syncConfig().orElseThrow(() -> new SyncException(ErrorCode.SERVICE_CONFIG_INVALID,
                 config.file() + ": sync_config (path: or content:) is required: it decides which tables are replicated"));
-        try {
-            if (source.path().isPresent()) {
-                Path path = source.path().get();
-                return SyncConfigCompiler.compile(path.toString(), Files.readString(path, StandardCharsets.UTF_8));
-            }
-            return SyncConfigCompiler.compile(config.file() + " (sync_config.content)", source.content().orElseThrow());
-        } catch (IOException e) {
-            throw new SyncException(ErrorCode.SYNC_CONFIG_INVALID, "Cannot read the sync config: " + e.getMessage(), e);
-        }
+        return SyncConfigCompiler.compile(source.name(config.file()), source.text());
     }
 }

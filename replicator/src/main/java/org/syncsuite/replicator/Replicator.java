@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,8 +68,7 @@ public final class Replicator implements AutoCloseable {
         this.settings = ReplicatorSettings.of(source);
         this.replicated = replicated;
         this.mapper = mapper;
-        Map<String, Object> clientProperties = new HashMap<>(kafka.properties());
-        clientProperties.put("bootstrap.servers", kafka.bootstrapServers());
+        Map<String, Object> clientProperties = kafka.clientProperties();
         this.topic = new ChangesTopic(clientProperties, kafka.changesTopic(source.id()), source.id(),
                 kafka.topicPrefix() + "." + source.id() + ".replicator");
     }

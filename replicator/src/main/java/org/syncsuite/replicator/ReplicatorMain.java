@@ -35,13 +35,9 @@ public final class ReplicatorMain {
             io.helidon.microprofile.cdi.Main.main(new String[0]);
         } catch (RuntimeException e) {
             // A bad service config or a misconfigured source: its message says what to change; no stack trace.
-            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-                if (cause instanceof SyncException sync) {
-                    System.err.println("The replicator cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
-                    System.exit(1);
-                }
-            }
-            throw e;
+            SyncException sync = SyncException.in(e).orElseThrow(() -> e);
+            System.err.println("The replicator cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
+            System.exit(1);
         }
     }
 

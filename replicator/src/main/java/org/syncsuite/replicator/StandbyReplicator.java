@@ -3,7 +3,6 @@ package org.syncsuite.replicator;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,8 +52,7 @@ public final class StandbyReplicator implements AutoCloseable {
         this.factory = factory;
         this.topic = kafka.changesTopic(source.id());
         this.connection = source.id();
-        Map<String, Object> properties = new HashMap<>(kafka.properties());
-        properties.put("bootstrap.servers", kafka.bootstrapServers());
+        Map<String, Object> properties = kafka.clientProperties();
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, kafka.topicPrefix() + "." + source.id() + ".replicator");
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         properties.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);

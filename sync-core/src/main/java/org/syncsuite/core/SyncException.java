@@ -23,6 +23,16 @@ public class SyncException extends RuntimeException {
         this.errorCode = Objects.requireNonNull(errorCode);
     }
 
+    /** The first {@code SyncException} in {@code error}'s chain of causes (itself included), if any. */
+    public static java.util.Optional<SyncException> in(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SyncException sync) {
+                return java.util.Optional.of(sync);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public ErrorCode errorCode() {
         return errorCode;
     }

@@ -2,17 +2,12 @@ package org.syncsuite.gateway;
 
 import java.nio.file.Path;
 
-import java.time.Duration;
-import java.util.Map;
 
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
 import org.syncsuite.gateway.storage.Compactor;
 import org.syncsuite.gateway.storage.StorageDatabase;
-import org.syncsuite.gateway.writer.CheckpointPublisher;
-import org.syncsuite.gateway.writer.WriterListener;
-import org.syncsuite.gateway.writer.WriterSettings;
 import org.syncsuite.gateway.writer.WriterSetup;
 import org.syncsuite.gateway.writer.WriterSupervisor;
 
@@ -49,13 +44,9 @@ public final class GatewayMain {
             io.helidon.microprofile.cdi.Main.main(new String[0]);
         } catch (RuntimeException e) {
             // A bad service config, storage or Kafka out of reach: its message says what to change; no stack trace.
-            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-                if (cause instanceof SyncException sync) {
-                    System.err.println("The sync gateway cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
-                    System.exit(1);
-                }
-            }
-            throw e;
+            SyncException sync = SyncException.in(e).orElseThrow(() -> e);
+            System.err.println("The sync gateway cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
+            System.exit(1);
         }
     }
 
@@ -76,14 +67,11 @@ public final class GatewayMain {
             ServiceConfig service = ServiceConfigReader.read(config);
             StorageDatabase storage = WriterSetup.storage(service);
             WriterSetup.prepare(service, storage);
-            try (WriterSupervisor supervisor = new WriterSupervisor(storage, Map.of(), "", "", CheckpointPublisher.NONE,
-                    WriterSettings.DEFAULTS, new WriterListener() { }, Duration.ofSeconds(1))) {
-                Compactor.Result result = supervisor.compactActive();
-                System.out.println("Compacted " + result.bucketsVisited() + " buckets: " + result.opsMoved() + " ops moved, "
-                        + result.opsDeleted() + " ops replaced by " + result.clearsWritten() + " CLEARs, "
-                        + result.opsBefore() + " -> " + result.opsAfter() + " ops, " + result.bytesBefore() + " -> "
-                        + result.bytesAfter() + " bytes of data, " + result.parameterRowsDeleted() + " parameter index rows dropped");
-            }
+            Compactor.Result result = WriterSupervisor.compactActive(storage);
+            System.out.println("Compacted " + result.bucketsVisited() + " buckets: " + result.opsMoved() + " ops moved, "
+                    + result.opsDeleted() + " ops replaced by " + result.clearsWritten() + " CLEARs, "
+                    + result.opsBefore() + " -> " + result.opsAfter() + " ops, " + result.bytesBefore() + " -> "
+                    + result.bytesAfter() + " bytes of data, " + result.parameterRowsDeleted() + " parameter index rows dropped");
         } catch (SyncException e) {
             System.err.println("Cannot compact: " + e.errorCode().code() + ": " + e.getMessage());
             System.exit(1);

@@ -43,6 +43,24 @@ public record ServiceConfig(Path file, SourceConnection connection, Optional<Sto
 
     /** Where the sync config comes from: a file (resolved against the service config's folder) or inline text. */
     public record SyncConfigSource(Optional<Path> path, Optional<String> content, boolean exitOnError) {
+
+        /** The sync config's text: the file's, or the inline content. */
+        public String text() {
+            if (path.isEmpty()) {
+                return content.orElseThrow();
+            }
+            try {
+                return java.nio.file.Files.readString(path.get(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new org.syncsuite.core.SyncException(org.syncsuite.core.ErrorCode.SYNC_CONFIG_INVALID,
+                        "Cannot read the sync config " + path.get() + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** How messages name it: the file, or the service config's inline content. */
+        public String name(Path serviceConfig) {
+            return path.map(Path::toString).orElse(serviceConfig + " (sync_config.content)");
+        }
     }
 
     /** Client JWT verification settings. {@code jwksJson} is the inline key set as JSON text. */
@@ -73,6 +91,13 @@ public record ServiceConfig(Path file, SourceConnection connection, Optional<Sto
     public record KafkaConfig(String bootstrapServers, String topicPrefix, Map<String, String> properties) {
         public KafkaConfig {
             properties = Map.copyOf(properties);
+        }
+
+        /** Kafka client properties: the section's own, and {@code bootstrap.servers}. */
+        public Map<String, Object> clientProperties() {
+            Map<String, Object> props = new java.util.HashMap<>(properties);
+            props.put("bootstrap.servers", bootstrapServers);
+            return props;
         }
 
         /** {@code <prefix>.<connection>.changes}. */

@@ -62,7 +62,7 @@ public class WriterService {
         ServiceConfig.KafkaConfig kafka = WriterSetup.kafka(config);
         WriterSetup.SyncConfigText syncConfig = WriterSetup.syncConfig(config);
         WriterSetup.prepare(config, database);
-        Map<String, Object> kafkaProperties = WriterSetup.kafkaProperties(kafka);
+        Map<String, Object> kafkaProperties = kafka.clientProperties();
         String connection = config.connection().id();
         try {
             publisher = new KafkaCheckpointPublisher(kafkaProperties, kafka.checkpointsTopic(connection));

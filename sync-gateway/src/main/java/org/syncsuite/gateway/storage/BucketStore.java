@@ -88,18 +88,11 @@ public final class BucketStore {
 
     /**
      * Prepares {@code ops} of {@code groupId}, whose entries carry their offset from the first op
-     * id (0, 1, ...) in place of an op id. {@code backslashEscapes} is false when the server runs
-     * with {@code NO_BACKSLASH_ESCAPES} ({@link #backslashEscapes}).
+     * id (0, 1, ...) in place of an op id, for a connection that escapes with backslashes
+     * ({@link StorageDatabase#pinBackslashEscapes}). Statements are cut before they would pass
+     * {@code statementBytes} (an op longer than that goes in a statement of its own).
      */
-    public static PreparedOps prepare(int groupId, List<BucketOp> ops, boolean backslashEscapes) {
-        return prepare(groupId, ops, backslashEscapes, STATEMENT_BYTES);
-    }
-
-    /**
-     * The same, with statements cut before they would pass {@code statementBytes} (an op longer
-     * than that goes in a statement of its own).
-     */
-    public static PreparedOps prepare(int groupId, List<BucketOp> ops, boolean backslashEscapes, long statementBytes) {
+    public static PreparedOps prepare(int groupId, List<BucketOp> ops, long statementBytes) {
         List<String> statements = new ArrayList<>();
         Map<String, long[]> totals = new TreeMap<>(); // bucket -> count, checksum sum, last offset, bytes
         String head = "INSERT INTO bucket_ops (group_id, bucket, op_id, op, object_type, object_id, subkey, checksum, data) VALUES ";
@@ -110,7 +103,7 @@ public final class BucketStore {
             OplogEntry entry = op.entry();
             long opBytes = 64 + SqlText.hexBytes(op.bucket()) + SqlText.hexBytes(entry.objectType().orElse(null))
                     + SqlText.hexBytes(entry.objectId().orElse(null)) + SqlText.hexBytes(entry.subkey().orElse(null))
-                    + SqlText.stringBytes(entry.data().orElse(null), backslashEscapes);
+                    + SqlText.stringBytes(entry.data().orElse(null));
             if (!first && size + opBytes > statementBytes) {
                 statements.add(sql.toString());
                 sql.setLength(0);
@@ -132,7 +125,7 @@ public final class BucketStore {
             sql.append(',');
             SqlText.hex(sql, entry.subkey().orElse(null));
             sql.append(',').append(entry.checksum()).append(',');
-            SqlText.string(sql, entry.data().orElse(null), backslashEscapes);
+            SqlText.string(sql, entry.data().orElse(null));
             sql.append(')');
             long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
             sum[0]++;
@@ -168,15 +161,6 @@ public final class BucketStore {
             statements.add(sql.append(TOTALS_UPDATE).toString());
         }
         return new PreparedOps(statements, totals, ops.size());
-    }
-
-    /** Whether the server escapes with backslashes in string literals (it does unless {@code NO_BACKSLASH_ESCAPES}). */
-    public static boolean backslashEscapes(Connection connection) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("SELECT @@SESSION.sql_mode"); ResultSet rs = select.executeQuery()) {
-            rs.next();
-            String mode = rs.getString(1);
-            return mode == null || !mode.toUpperCase(java.util.Locale.ROOT).contains("NO_BACKSLASH_ESCAPES");
-        }
     }
 
     /** Appends prepared operations with their op ids from {@code firstOpId} on, and adds them to the buckets' totals. */

@@ -97,15 +97,10 @@ public final class CurrentData {
 
     /**
      * Prepares {@link #save} of the memberships of rows of several tables ({@code rows} by table):
-     * one multi-row upsert per table and chunk, and one delete per table for rows in nothing.
+     * one multi-row upsert per table and chunk (cut before {@code statementBytes}), and deletes of
+     * rows in nothing, for a connection that escapes with backslashes.
      */
-    public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, boolean backslashEscapes) {
-        return prepare(groupId, rows, backslashEscapes, BucketStore.STATEMENT_BYTES);
-    }
-
-    /** The same, with statements cut before they would pass {@code statementBytes}. */
-    public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, boolean backslashEscapes,
-                                       long statementBytes) {
+    public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, long statementBytes) {
         List<String> statements = new java.util.ArrayList<>();
         String head = "INSERT INTO current_data (group_id, source_table, source_key, buckets, lookups) VALUES ";
         String tail = " ON DUPLICATE KEY UPDATE buckets = VALUES(buckets), lookups = VALUES(lookups)";
@@ -121,7 +116,7 @@ public final class CurrentData {
                     continue;
                 }
                 long rowBytes = 64 + SqlText.hexBytes(table.getKey()) + 2L * row.getKey().remaining()
-                        + SqlText.stringBytes(membership.buckets(), backslashEscapes)
+                        + SqlText.stringBytes(membership.buckets())
                         + 2L * membership.lookups().map(l -> l.length).orElse(0);
                 if (!first && size + rowBytes + tail.length() > statementBytes) {
                     statements.add(upsert.append(tail).toString());
@@ -140,7 +135,7 @@ public final class CurrentData {
                 upsert.append(',');
                 hex(upsert, row.getKey());
                 upsert.append(',');
-                SqlText.string(upsert, membership.buckets(), backslashEscapes);
+                SqlText.string(upsert, membership.buckets());
                 upsert.append(',');
                 if (membership.lookups().isPresent()) {
                     hex(upsert, ByteBuffer.wrap(membership.lookups().get()));
@@ -189,27 +184,23 @@ public final class CurrentData {
         sql.append('\'');
     }
 
-    /** Forgets every row of {@code table} (a truncation or a dropped table) and returns their memberships. */
-    public Map<ByteBuffer, Membership> removeTable(Connection connection, int groupId, String table) throws SQLException {
-        Map<ByteBuffer, Membership> removed = new HashMap<>();
-        byte[] tableName = table.getBytes(StandardCharsets.UTF_8);
+    /**
+     * The memberships of every row of {@code table} (for a truncation or a dropped table: each
+     * then leaves its buckets, and {@link #save} forgets it).
+     */
+    public Map<ByteBuffer, Membership> loadTable(Connection connection, int groupId, String table) throws SQLException {
+        Map<ByteBuffer, Membership> rows = new HashMap<>();
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT source_key, buckets, lookups FROM current_data WHERE group_id = ? AND source_table = ? FOR UPDATE")) {
+                "SELECT source_key, buckets, lookups FROM current_data WHERE group_id = ? AND source_table = ?")) {
             select.setInt(1, groupId);
-            select.setBytes(2, tableName);
+            select.setBytes(2, table.getBytes(StandardCharsets.UTF_8));
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
-                    removed.put(ByteBuffer.wrap(rs.getBytes(1)), new Membership(rs.getString(2), Optional.ofNullable(rs.getBytes(3))));
+                    rows.put(ByteBuffer.wrap(rs.getBytes(1)), new Membership(rs.getString(2), Optional.ofNullable(rs.getBytes(3))));
                 }
             }
         }
-        try (PreparedStatement delete = connection.prepareStatement(
-                "DELETE FROM current_data WHERE group_id = ? AND source_table = ?")) {
-            delete.setInt(1, groupId);
-            delete.setBytes(2, tableName);
-            delete.executeUpdate();
-        }
-        return removed;
+        return rows;
     }
 
     private static boolean isEmpty(Membership membership) {

@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * SQL literals written by hand, for statements built ahead of time away from the connection that
  * runs them: byte strings as hexadecimal literals ({@code X'6869'}, exact bytes whatever the
- * character sets), text as a quoted string literal escaped for the server's {@code sql_mode}.
+ * character sets), text as a quoted string literal escaped with backslashes (storage sessions
+ * pin that: {@link StorageDatabase#pinBackslashEscapes}).
  */
 final class SqlText {
 
@@ -27,12 +28,8 @@ final class SqlText {
         sql.append('\'');
     }
 
-    /**
-     * {@code text} as a string literal, or {@code NULL}. With {@code backslashEscapes} (the
-     * server's default) quotes, backslashes and control characters are escaped with a backslash;
-     * under {@code NO_BACKSLASH_ESCAPES} a quote is doubled and a backslash is an ordinary character.
-     */
-    static void string(StringBuilder sql, String text, boolean backslashEscapes) {
+    /** {@code text} as a string literal (quotes, backslashes and control characters escaped with a backslash), or {@code NULL}. */
+    static void string(StringBuilder sql, String text) {
         if (text == null) {
             sql.append("NULL");
             return;
@@ -41,13 +38,6 @@ final class SqlText {
         int length = text.length();
         for (int i = 0; i < length; i++) {
             char c = text.charAt(i);
-            if (!backslashEscapes) {
-                if (c == '\'') {
-                    sql.append('\'');
-                }
-                sql.append(c);
-                continue;
-            }
             switch (c) {
                 case '\0' -> sql.append("\\0");
                 case '\n' -> sql.append("\\n");
@@ -68,7 +58,7 @@ final class SqlText {
     }
 
     /** The bytes (UTF-8) {@link #string} writes for {@code text}. */
-    static long stringBytes(String text, boolean backslashEscapes) {
+    static long stringBytes(String text) {
         if (text == null) {
             return 4;
         }
@@ -77,9 +67,7 @@ final class SqlText {
         for (int i = 0; i < length; i++) {
             char c = text.charAt(i);
             if (c < 0x80) {
-                boolean escaped = backslashEscapes
-                        ? c == '\0' || c == '\n' || c == '\r' || c == '\u001a' || c == '\\' || c == '\'' || c == '"'
-                        : c == '\'';
+                boolean escaped = c == '\0' || c == '\n' || c == '\r' || c == '\u001a' || c == '\\' || c == '\'' || c == '"';
                 bytes += escaped ? 2 : 1;
             } else if (c < 0x800 || Character.isSurrogate(c)) {
                 bytes += 2; // a surrogate pair is four bytes in all

@@ -32,15 +32,24 @@ public record StorageDatabase(String url, String user, String password) {
     /** A new connection, auto-commit off, with backslash escapes in string literals whatever the server's sql_mode. */
     public Connection open() throws SQLException {
         Connection connection = DriverManager.getConnection(url, user, password);
-        try (java.sql.Statement statement = connection.createStatement()) {
-            // Statements built ahead of time escape string literals with backslashes: keep that valid.
-            statement.execute("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')");
+        try {
+            pinBackslashEscapes(connection);
         } catch (SQLException e) {
             connection.close();
             throw e;
         }
         connection.setAutoCommit(false);
         return connection;
+    }
+
+    /**
+     * Makes string literals escape with backslashes on {@code connection}, whatever the server's
+     * {@code sql_mode}: statements built ahead of time ({@link BucketStore#prepare}) rely on it.
+     */
+    public static void pinBackslashEscapes(Connection connection) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')");
+        }
     }
 
     /** A data source over the same database (for code that takes one), its connections as the driver makes them. */

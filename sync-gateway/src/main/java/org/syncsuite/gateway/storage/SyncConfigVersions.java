@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * The deployed sync config versions and their checkpoints, on the caller's connection and
@@ -93,35 +92,6 @@ public final class SyncConfigVersions {
                         : Optional.of(new Checkpoint(opId, rs.getString(4), rs.getLong(5)));
                 return Optional.of(new Version(id, State.valueOf(rs.getString(1)), rs.getString(2), checkpoint));
             }
-        }
-    }
-
-    /**
-     * Records a checkpoint of version {@code id}, in the caller's transaction. Checkpoints only
-     * move forward.
-     *
-     * @throws IllegalStateException when {@code checkpoint} is not after the version's last one
-     */
-    public void commitCheckpoint(Connection connection, int id, Checkpoint checkpoint) throws SQLException {
-        OptionalLong last = find(connection, id, true).orElseThrow(() -> new IllegalStateException("No sync config version " + id))
-                .lastCheckpoint().stream().mapToLong(Checkpoint::opId).findFirst();
-        if (last.isPresent() && checkpoint.opId() <= last.getAsLong()) {
-            throw new IllegalStateException("Checkpoint " + checkpoint.opId() + " of version " + id + " is not after " + last.getAsLong());
-        }
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO checkpoints (group_id, op_id, source_position, changes_offset) VALUES (?, ?, ?, ?)");
-             PreparedStatement update = connection.prepareStatement("UPDATE sync_config_versions SET last_checkpoint = ?, "
-                     + "last_checkpoint_position = ?, changes_offset = ?, last_checkpoint_at = CURRENT_TIMESTAMP(3) WHERE id = ?")) {
-            insert.setInt(1, id);
-            insert.setLong(2, checkpoint.opId());
-            insert.setString(3, checkpoint.sourcePosition());
-            insert.setLong(4, checkpoint.changesOffset());
-            insert.executeUpdate();
-            update.setLong(1, checkpoint.opId());
-            update.setString(2, checkpoint.sourcePosition());
-            update.setLong(3, checkpoint.changesOffset());
-            update.setInt(4, id);
-            update.executeUpdate();
         }
     }
 

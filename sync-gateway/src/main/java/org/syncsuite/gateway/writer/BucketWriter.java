@@ -188,7 +188,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                     partition = partitions.iterator().next();
                     owner = true;
                     resync = true;
-                    listener.ownership(versionId, true);
                     LOG.info("Writer of sync config version " + versionId + " is active");
                 }
             }
@@ -230,7 +229,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             owner = false;
             settleQuietly();
             batch.clear();
-            listener.ownership(versionId, false);
             LOG.info("Writer of sync config version " + versionId + " is a standby now");
         }
     }
@@ -431,16 +429,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private Map<WriterBatch.RowRef, RowMembership> storedRowsOf(String table) throws SQLException {
         Map<WriterBatch.RowRef, RowMembership> rows = new HashMap<>();
         Connection c = connection();
-        try (PreparedStatement select = c.prepareStatement(
-                "SELECT source_key, buckets, lookups FROM current_data WHERE group_id = ? AND source_table = ?")) {
-            select.setInt(1, versionId);
-            select.setBytes(2, table.getBytes(StandardCharsets.UTF_8));
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    rows.put(new WriterBatch.RowRef(table, ByteBuffer.wrap(rs.getBytes(1))), RowMembership.decode(
-                            new CurrentData.Membership(rs.getString(2), java.util.Optional.ofNullable(rs.getBytes(3)))));
-                }
-            }
+        try {
+            currentData.loadTable(c, versionId, table).forEach((key, stored) ->
+                    rows.put(new WriterBatch.RowRef(table, key), RowMembership.decode(stored)));
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -471,9 +462,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private void commit(boolean checkpoint) throws SQLException {
         checkpoint = checkpoint && atBoundary && position != null;
         WriterBatch.Sealed sealed = batch.seal();
-        // Storage sessions always escape with backslashes (StorageDatabase pins the sql_mode).
-        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), true, statementBytes);
-        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), true, statementBytes);
+        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), statementBytes);
+        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), statementBytes);
         if (!settle()) {
             return; // the batch in flight did not commit: this one is dropped, and the writer starts again
         }
@@ -718,7 +708,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         settleQuietly();
         if (owner) {
             owner = false;
-            listener.ownership(versionId, false);
         }
         batch.clear();
         if (commitConnection != null) {

@@ -14,10 +14,6 @@ public interface WriterListener {
     default void rowSkipped(int versionId, String table, String key, String error) {
     }
 
-    /** The writer owns the version's partition now ({@code true}), or no longer. */
-    default void ownership(int versionId, boolean owner) {
-    }
-
     /** A failure the writer retries after a pause (storage or Kafka unreachable). */
     default void retrying(int versionId, Exception cause) {
     }

@@ -1,15 +1,9 @@
 package org.syncsuite.gateway.writer;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashMap;
-import java.util.Map;
 
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
@@ -60,13 +54,6 @@ public final class WriterSetup {
                 config.file() + ": the sync gateway needs a kafka: section with bootstrap_servers"));
     }
 
-    /** Kafka client properties: the section's own, and its bootstrap servers. */
-    public static Map<String, Object> kafkaProperties(ServiceConfig.KafkaConfig kafka) {
-        Map<String, Object> props = new HashMap<>(kafka.properties());
-        props.put("bootstrap.servers", kafka.bootstrapServers());
-        return props;
-    }
-
     /** The sync config: its name (for messages) and its text. */
     public record SyncConfigText(String name, String content) {
     }
@@ -74,14 +61,6 @@ public final class WriterSetup {
     public static SyncConfigText syncConfig(ServiceConfig config) {
         ServiceConfig.SyncConfigSource source = config.syncConfig().orElseThrow(() -> new SyncException(
                 ErrorCode.SERVICE_CONFIG_INVALID, config.file() + ": sync_config (path: or content:) is required"));
-        if (source.path().isPresent()) {
-            Path path = source.path().get();
-            try {
-                return new SyncConfigText(path.toString(), Files.readString(path, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new SyncException(ErrorCode.SYNC_CONFIG_INVALID, "Cannot read the sync config " + path + ": " + e.getMessage(), e);
-            }
-        }
-        return new SyncConfigText(config.file() + " (sync_config.content)", source.content().orElseThrow());
+        return new SyncConfigText(source.name(config.file()), source.text());
     }
 }

@@ -1,7 +1,5 @@
 package org.syncsuite.gateway.writer;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,9 +18,7 @@ public final class WriterStats implements WriterListener {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong[] opsPerSecond = new AtomicLong[WINDOW_SECONDS + 1];
     private final AtomicLong[] slotSecond = new AtomicLong[WINDOW_SECONDS + 1];
-    private final Map<Integer, Long> lastCheckpoint = new ConcurrentHashMap<>();
     private volatile long checkpointLatencyMillis;
-    private volatile long lastCommitMillis;
     private volatile Exception lastFailure;
 
     public WriterStats() {
@@ -42,11 +38,9 @@ public final class WriterStats implements WriterListener {
             opsPerSecond[slot].set(0);
         }
         opsPerSecond[slot].addAndGet(commit.ops());
-        lastCommitMillis = System.currentTimeMillis();
         lastFailure = null;
         if (commit.checkpoint().isPresent()) {
             checkpoints.incrementAndGet();
-            lastCheckpoint.put(versionId, commit.checkpoint().getAsLong());
             checkpointLatencyMillis = commit.latencyMillis();
         }
     }
@@ -100,17 +94,9 @@ public final class WriterStats implements WriterListener {
         return checkpointLatencyMillis;
     }
 
-    /** The last checkpoint of each version this process wrote. */
-    public Map<Integer, Long> lastCheckpoints() {
-        return Map.copyOf(lastCheckpoint);
-    }
-
     /** The failure being retried, until the next commit succeeds. */
     public java.util.Optional<Exception> lastFailure() {
         return java.util.Optional.ofNullable(lastFailure);
     }
 
-    public long lastCommitMillis() {
-        return lastCommitMillis;
-    }
 }

@@ -130,9 +130,14 @@ public final class WriterSupervisor implements AutoCloseable {
      * {@link Compactor.Result#EMPTY} when nothing is active yet.
      */
     public Compactor.Result compactActive() throws SQLException {
+        return compactActive(storage);
+    }
+
+    /** {@link #compactActive()} of {@code storage}, from any process (the writers go on meanwhile). */
+    public static Compactor.Result compactActive(StorageDatabase storage) throws SQLException {
         Optional<SyncConfigVersions.Version> active;
         try (Connection c = storage.open()) {
-            active = versions.active(c);
+            active = new SyncConfigVersions().active(c);
             c.commit();
         }
         if (active.isEmpty() || active.get().lastCheckpoint().isEmpty()) {

@@ -56,7 +56,8 @@ class SyncConfigVersionsIT {
             long op = store.allocateOpIds(connection, 1);
             store.append(connection, version, List.of(new BucketStore.BucketOp("all[]",
                     OplogEntry.put(op, "t", "1", "s1", Checksums.put("t", "1", "{}"), "{}"))));
-            versions.commitCheckpoint(connection, version, new SyncConfigVersions.Checkpoint(op, "{\"file\":\"binlog.000001\"}", 17));
+            versions.lockSequence(connection);
+            versions.recordProgress(connection, version, 17, op, "{\"file\":\"binlog.000001\"}", true);
             connection.rollback(); // a writer dying before its commit: none of it happened
 
             assertThat(versions.find(connection, version, false).orElseThrow().lastCheckpoint()).isEmpty();
@@ -66,14 +67,21 @@ class SyncConfigVersionsIT {
             assertThat(again).as("the rolled back op id is taken again: no gap").isEqualTo(op);
             store.append(connection, version, List.of(new BucketStore.BucketOp("all[]",
                     OplogEntry.put(again, "t", "1", "s1", Checksums.put("t", "1", "{}"), "{}"))));
-            versions.commitCheckpoint(connection, version, new SyncConfigVersions.Checkpoint(again, "{\"file\":\"binlog.000001\"}", 17));
+            versions.recordProgress(connection, version, 17, again, "{\"file\":\"binlog.000001\"}", true);
             connection.commit();
 
             SyncConfigVersions.Checkpoint last = versions.find(connection, version, false).orElseThrow().lastCheckpoint().orElseThrow();
             assertThat(last).isEqualTo(new SyncConfigVersions.Checkpoint(again, "{\"file\":\"binlog.000001\"}", 17));
             assertThat(store.totals(connection, version, List.of("all[]")).get("all[]").count()).isEqualTo(1);
-            assertThatThrownBy(() -> versions.commitCheckpoint(connection, version,
-                    new SyncConfigVersions.Checkpoint(again, "{}", 18))).isInstanceOf(IllegalStateException.class);
+            assertThat(versions.lockProgress(connection, version)).isEqualTo(new SyncConfigVersions.Progress(
+                    SyncConfigVersions.State.PROCESSING, 17, again, again, true));
+
+            // Progress inside a long source transaction: the offset and the ops move on, the checkpoint does not.
+            versions.recordProgress(connection, version, 25, again + 5, "{\"file\":\"binlog.000001\"}", false);
+            connection.commit();
+            assertThat(versions.lockProgress(connection, version)).isEqualTo(new SyncConfigVersions.Progress(
+                    SyncConfigVersions.State.PROCESSING, 25, again + 5, again, true));
+            assertThat(versions.find(connection, version, false).orElseThrow().lastCheckpoint().orElseThrow().opId()).isEqualTo(again);
             connection.rollback();
         }
     }

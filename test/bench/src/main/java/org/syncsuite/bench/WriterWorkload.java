@@ -46,9 +46,9 @@ final class WriterWorkload {
     static final String DATABASE = "app";
     static final String CONNECTION = "default";
     static final int USERS = 1_000;
-    private static final long LIST_IDS = 0x6c69737473L;
-    private static final long TODO_IDS = 0x746f646f73L;
-    private static final long USER_IDS = 0x7573657273L;
+    private static final long LIST_ID_SPACE = 0x6c69737473L; // "lists"
+    private static final long TASK_ID_SPACE = 0x746f646f73L; // "todos"
+    private static final long USER_ID_SPACE = 0x7573657273L; // "users"
     private static final String[] WORDS = {"buy", "milk", "call", "mum", "fix", "bike", "write", "report", "book",
             "flight", "water", "plants", "pay", "rent", "clean", "garage"};
 
@@ -170,8 +170,8 @@ final class WriterWorkload {
 
     private Map<String, SqliteValue> list(int n) {
         Map<String, SqliteValue> row = new LinkedHashMap<>();
-        row.put("id", SqliteValue.of(id(LIST_IDS, n)));
-        row.put("owner_id", SqliteValue.of(id(USER_IDS, listOwners[n])));
+        row.put("id", SqliteValue.of(id(LIST_ID_SPACE, n)));
+        row.put("owner_id", SqliteValue.of(id(USER_ID_SPACE, listOwners[n])));
         row.put("name", SqliteValue.of("List " + n + " " + WORDS[n % WORDS.length]));
         row.put("created_at", SqliteValue.of("2026-11-24 10:15:30.123"));
         return row;
@@ -179,8 +179,8 @@ final class WriterWorkload {
 
     private Map<String, SqliteValue> todo(int n) {
         Map<String, SqliteValue> row = new LinkedHashMap<>();
-        row.put("id", SqliteValue.of(id(TODO_IDS, n)));
-        row.put("list_id", SqliteValue.of(id(LIST_IDS, todoLists[n])));
+        row.put("id", SqliteValue.of(id(TASK_ID_SPACE, n)));
+        row.put("list_id", SqliteValue.of(id(LIST_ID_SPACE, todoLists[n])));
         row.put("title", SqliteValue.of(WORDS[n % WORDS.length] + " " + WORDS[(n / 16) % WORDS.length] + " #" + n
                 + (todoVersions[n] == 0 ? "" : " (v" + todoVersions[n] + ")")));
         row.put("description", SqliteValue.of("Something to do, written at some length so that rows have a realistic size."));
