@@ -27,6 +27,7 @@ public enum ErrorCode {
     ROUTE_NOT_FOUND("PSYNC_S2002", 404, "Route not found"),
     SHUTTING_DOWN("PSYNC_S2003", 503, "Service shutting down"),
     UNSUPPORTED_MEDIA_TYPE("PSYNC_S2004", 415, "Unsupported media type"),
+    REQUEST_TOO_LARGE("PSYNC_S2901", 413, "Request body too large"),
     AUTH_FAILED("PSYNC_S2101", 401, "Authentication failed"),
     AUTH_SIGNATURE_INVALID("PSYNC_S2102", 401, "Token signature verification failed"),
     AUTH_TOKEN_EXPIRED("PSYNC_S2103", 401, "JWT has expired"),

@@ -29,6 +29,18 @@ public class GatewayConfigProducer {
         return ServiceConfigReader.read(Path.of(configPath));
     }
 
+    @Inject
+    @ConfigProperty(name = "gateway.role", defaultValue = "")
+    String role;
+
+    /** {@code gateway.role}, else PowerSync's {@code PS_RUNNER_TYPE}, else both roles. */
+    @Produces
+    @Singleton
+    GatewayRole role() {
+        String fromEnv = System.getenv("PS_RUNNER_TYPE");
+        return GatewayRole.of(role.isBlank() && fromEnv != null ? fromEnv : role);
+    }
+
     @Produces
     @Singleton
     WriterStats writerStats() {

@@ -25,11 +25,13 @@ public class WriterHealth {
 
     @Inject
     WriterService service;
+    @Inject
+    GatewayRole role;
 
     @Produces
     @Liveness
     HealthCheck liveness() {
-        return () -> response(service.isStarted(), data());
+        return () -> response(service.isStarted() || !role.writes(), data());
     }
 
     @Produces
@@ -37,6 +39,9 @@ public class WriterHealth {
     HealthCheck readiness() {
         return () -> {
             Map<String, Object> data = data();
+            if (!role.writes()) {
+                return response(true, data);
+            }
             if (!service.isStarted()) {
                 return response(false, data);
             }
@@ -48,6 +53,10 @@ public class WriterHealth {
 
     private Map<String, Object> data() {
         Map<String, Object> data = new LinkedHashMap<>();
+        if (!role.writes()) {
+            data.put("role", "not in this process (gateway.role " + role.name().toLowerCase(java.util.Locale.ROOT) + ")");
+            return data;
+        }
         data.put("deployedVersion", service.deployedVersion());
         for (Map.Entry<Integer, BucketWriter> writer : service.writers().entrySet()) {
             BucketWriter w = writer.getValue();

@@ -42,6 +42,8 @@ public class WriterService {
     @Inject
     WriterStats stats;
     @Inject
+    GatewayRole role;
+    @Inject
     @ConfigProperty(name = "gateway.writer.batch-ops", defaultValue = "30000")
     int batchOps;
     @Inject
@@ -58,6 +60,9 @@ public class WriterService {
     private volatile int deployed;
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object started) throws SQLException {
+        if (!role.writes()) {
+            return;
+        }
         StorageDatabase database = WriterSetup.storage(config);
         ServiceConfig.KafkaConfig kafka = WriterSetup.kafka(config);
         WriterSetup.SyncConfigText syncConfig = WriterSetup.syncConfig(config);

@@ -61,6 +61,25 @@ public record StorageDatabase(String url, String user, String password) {
         return source;
     }
 
+    /**
+     * A pool of at most {@code size} connections for the serving path: auto-commit on, READ
+     * COMMITTED, backslash escapes pinned. Close it to release them.
+     */
+    public com.zaxxer.hikari.HikariDataSource pool(String name, int size) {
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(1);
+        config.setAutoCommit(true);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        config.setConnectionTimeout(30_000);
+        config.setConnectionInitSql("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')");
+        return new com.zaxxer.hikari.HikariDataSource(config);
+    }
+
     /** Brings the database's schema up to date. */
     public void migrate() {
         StorageMigrations.migrate(url, user, password);

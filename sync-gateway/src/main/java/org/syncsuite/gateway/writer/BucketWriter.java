@@ -644,9 +644,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             carriedLookups.forEach(l -> lookups.add(StandardCharsets.UTF_8.decode(l.duplicate()).toString()));
         }
         try {
+            long now = System.currentTimeMillis();
             publisher.publish(new CheckpointEvent(versionId, state.name(), done.checkpoint().getAsLong(), previous,
                     positionJson, done.changesOffset(), all ? List.of() : List.copyOf(carriedBuckets), lookups, all,
-                    System.currentTimeMillis()));
+                    now, now - done.latencyMillis()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Could not announce checkpoint " + done.checkpoint().getAsLong() + ": " + e.getMessage(), e);
         }

@@ -13,7 +13,7 @@ import org.syncsuite.core.change.JsonBuffer;
  */
 public record CheckpointEvent(int versionId, String state, long checkpoint, long previous, String positionJson,
                               long changesOffset, List<String> buckets, List<String> lookups, boolean invalidateAll,
-                              long timestampMillis) {
+                              long timestampMillis, long sourceTimestampMillis) {
 
     /** More changed buckets or lookups than this are published as {@code invalidate_all}. */
     public static final int MAX_HINTS = 1_000;
@@ -43,7 +43,8 @@ public record CheckpointEvent(int versionId, String state, long checkpoint, long
         strings(json, buckets);
         json.raw(JsonBuffer.fragment(",\"lookups\":"));
         strings(json, lookups);
-        return json.raw(JsonBuffer.fragment(",\"ts_ms\":")).number(timestampMillis).raw('}').toByteArray();
+        return json.raw(JsonBuffer.fragment(",\"ts_ms\":")).number(timestampMillis)
+                .raw(JsonBuffer.fragment(",\"source_ts_ms\":")).number(sourceTimestampMillis).raw('}').toByteArray();
     }
 
     private static void strings(JsonBuffer json, List<String> values) {

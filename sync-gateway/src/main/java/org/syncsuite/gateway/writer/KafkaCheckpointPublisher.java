@@ -43,7 +43,7 @@ public final class KafkaCheckpointPublisher implements CheckpointPublisher, Auto
         this.producer = new KafkaProducer<>(props);
     }
 
-    static void ensureExists(Map<String, Object> clientProperties, String topic) {
+    public static void ensureExists(Map<String, Object> clientProperties, String topic) {
         try (Admin admin = Admin.create(clientProperties)) {
             if (admin.listTopics().names().get().contains(topic)) {
                 return;

@@ -1,0 +1,387 @@
+package org.syncsuite.gateway.api;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Logger;
+
+import javax.sql.DataSource;
+
+import org.syncsuite.core.ErrorCode;
+import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.core.change.SourcePosition;
+import org.syncsuite.core.config.BucketResolution;
+import org.syncsuite.core.config.LookupSource;
+import org.syncsuite.core.config.ResolvedBucket;
+import org.syncsuite.core.protocol.BucketChecksum;
+import org.syncsuite.core.protocol.Checkpoint;
+import org.syncsuite.core.protocol.CheckpointComplete;
+import org.syncsuite.core.protocol.CheckpointDiff;
+import org.syncsuite.core.protocol.PartialCheckpointComplete;
+import org.syncsuite.core.protocol.StreamingSyncRequest;
+import org.syncsuite.core.protocol.SyncLine;
+import org.syncsuite.core.protocol.TokenExpiresIn;
+import org.syncsuite.core.sql.RequestParameters;
+import org.syncsuite.gateway.auth.VerifiedToken;
+import org.syncsuite.gateway.storage.BucketReader;
+import org.syncsuite.gateway.storage.BucketStore;
+import org.syncsuite.gateway.storage.LookupKeys;
+import org.syncsuite.gateway.storage.ParameterIndex;
+import org.syncsuite.gateway.storage.WriteCheckpoints;
+
+/**
+ * One client's {@code /sync/stream} (reference §1.7): the first {@code checkpoint} with every
+ * bucket's checksum, the ops the client lacks, {@code checkpoint_complete}; then, each time the
+ * {@link CheckpointHub} says a bucket or lookup of this client changed (or its write checkpoint
+ * was reached), a {@code checkpoint_diff}, the new ops, and {@code checkpoint_complete} again.
+ * Between checkpoints it sleeps on its {@link StreamSignal}, waking for keepalives and token
+ * expiry; it never polls storage. Checksums and lookup results come from the hub's shared caches.
+ *
+ * <p>Runs on the request's (virtual) thread; not thread-safe.
+ */
+final class SyncStream implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(SyncStream.class.getName());
+    private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final Duration EXPIRY_WARNING = Duration.ofSeconds(20);
+
+    /** A line to send and the buckets whose ops follow it, in priority then name order. */
+    private record Prepared(long checkpoint, SyncLine line, List<ResolvedBucket> toFetch, long sourceMillis) {
+    }
+
+    private final CheckpointHub hub;
+    private final DataSource storage;
+    private final VerifiedToken token;
+    private final StreamingSyncRequest request;
+    private final ApiLimits limits;
+    private final ApiStats stats;
+    private final Clock clock;
+    private final StreamSignal signal;
+    private final RequestParameters parameters;
+    private final String clientId;
+    private final BucketReader reader = new BucketReader();
+    private final Map<String, Long> requested = new HashMap<>();
+    private final Map<String, Long> positions = new HashMap<>();
+    private Map<String, BucketChecksum> sent = Map.of();
+    private Map<String, ResolvedBucket> current = Map.of();
+    private Set<String> usedLookups = Set.of();
+    private final Set<String> pendingFetch = new LinkedHashSet<>();
+    private long acknowledgedWrite;
+    private int version;
+    private boolean retrySoon;
+    private boolean registered;
+    private Prepared first;
+
+    SyncStream(CheckpointHub hub, DataSource storage, VerifiedToken token, StreamingSyncRequest request, ApiLimits limits,
+               ApiStats stats, Clock clock) {
+        this.hub = hub;
+        this.storage = storage;
+        this.token = token;
+        this.request = request;
+        this.limits = limits;
+        this.stats = stats;
+        this.clock = clock;
+        this.clientId = request.clientId().orElse("");
+        this.signal = new StreamSignal(token.userId() + "/" + clientId);
+        this.parameters = new RequestParameters(token.claims(), org.syncsuite.core.sql.SqlJson.parse(request.parametersJson()),
+                Optional.empty());
+        for (StreamingSyncRequest.BucketRequest bucket : request.buckets()) {
+            requested.put(bucket.name(), bucket.after());
+        }
+    }
+
+    /**
+     * Prepares the first checkpoint before the response starts, so that what makes the stream
+     * impossible (no active sync config, too many buckets, storage down) is an HTTP error.
+     */
+    void open() {
+        hub.register(signal);
+        registered = true;
+        CheckpointHub.Snapshot snapshot = hub.take(signal);
+        CheckpointHub.Served served = snapshot.served();
+        if (served == null) {
+            throw new SyncException(ErrorCode.NO_ACTIVE_SYNC_CONFIG, "No sync config is active yet: the writer has not "
+                    + "committed a first checkpoint");
+        }
+        version = served.version();
+        acknowledgedWrite = initialWriteCheckpoint(served);
+        first = prepare(served, new StreamSignal.Changes(true, Set.of(), Set.of(), 0, null), true);
+    }
+
+    /** Sends until the token expires, the active version changes, the process stops or the client goes away. */
+    void serve(LineSink out) throws IOException, InterruptedException {
+        Prepared next = first;
+        first = null;
+        long nextKeepalive = System.nanoTime() + keepaliveNanos();
+        boolean warned = false;
+        while (true) {
+            if (next != null) {
+                send(next, out);
+                next = null;
+            }
+            long untilExpiry = Duration.between(clock.instant(), token.expiresAt()).toNanos();
+            if (untilExpiry <= 0) {
+                out.write(new TokenExpiresIn(0));
+                out.flush();
+                return;
+            }
+            long untilWarning = warned ? Long.MAX_VALUE : untilExpiry - EXPIRY_WARNING.toNanos();
+            long wait = Math.min(Math.min(nextKeepalive - System.nanoTime(), untilExpiry), untilWarning);
+            if (retrySoon) {
+                wait = Math.min(wait, RETRY.toNanos());
+            }
+            if (signal.await(Math.max(0, wait)) || retrySoon) {
+                CheckpointHub.Snapshot snapshot = hub.take(signal);
+                StreamSignal.Changes changes = snapshot.changes();
+                if (changes.ended() != null) {
+                    LOG.fine(() -> "Ending the stream of " + signal.writeKey + ": " + changes.ended());
+                    return;
+                }
+                if (snapshot.served() == null || snapshot.served().version() != version) {
+                    return; // a new sync config version: the client reconnects and gets its new buckets
+                }
+                retrySoon = false;
+                next = prepare(snapshot.served(), changes, false);
+                continue;
+            }
+            long now = System.nanoTime();
+            boolean warn = !warned && untilExpiry <= EXPIRY_WARNING.toNanos();
+            if (now >= nextKeepalive || warn) {
+                warned |= warn;
+                long millis = Duration.between(clock.instant(), token.expiresAt()).toMillis();
+                out.write(new TokenExpiresIn(Math.max(0, (millis + 999) / 1000)));
+                out.flush();
+                nextKeepalive = now + keepaliveNanos();
+            }
+        }
+    }
+
+    private long keepaliveNanos() {
+        return (long) (limits.keepalive().toNanos() * ThreadLocalRandom.current().nextDouble(0.9, 1.1));
+    }
+
+    // ---- the checkpoint to send
+
+    private Prepared prepare(CheckpointHub.Served served, StreamSignal.Changes changes, boolean isFirst) {
+        long checkpoint = served.checkpoint();
+        boolean resolve = isFirst || changes.all() || changes.lookups().stream().anyMatch(usedLookups::contains);
+        List<String> removed = new ArrayList<>();
+        if (resolve) {
+            Map<String, ResolvedBucket> resolved = resolve(served);
+            for (String bucket : current.keySet()) {
+                if (!resolved.containsKey(bucket)) {
+                    removed.add(bucket);
+                }
+            }
+            current = resolved;
+        }
+        Set<String> toChecksum = new LinkedHashSet<>();
+        for (String bucket : current.keySet()) {
+            if (isFirst || changes.all() || changes.buckets().contains(bucket) || !sent.containsKey(bucket)
+                    || pendingFetch.contains(bucket)) {
+                toChecksum.add(bucket);
+            }
+        }
+        Map<String, BucketStore.CheckpointTotals> totals = checksums(toChecksum, served);
+        if (totals.values().stream().anyMatch(t -> !t.reachable())) {
+            retrySoon = true; // compaction got ahead of this checkpoint; the next one is consistent
+            return null;
+        }
+        Map<String, BucketChecksum> now = new LinkedHashMap<>();
+        List<BucketChecksum> updated = new ArrayList<>();
+        List<ResolvedBucket> toFetch = new ArrayList<>();
+        for (ResolvedBucket bucket : current.values()) {
+            BucketStore.CheckpointTotals total = totals.get(bucket.bucket());
+            BucketChecksum before = sent.get(bucket.bucket());
+            BucketChecksum after = total != null
+                    ? new BucketChecksum(bucket.bucket(), total.checksum(), total.count(), bucket.priority(), bucket.reasons())
+                    : new BucketChecksum(bucket.bucket(), before.checksum(), before.count(), bucket.priority(), bucket.reasons());
+            now.put(bucket.bucket(), after);
+            boolean changed = before == null || before.checksum() != after.checksum() || before.count() != after.count()
+                    || before.priority() != after.priority() || !before.subscriptions().equals(after.subscriptions());
+            if (changed) {
+                updated.add(after);
+            }
+            if (isFirst || changed || pendingFetch.contains(bucket.bucket())) {
+                toFetch.add(bucket);
+            }
+        }
+        boolean writeMoved = changes.writeCheckpoint() > acknowledgedWrite;
+        if (writeMoved) {
+            acknowledgedWrite = changes.writeCheckpoint();
+        }
+        if (!isFirst && updated.isEmpty() && removed.isEmpty() && !writeMoved && pendingFetch.isEmpty()) {
+            hub.track(signal, current.keySet(), usedLookups, checkpoint);
+            return null;
+        }
+        for (String bucket : removed) {
+            positions.remove(bucket);
+        }
+        for (ResolvedBucket bucket : toFetch) {
+            positions.putIfAbsent(bucket.bucket(), requested.getOrDefault(bucket.bucket(), 0L));
+        }
+        sent = now;
+        hub.track(signal, current.keySet(), usedLookups, checkpoint);
+        OptionalLong write = acknowledgedWrite > 0 ? OptionalLong.of(acknowledgedWrite) : OptionalLong.empty();
+        SyncLine line = isFirst
+                ? new Checkpoint(checkpoint, write, List.copyOf(now.values()), lastResolution.streams())
+                : new CheckpointDiff(checkpoint, write, updated, removed);
+        toFetch.sort(Comparator.comparingInt(ResolvedBucket::priority).thenComparing(ResolvedBucket::bucket));
+        return new Prepared(checkpoint, line, toFetch, served.sourceMillis());
+    }
+
+    private BucketResolution lastResolution;
+
+    private Map<String, ResolvedBucket> resolve(CheckpointHub.Served served) {
+        Set<String> lookupsUsed = new LinkedHashSet<>();
+        int[] results = {0};
+        LookupSource source = (indexId, key) -> {
+            String lookup = new String(LookupKeys.lookup(indexId, key), StandardCharsets.UTF_8);
+            lookupsUsed.add(lookup);
+            List<String> rows = hub.lookups().getAll(List.of(lookup), served.checkpoint(),
+                    (keys, checkpoint) -> loadLookups(served.version(), keys, checkpoint)).getOrDefault(lookup, List.of());
+            List<List<SqliteValue>> tuples = new ArrayList<>();
+            for (String row : rows) {
+                tuples.addAll(LookupKeys.parseResults(row));
+            }
+            results[0] += tuples.size();
+            if (results[0] > limits.maxParameterResults()) {
+                throw new SyncException(ErrorCode.TOO_MANY_BUCKETS, "The sync config's parameter queries return more than "
+                        + limits.maxParameterResults() + " rows for this connection (api.parameters.max_parameter_query_results)");
+            }
+            return tuples;
+        };
+        BucketResolution resolution = served.plan().resolveBuckets(parameters, request.effectiveStreams(), source,
+                limits.maxBuckets());
+        lastResolution = resolution;
+        usedLookups = lookupsUsed;
+        Map<String, ResolvedBucket> buckets = new LinkedHashMap<>();
+        for (ResolvedBucket bucket : resolution.buckets()) {
+            buckets.put(bucket.bucket(), bucket);
+        }
+        return buckets;
+    }
+
+    private Map<String, List<String>> loadLookups(int group, List<String> keys, long checkpoint) throws SQLException {
+        List<byte[]> bytes = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        Map<ByteBuffer, List<String>> found;
+        try (Connection connection = storage.getConnection()) {
+            found = new ParameterIndex().results(connection, group, bytes, checkpoint);
+        }
+        Map<String, List<String>> results = new HashMap<>();
+        for (String key : keys) {
+            results.put(key, List.copyOf(found.getOrDefault(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)), List.of())));
+        }
+        return results;
+    }
+
+    private Map<String, BucketStore.CheckpointTotals> checksums(Set<String> buckets, CheckpointHub.Served served) {
+        if (buckets.isEmpty()) {
+            return Map.of();
+        }
+        return hub.checksums().getAll(buckets, served.checkpoint(), (keys, checkpoint) -> {
+            Map<String, BucketStore.CheckpointTotals> found;
+            try (Connection connection = storage.getConnection()) {
+                found = new BucketStore().totalsAt(connection, served.version(), keys, checkpoint);
+            }
+            Map<String, BucketStore.CheckpointTotals> all = new HashMap<>(found);
+            for (String key : keys) {
+                all.putIfAbsent(key, new BucketStore.CheckpointTotals(0, 0, true, 0)); // no ops yet
+            }
+            return all;
+        });
+    }
+
+    private long initialWriteCheckpoint(CheckpointHub.Served served) {
+        Optional<WriteCheckpoints.Pending> pending;
+        try (Connection connection = storage.getConnection()) {
+            pending = new WriteCheckpoints().find(connection, token.userId(), clientId);
+        } catch (SQLException e) {
+            throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
+        }
+        if (pending.isEmpty()) {
+            return 0;
+        }
+        SourcePosition position = SourcePosition.parseJson(pending.get().sourcePosition());
+        if (served.position().reaches(position)) {
+            return pending.get().id();
+        }
+        hub.writeCheckpoint(signal.writeKey, pending.get().id(), position);
+        return 0;
+    }
+
+    // ---- sending
+
+    private void send(Prepared prepared, LineSink out) throws IOException {
+        out.write(prepared.line());
+        boolean invalidated = false;
+        List<ResolvedBucket> buckets = prepared.toFetch();
+        for (int i = 0; i < buckets.size(); i++) {
+            ResolvedBucket bucket = buckets.get(i);
+            invalidated |= sendBucket(bucket.bucket(), prepared.checkpoint(), out);
+            boolean lastOfPriority = i == buckets.size() - 1 || buckets.get(i + 1).priority() != bucket.priority();
+            if (lastOfPriority && i < buckets.size() - 1 && !invalidated) {
+                out.write(new PartialCheckpointComplete(prepared.checkpoint(), bucket.priority()));
+                out.flush();
+            }
+        }
+        if (invalidated) {
+            pendingFetch.addAll(buckets.stream().map(ResolvedBucket::bucket).toList());
+            retrySoon = true;
+        } else {
+            out.write(new CheckpointComplete(prepared.checkpoint()));
+            pendingFetch.clear();
+            stats.checkpointSent(prepared.sourceMillis());
+        }
+        out.flush();
+    }
+
+    /** Sends a bucket's ops up to the checkpoint; true when the checkpoint turned out unreachable. */
+    private boolean sendBucket(String bucket, long checkpoint, LineSink out) throws IOException {
+        boolean invalidated = false;
+        while (true) {
+            Optional<BucketReader.Read> read;
+            try (Connection connection = storage.getConnection()) {
+                read = reader.read(connection, version, bucket, positions.getOrDefault(bucket, 0L), checkpoint,
+                        limits.chunkOps(), limits.chunkBytes());
+            } catch (SQLException e) {
+                throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
+            }
+            if (read.isEmpty()) {
+                return invalidated;
+            }
+            out.write(read.get().chunk());
+            stats.opsSent.add(read.get().chunk().data().size());
+            positions.put(bucket, read.get().chunk().nextAfter());
+            invalidated |= read.get().invalidated();
+            if (!read.get().chunk().hasMore()) {
+                return invalidated;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (registered) {
+            registered = false;
+            hub.unregister(signal);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.syncsuite.gateway.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.syncsuite.core.protocol.DataChunk;
+import org.syncsuite.core.protocol.OplogEntry;
+
+/**
+ * Reads buckets' operations for the sync stream: the ops of a bucket after a client's position up
+ * to a checkpoint, in op id order, along the primary key, at most so many ops and bytes at a time.
+ */
+public final class BucketReader {
+
+    /** What one read gave: a chunk (never empty), and whether an op in it was superseded after the checkpoint. */
+    public record Read(DataChunk chunk, boolean invalidated, long bytes) {
+    }
+
+    private static final OplogEntry.OpType[] TYPES = {null, OplogEntry.OpType.PUT, OplogEntry.OpType.REMOVE,
+            OplogEntry.OpType.MOVE, OplogEntry.OpType.CLEAR};
+
+    /**
+     * The next ops of {@code bucket} after {@code after} up to {@code checkpoint}: at most
+     * {@code maxOps}, and no more once {@code maxBytes} of row data are read (at least one op).
+     * Empty when the bucket has nothing there. The chunk's {@code hasMore} says whether ops remain.
+     * A MOVE or CLEAR whose {@code target_op} is after the checkpoint marks the read invalidated:
+     * the client cannot reach the checkpoint (reference §1.10).
+     */
+    public Optional<Read> read(Connection connection, int groupId, String bucket, long after, long checkpoint,
+                               int maxOps, long maxBytes) throws SQLException {
+        List<OplogEntry> ops = new ArrayList<>();
+        boolean invalidated = false;
+        long bytes = 0;
+        boolean more = false;
+        try (PreparedStatement select = connection.prepareStatement("SELECT op_id, op, object_type, object_id, subkey, "
+                + "checksum, data, target_op FROM bucket_ops WHERE group_id = ? AND bucket = ? AND op_id > ? AND op_id <= ? "
+                + "ORDER BY op_id LIMIT ?")) {
+            select.setInt(1, groupId);
+            select.setBytes(2, bucket.getBytes(StandardCharsets.UTF_8));
+            select.setLong(3, after);
+            select.setLong(4, checkpoint);
+            select.setInt(5, maxOps + 1);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    if (ops.size() == maxOps || (bytes >= maxBytes && !ops.isEmpty())) {
+                        more = true;
+                        break;
+                    }
+                    long opId = rs.getLong(1);
+                    OplogEntry.OpType type = TYPES[rs.getInt(2)];
+                    long checksum = rs.getLong(6);
+                    long target = rs.getLong(8);
+                    if (!rs.wasNull() && target > checkpoint) {
+                        invalidated = true;
+                    }
+                    OplogEntry entry = switch (type) {
+                        case PUT -> {
+                            String data = rs.getString(7);
+                            bytes += data.length();
+                            yield OplogEntry.put(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum, data);
+                        }
+                        case REMOVE -> OplogEntry.remove(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum);
+                        case MOVE -> OplogEntry.move(opId, checksum);
+                        case CLEAR -> OplogEntry.clear(opId, checksum);
+                    };
+                    bytes += 64;
+                    ops.add(entry);
+                }
+            }
+        }
+        if (ops.isEmpty()) {
+            return Optional.empty();
+        }
+        long next = ops.get(ops.size() - 1).opId();
+        return Optional.of(new Read(new DataChunk(bucket, after, next, more, ops), invalidated, bytes));
+    }
+
+    private static String text(ResultSet rs, int column) throws SQLException {
+        byte[] bytes = rs.getBytes(column);
+        return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
+    }
+}
