@@ -23,7 +23,7 @@ import org.syncsuite.core.service.ServiceConfig;
  *
  * <p>Thread-safe.
  */
-public final class SourceHead implements AutoCloseable {
+public final class SourceHead implements AutoCloseable, java.util.function.Supplier<SourcePosition> {
 
     private final ServiceConfig.SourceConnection source;
     private CompletableFuture<SourcePosition> next; // guarded by this: the batch waiting for the next read
@@ -36,7 +36,8 @@ public final class SourceHead implements AutoCloseable {
     }
 
     /** The source's position now (read after this call began). */
-    public SourcePosition read() {
+    @Override
+    public SourcePosition get() {
         CompletableFuture<SourcePosition> mine;
         synchronized (this) {
             if (next == null) {

@@ -27,14 +27,14 @@ public final class WriteCheckpointService {
     private static final Logger LOG = Logger.getLogger(WriteCheckpointService.class.getName());
 
     private final DataSource storage;
-    private final SourceHead head;
+    private final java.util.function.Supplier<SourcePosition> head;
     private final CheckpointHub hub;
     private final Optional<Producer<byte[], byte[]>> notices;
     private final String topic;
     private final ApiStats stats;
     private final WriteCheckpoints writeCheckpoints = new WriteCheckpoints();
 
-    public WriteCheckpointService(DataSource storage, SourceHead head, CheckpointHub hub,
+    public WriteCheckpointService(DataSource storage, java.util.function.Supplier<SourcePosition> head, CheckpointHub hub,
                                   Optional<Producer<byte[], byte[]>> notices, String topic, ApiStats stats) {
         this.storage = storage;
         this.head = head;
@@ -46,7 +46,7 @@ public final class WriteCheckpointService {
 
     /** {@code GET /write-checkpoint2.json}: the next number for this user and client. */
     public long next(String userId, String clientId) {
-        SourcePosition position = head.read();
+        SourcePosition position = head.get();
         long id;
         try (Connection connection = storage.getConnection()) {
             id = writeCheckpoints.next(connection, userId, clientId, position.toJson());
@@ -59,7 +59,7 @@ public final class WriteCheckpointService {
 
     /** {@code POST /sync/checkpoint-request}: the client's own number, if higher than the stored one; returns the stored one. */
     public long request(String userId, String clientId, long requested) {
-        SourcePosition position = head.read();
+        SourcePosition position = head.get();
         long stored;
         try (Connection connection = storage.getConnection()) {
             stored = writeCheckpoints.request(connection, userId, clientId, requested, position.toJson());

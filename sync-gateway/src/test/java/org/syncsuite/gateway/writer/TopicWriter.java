@@ -25,14 +25,14 @@ import org.syncsuite.services.EmbeddedKafka;
  * Writes a changes topic as the replicator does: one partition, compacted, each source
  * transaction a Kafka transaction that ends with a position record.
  */
-final class TopicWriter implements AutoCloseable {
+public final class TopicWriter implements AutoCloseable {
 
-    static final String DB = "app";
+    public static final String DB = "app";
     private final String topic;
     private final KafkaProducer<byte[], byte[]> producer;
     private long position = 4;
 
-    TopicWriter(EmbeddedKafka kafka, String topic) {
+    public TopicWriter(EmbeddedKafka kafka, String topic) {
         this.topic = topic;
         Properties admin = kafka.clientProperties();
         try (Admin client = Admin.create(admin)) {
@@ -50,17 +50,17 @@ final class TopicWriter implements AutoCloseable {
         producer.initTransactions();
     }
 
-    String topic() {
+    public String topic() {
         return topic;
     }
 
     /** The binlog offset of the last position record written: a checkpoint that reached it covers everything. */
-    long lastPosition() {
+    public long lastPosition() {
         return position;
     }
 
     /** One source transaction: the records, then a position record. */
-    void transaction(List<ChangeRecord> records) {
+    public void transaction(List<ChangeRecord> records) {
         transaction(records, Optional.empty());
     }
 
@@ -90,17 +90,17 @@ final class TopicWriter implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, ChangeEventCodec.key(record), ChangeEventCodec.value(record)));
     }
 
-    static ChangeRecord.RowChange insert(String table, Object... columns) {
+    public static ChangeRecord.RowChange insert(String table, Object... columns) {
         Map<String, SqliteValue> row = row(columns);
         return change(ChangeRecord.Op.CREATE, table, Optional.empty(), Optional.of(row));
     }
 
-    static ChangeRecord.RowChange update(String table, Object... columns) {
+    public static ChangeRecord.RowChange update(String table, Object... columns) {
         Map<String, SqliteValue> row = row(columns);
         return change(ChangeRecord.Op.UPDATE, table, Optional.of(row), Optional.of(row));
     }
 
-    static ChangeRecord.RowChange delete(String table, Object... columns) {
+    public static ChangeRecord.RowChange delete(String table, Object... columns) {
         Map<String, SqliteValue> row = row(columns);
         return change(ChangeRecord.Op.DELETE, table, Optional.of(row), Optional.empty());
     }

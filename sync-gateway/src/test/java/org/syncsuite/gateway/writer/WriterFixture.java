@@ -28,10 +28,10 @@ import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 
 /** What the writer tests share: a new storage, a new topic, and ways to read what the writer wrote. */
-final class WriterFixture {
+public final class WriterFixture {
 
     /** Three streams: one by owner, one through a parameter lookup, one global that reads JSON. */
-    static final String SYNC_CONFIG = """
+    public static final String SYNC_CONFIG = """
             config:
               edition: 3
             streams:
@@ -47,24 +47,24 @@ final class WriterFixture {
             """;
 
     /** Fast failover for tests: a writer that dies is noticed within seconds. */
-    static final WriterSettings SETTINGS = new WriterSettings(500, 5_000, Duration.ofMillis(50), 2_000,
+    public static final WriterSettings SETTINGS = new WriterSettings(500, 5_000, Duration.ofMillis(50), 2_000,
             Duration.ofMillis(100), 0, Duration.ofMillis(300));
 
     private WriterFixture() {
     }
 
-    static StorageDatabase newStorage(EmbeddedMariaDb db, String prefix) {
+    public static StorageDatabase newStorage(EmbeddedMariaDb db, String prefix) {
         String database = prefix + "_" + UUID.randomUUID().toString().substring(0, 8);
         db.createDatabase(database);
         StorageMigrations.migrate(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
         return new StorageDatabase(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
     }
 
-    static String newTopic(String prefix) {
+    public static String newTopic(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    static Map<String, Object> kafkaProperties(EmbeddedKafka kafka) {
+    public static Map<String, Object> kafkaProperties(EmbeddedKafka kafka) {
         Map<String, Object> props = new HashMap<>();
         kafka.clientProperties().forEach((k, v) -> props.put((String) k, v));
         props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
@@ -107,7 +107,7 @@ final class WriterFixture {
         return ops(storage, group).stream().map(StoredOp::line).toList();
     }
 
-    static long scalar(StorageDatabase storage, String sql, Object... args) throws SQLException {
+    public static long scalar(StorageDatabase storage, String sql, Object... args) throws SQLException {
         try (Connection c = storage.open(); PreparedStatement select = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 select.setObject(i + 1, args[i]);
@@ -151,7 +151,7 @@ final class WriterFixture {
     }
 
     /** A listener that counts what the writer reports. */
-    static final class Counting implements WriterListener {
+    public static final class Counting implements WriterListener {
         final AtomicLong rows = new AtomicLong();
         final AtomicLong ops = new AtomicLong();
         final AtomicLong checkpoints = new AtomicLong();

@@ -1,0 +1,332 @@
+package org.syncsuite.gateway.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.syncsuite.gateway.writer.TopicWriter.insert;
+import static org.syncsuite.gateway.writer.TopicWriter.update;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariDataSource;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.syncsuite.core.Checksums;
+import org.syncsuite.core.ErrorCode;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.core.change.SourcePosition;
+import org.syncsuite.core.protocol.StreamingSyncRequest;
+import org.syncsuite.core.service.ServiceConfig;
+import org.syncsuite.gateway.auth.TestKeys;
+import org.syncsuite.gateway.auth.TokenVerifier;
+import org.syncsuite.gateway.auth.VerifiedToken;
+import org.syncsuite.gateway.storage.StorageDatabase;
+import org.syncsuite.gateway.storage.SyncConfigVersions;
+import org.syncsuite.gateway.writer.BucketWriter;
+import org.syncsuite.gateway.writer.KafkaCheckpointPublisher;
+import org.syncsuite.gateway.writer.TopicWriter;
+import org.syncsuite.gateway.writer.WriterFixture;
+import org.syncsuite.gateway.writer.WriterSupervisor;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.junit.WithBackingServices;
+
+/**
+ * The api role's streams against a real writer, Kafka and bucket storage, without HTTP: the first
+ * checkpoint and its ops, live diffs woken by the checkpoints topic (and only for the streams a
+ * change concerns), buckets that come and go with a parameter lookup, write checkpoints, resuming,
+ * token expiry and the bucket limit.
+ */
+@WithBackingServices
+class SyncStreamIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TestKeys.SigningKey KEY = TestKeys.hs256(null, "a development secret of 32 bytes!");
+
+    private final EmbeddedMariaDb db;
+    private final EmbeddedKafka kafka;
+    private StorageDatabase storage;
+    private TopicWriter topic;
+    private KafkaCheckpointPublisher publisher;
+    private BucketWriter writer;
+    private Thread writerThread;
+    private HikariDataSource pool;
+    private CheckpointHub hub;
+    private SyncApi api;
+    private int version;
+    private final AtomicReference<SourcePosition> head = new AtomicReference<>();
+    private final List<Thread> streams = new ArrayList<>();
+
+    SyncStreamIT(EmbeddedMariaDb db, EmbeddedKafka kafka) {
+        this.db = db;
+        this.kafka = kafka;
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        storage = WriterFixture.newStorage(db, "api");
+        topic = new TopicWriter(kafka, WriterFixture.newTopic("changes"));
+        String checkpoints = topic.topic() + ".checkpoints";
+        publisher = new KafkaCheckpointPublisher(WriterFixture.kafkaProperties(kafka), checkpoints);
+        try (Connection c = storage.open()) {
+            version = new SyncConfigVersions().deploy(c, WriterFixture.SYNC_CONFIG);
+            c.commit();
+        }
+        writer = new BucketWriter(version, WriterSupervisor.planOf(version, WriterFixture.SYNC_CONFIG), storage,
+                WriterFixture.kafkaProperties(kafka), topic.topic(), "writer-" + topic.topic(), publisher,
+                WriterFixture.SETTINGS, new WriterFixture.Counting());
+        writerThread = Thread.ofPlatform().start(writer);
+        topic.transaction(List.of(insert("lists", "id", "l1", "owner_id", "u1", "name", "Groceries"),
+                insert("lists", "id", "l9", "owner_id", "u2", "name", "Other"),
+                insert("todos", "id", "t1", "list_id", "l1", "title", "Milk", "meta", "{\"public\":1}"),
+                insert("todos", "id", "t2", "list_id", "l1", "title", "Eggs", "meta", "{}")));
+        awaitCheckpointAt(topic.lastPosition());
+        pool = storage.pool("api-test", 4);
+        hub = new CheckpointHub(pool, Duration.ofSeconds(5));
+        hub.start(WriterFixture.kafkaProperties(kafka), checkpoints);
+        ServiceConfig.ClientAuth auth = new ServiceConfig.ClientAuth(List.of(), Optional.of(TestKeys.keySet(KEY)),
+                List.of("powersync"), false, Optional.empty(), List.of());
+        ApiStats stats = new ApiStats();
+        api = new SyncApi(TokenVerifier.of(auth, Clock.systemUTC()), hub, pool,
+                new WriteCheckpointService(pool, head::get, hub, Optional.empty(), checkpoints, stats),
+                new ApiLimits(100, 10, 100, 2, 1_000_000, Duration.ofSeconds(20)), stats, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        hub.shutdown("test over");
+        for (Thread stream : streams) {
+            stream.join(5_000);
+        }
+        hub.close();
+        writer.close();
+        writerThread.join(10_000);
+        pool.close();
+        publisher.close();
+        topic.close();
+    }
+
+    private void awaitCheckpointAt(long position) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> WriterFixture.scalar(storage,
+                "SELECT COUNT(*) FROM sync_config_versions WHERE id = ? AND last_checkpoint_position LIKE ?",
+                version, "%\"pos\":" + position + ",%") == 1);
+    }
+
+    private VerifiedToken token(String user, long lifetimeSeconds) {
+        long now = System.currentTimeMillis() / 1000;
+        return api.authenticate(Optional.of("Token " + KEY.sign("{\"sub\":\"" + user + "\",\"aud\":\"powersync\",\"iat\":"
+                + now + ",\"exp\":" + (now + lifetimeSeconds) + "}")));
+    }
+
+    /** Lines a stream writes, one JSON object each. */
+    private static final class Lines extends OutputStream {
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private final BlockingQueue<JsonNode> lines = new LinkedBlockingQueue<>();
+
+        @Override
+        public synchronized void write(int b) {
+            if (b == '\n') {
+                try {
+                    lines.add(JSON.readTree(pending.toString(StandardCharsets.UTF_8)));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException(e);
+                }
+                pending.reset();
+            } else {
+                pending.write(b);
+            }
+        }
+
+        JsonNode next() throws InterruptedException {
+            JsonNode line = lines.poll(15, TimeUnit.SECONDS);
+            assertThat(line).as("a line within 15 s").isNotNull();
+            return line;
+        }
+
+        /** Lines up to and including the next {@code checkpoint_complete}. */
+        List<JsonNode> untilComplete() throws InterruptedException {
+            List<JsonNode> got = new ArrayList<>();
+            while (true) {
+                JsonNode line = next();
+                if (line.has("token_expires_in")) {
+                    continue;
+                }
+                got.add(line);
+                if (line.has("checkpoint_complete")) {
+                    return got;
+                }
+            }
+        }
+
+        JsonNode poll(long millis) throws InterruptedException {
+            return lines.poll(millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private Lines open(VerifiedToken token, String body) {
+        SyncApi.Stream stream = api.open(token, StreamingSyncRequest.parse(body.getBytes(StandardCharsets.UTF_8)));
+        Lines lines = new Lines();
+        streams.add(Thread.ofVirtual().start(() -> {
+            try (stream) {
+                stream.serve(LineSink.NDJSON, lines);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        return lines;
+    }
+
+    private static long sumOfChecksums(List<JsonNode> lines, String bucket) {
+        long sum = 0;
+        for (JsonNode line : lines) {
+            if (line.has("data") && line.get("data").get("bucket").asText().equals(bucket)) {
+                for (JsonNode op : line.get("data").get("data")) {
+                    sum += op.get("checksum").asLong();
+                }
+            }
+        }
+        return Checksums.toSigned(sum);
+    }
+
+    @Test
+    void servesTheFirstCheckpointThenOnlyTheChangesThatConcernTheStream() throws Exception {
+        String l = version + "#";
+        Lines u1 = open(token("u1", 3600), "{\"client_id\":\"c1\",\"raw_data\":true}");
+        List<JsonNode> first = u1.untilComplete();
+        JsonNode checkpoint = first.get(0).get("checkpoint");
+        long lastOp = checkpoint.get("last_op_id").asLong();
+        List<String> buckets = new ArrayList<>();
+        checkpoint.get("buckets").forEach(b -> buckets.add(b.get("bucket").asText()));
+        assertThat(buckets).containsExactlyInAnyOrder(l + "my_lists|0[\"u1\"]", l + "list_todos|0[\"l1\"]", l + "public_todos|0[]");
+        for (JsonNode bucket : checkpoint.get("buckets")) {
+            assertThat(bucket.get("checksum").asLong()).as(bucket.get("bucket").asText())
+                    .isEqualTo(sumOfChecksums(first, bucket.get("bucket").asText()));
+            assertThat(bucket.get("subscriptions").get(0).has("default")).isTrue();
+        }
+        assertThat(checkpoint.get("streams")).hasSize(3);
+        assertThat(checkpoint.has("write_checkpoint")).isFalse();
+        // two ops per data line at most: the list's todos come in two lines, the second after the first
+        List<JsonNode> todoLines = first.stream().filter(x -> x.has("data")
+                && x.get("data").get("bucket").asText().equals(l + "list_todos|0[\"l1\"]")).toList();
+        assertThat(todoLines).hasSize(1);
+        assertThat(todoLines.get(0).get("data").get("data")).hasSize(2);
+        assertThat(first.get(first.size() - 1).get("checkpoint_complete").get("last_op_id").asLong()).isEqualTo(lastOp);
+        assertThat(first.get(1).get("data").get("data").get(0).get("data").isTextual())
+                .as("rows are JSON strings").isTrue();
+
+        // a change of another user's list wakes nobody here
+        topic.transaction(List.of(update("lists", "id", "l9", "owner_id", "u2", "name", "Other, renamed")));
+        awaitCheckpointAt(topic.lastPosition());
+        assertThat(u1.poll(1500)).as("u1 has nothing new").isNull();
+
+        // a new todo in u1's list: a diff of that bucket, its op, and complete
+        topic.transaction(List.of(insert("todos", "id", "t3", "list_id", "l1", "title", "Tea", "meta", "{}")));
+        List<JsonNode> live = u1.untilComplete();
+        JsonNode diff = live.get(0).get("checkpoint_diff");
+        assertThat(diff.get("updated_buckets")).hasSize(1);
+        assertThat(diff.get("updated_buckets").get(0).get("bucket").asText()).isEqualTo(l + "list_todos|0[\"l1\"]");
+        assertThat(diff.get("removed_buckets")).isEmpty();
+        assertThat(live.get(1).get("data").get("after").asLong()).isGreaterThan(0);
+        assertThat(live.get(1).get("data").get("data").get(0).get("object_id").asText()).isEqualTo("t3");
+
+        // the list changes hands: u1 loses its todos bucket through the parameter lookup
+        topic.transaction(List.of(update("lists", "id", "l1", "owner_id", "u2", "name", "Groceries")));
+        List<JsonNode> moved = u1.untilComplete();
+        JsonNode movedDiff = moved.get(0).get("checkpoint_diff");
+        assertThat(movedDiff.get("removed_buckets").get(0).asText()).isEqualTo(l + "list_todos|0[\"l1\"]");
+
+        // a second client that resumes from where the first is gets the checkpoint and nothing else
+        StringBuilder resume = new StringBuilder("{\"buckets\":[");
+        JsonNode resumed0 = null;
+        Lines probe = open(token("u1", 3600), "{}");
+        List<JsonNode> probeLines = probe.untilComplete();
+        resumed0 = probeLines.get(0).get("checkpoint");
+        String sep = "";
+        for (JsonNode bucket : resumed0.get("buckets")) {
+            resume.append(sep).append("{\"name\":").append(bucket.get("bucket")).append(",\"after\":\"")
+                    .append(resumed0.get("last_op_id").asText()).append("\"}");
+            sep = ",";
+        }
+        resume.append("]}");
+        List<JsonNode> resumed = open(token("u1", 3600), resume.toString()).untilComplete();
+        assertThat(resumed).hasSize(2);
+        assertThat(resumed.get(0).has("checkpoint")).isTrue();
+    }
+
+    @Test
+    void acknowledgesWriteCheckpointsOnceACheckpointReachesTheirPosition() throws Exception {
+        VerifiedToken token = token("u1", 3600);
+        Lines u1 = open(token, "{\"client_id\":\"c1\"}");
+        u1.untilComplete();
+        // an idle source: the position asked for is the one already served, so the answer comes at once
+        head.set(SourcePosition.at("0-1-" + topic.lastPosition(), "binlog.000001", topic.lastPosition()));
+        long started = System.nanoTime();
+        assertThat(api.writeCheckpoint(token, "c1")).isEqualTo(1);
+        List<JsonNode> acked = u1.untilComplete();
+        assertThat(acked.get(0).get("checkpoint_diff").get("write_checkpoint").asText()).isEqualTo("1");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+
+        // the source is ahead of replication: acknowledged with the checkpoint that reaches it
+        head.set(SourcePosition.at("0-1-" + (topic.lastPosition() + 100), "binlog.000001", topic.lastPosition() + 100));
+        assertThat(api.writeCheckpoint(token, "c1")).isEqualTo(2);
+        assertThat(u1.poll(1500)).as("not before the source's position is replicated").isNull();
+        topic.transaction(List.of(insert("todos", "id", "t5", "list_id", "l1", "title", "Jam", "meta", "{}")));
+        JsonNode diff = u1.untilComplete().get(0).get("checkpoint_diff");
+        assertThat(diff.get("write_checkpoint").asText()).isEqualTo("2");
+
+        // a client-numbered request: a higher number is taken, a lower one is not
+        assertThat(api.checkpointRequest(token, "c1", 10)).isEqualTo(10);
+        assertThat(api.checkpointRequest(token, "c1", 4)).isEqualTo(10);
+
+        // a new stream of the same client starts with the acknowledged number
+        head.set(SourcePosition.at("0-1-" + topic.lastPosition(), "binlog.000001", topic.lastPosition()));
+        assertThat(api.checkpointRequest(token, "c1", 11)).isEqualTo(11);
+        JsonNode again = open(token, "{\"client_id\":\"c1\"}").untilComplete().get(0).get("checkpoint");
+        assertThat(again.get("write_checkpoint").asText()).isEqualTo("11");
+    }
+
+    @Test
+    void endsWhenTheTokenExpiresAndRefusesTooManyBuckets() throws Exception {
+        Lines brief = open(token("u1", 2), "{}");
+        brief.untilComplete();
+        JsonNode warning = brief.next();
+        assertThat(warning.get("token_expires_in").asLong()).isBetween(0L, 2L);
+        JsonNode last = warning;
+        while (last.get("token_expires_in").asLong() > 0) {
+            last = brief.next();
+        }
+        assertThat(brief.poll(1000)).as("nothing after token_expires_in 0").isNull();
+
+        String subscriptions = "{\"streams\":{\"include_defaults\":false,\"subscriptions\":["
+                + String.join(",", java.util.Collections.nCopies(1, "{\"stream\":\"my_lists\"}")) + "]}}";
+        assertThat(open(token("u1", 3600), subscriptions).untilComplete().get(0).get("checkpoint").get("buckets")).hasSize(1);
+        SyncApi narrow = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(),
+                Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
+                hub, pool, null, new ApiLimits(100, 2, 100, 1000, 1_000_000, Duration.ofSeconds(20)), new ApiStats(),
+                Clock.systemUTC());
+        assertThatThrownBy(() -> narrow.open(token("u1", 3600), StreamingSyncRequest.parse("{}".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TOO_MANY_BUCKETS));
+        SyncApi one = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(),
+                Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
+                hub, pool, null, new ApiLimits(0, 10, 100, 1000, 1_000_000, Duration.ofSeconds(20)), new ApiStats(),
+                Clock.systemUTC());
+        assertThatThrownBy(() -> one.open(token("u1", 3600), StreamingSyncRequest.parse("{}".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOfSatisfying(SyncException.class, e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.TOO_MANY_CONNECTIONS));
+    }
+}
