@@ -30,15 +30,15 @@ public class GatewayConfigProducer {
     }
 
     @Inject
-    @ConfigProperty(name = "gateway.role", defaultValue = "")
-    String role;
+    @ConfigProperty(name = "gateway.role")
+    java.util.Optional<String> role;
 
     /** {@code gateway.role}, else PowerSync's {@code PS_RUNNER_TYPE}, else both roles. */
     @Produces
     @Singleton
     GatewayRole role() {
         String fromEnv = System.getenv("PS_RUNNER_TYPE");
-        return GatewayRole.of(role.isBlank() && fromEnv != null ? fromEnv : role);
+        return GatewayRole.of(role.or(() -> java.util.Optional.ofNullable(fromEnv)).orElse("unified"));
     }
 
     @Produces
