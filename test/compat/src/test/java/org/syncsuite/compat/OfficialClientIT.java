@@ -1,0 +1,374 @@
+package org.syncsuite.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.syncsuite.gateway.GatewayMain;
+import org.syncsuite.replicator.ReplicatorMain;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.Ports;
+import org.syncsuite.services.junit.WithBackingServices;
+
+/**
+ * The official PowerSync client ({@code @powersync/node}, pinned in {@code js/package-lock.json})
+ * against the whole suite: MariaDB with the binlog on, the replicator, Kafka, and the sync gateway
+ * (writer and api roles) in processes of their own, configured by one service.yaml with an HS256
+ * development key. {@code js/compat.mjs} checks that the client downloads a global and a per-user
+ * stream, subscribes to a parameterised stream and gets only its rows, sees inserts, updates and
+ * deletes made in MariaDB within 2 s, and that a local write uploaded through the small backend
+ * here completes its write checkpoint and empties the queue. Once with NDJSON, once with BSON.
+ */
+@WithBackingServices
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OfficialClientIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "compat-test development key, 32+ bytes";
+    private static final String SOURCE = "compat";
+    private static final String SYNC_CONFIG = """
+            config:
+              edition: 3
+            streams:
+              announcements:
+                auto_subscribe: true
+                query: SELECT * FROM announcements
+              my_lists:
+                auto_subscribe: true
+                query: SELECT * FROM lists WHERE owner_id = auth.user_id()
+              list_todos:
+                query: SELECT * FROM todos WHERE list_id = subscription.parameter('list_id')
+            """;
+
+    private final EmbeddedMariaDb db;
+    private final EmbeddedKafka kafka;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final List<Process> processes = new ArrayList<>();
+    private Path dir;
+    private Path js;
+    private HttpServer backend;
+    private String gateway;
+
+    OfficialClientIT(EmbeddedMariaDb db, EmbeddedKafka kafka) {
+        this.db = db;
+        this.kafka = kafka;
+    }
+
+    @BeforeAll
+    void startTheSuite() throws Exception {
+        dir = Files.createDirectories(Path.of("target", "compat").toAbsolutePath());
+        js = installClient();
+        db.createDatabase(SOURCE);
+        db.execute("CREATE TABLE IF NOT EXISTS " + SOURCE + ".announcements (id VARCHAR(64) PRIMARY KEY, title TEXT NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS " + SOURCE + ".lists (id VARCHAR(64) PRIMARY KEY, name TEXT NOT NULL, "
+                        + "owner_id VARCHAR(64) NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS " + SOURCE + ".todos (id VARCHAR(64) PRIMARY KEY, list_id VARCHAR(64) NOT NULL, "
+                        + "description TEXT NOT NULL, completed TINYINT NOT NULL DEFAULT 0)");
+        Path syncConfig = dir.resolve("sync-config.yaml");
+        Files.writeString(syncConfig, SYNC_CONFIG);
+        Path yaml = dir.resolve("service.yaml");
+        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8));
+        Files.writeString(yaml, """
+                replication:
+                  connections:
+                    - type: mariadb
+                      hostname: 127.0.0.1
+                      port: %d
+                      database: %s
+                      username: %s
+                      password: %s
+                storage:
+                  type: mysql
+                  hostname: 127.0.0.1
+                  port: %d
+                  database: compat_storage
+                  username: %s
+                  password: "%s"
+                kafka:
+                  bootstrap_servers: %s
+                  topic_prefix: compat
+                client_auth:
+                  audience: [powersync]
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: %s
+                sync_config:
+                  path: sync-config.yaml
+                """.formatted(db.port(), SOURCE, db.replicationUser(), db.replicationPassword(), db.port(), db.rootUser(),
+                db.rootPassword(), kafka.bootstrapServers(), key));
+        int replicatorPort = Ports.free();
+        int gatewayPort = Ports.free();
+        launch("replicator", ReplicatorMain.class.getName(), yaml, replicatorPort, "sync-gateway");
+        launch("gateway", GatewayMain.class.getName(), yaml, gatewayPort, "replicator");
+        gateway = "http://127.0.0.1:" + gatewayPort;
+        await().atMost(Duration.ofSeconds(120)).until(() -> status(gateway + "/probes/readiness") == 200);
+        backend = startBackend();
+    }
+
+    @AfterAll
+    void stopTheSuite() throws InterruptedException {
+        if (backend != null) {
+            backend.stop(0);
+        }
+        for (Process process : processes.reversed()) {
+            process.destroy();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ndjson", "bson"})
+    void theOfficialClientSyncsThroughTheWholeSuite(String framing) throws Exception {
+        String run = framing;
+        seed(run);
+        String user = run + "-user";
+        long now = System.currentTimeMillis() / 1000;
+        String token = hs256("{\"sub\":\"" + user + "\",\"aud\":\"powersync\",\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}");
+        Path output = dir.resolve("client-" + framing + ".log");
+        ProcessBuilder node = new ProcessBuilder(nodeExecutable(), "compat.mjs").directory(js.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        Map<String, String> env = node.environment();
+        env.put("ENDPOINT", gateway);
+        env.put("TOKEN", token);
+        env.put("BACKEND_URL", "http://127.0.0.1:" + backend.getAddress().getPort());
+        env.put("FRAMING", framing);
+        env.put("RUN", run);
+        env.put("DB_DIR", Files.createTempDirectory(dir, "client-" + framing).toString());
+        Process client = node.start();
+        boolean ended = client.waitFor(5, TimeUnit.MINUTES);
+        if (!ended) {
+            client.destroyForcibly().waitFor();
+        }
+        String log = Files.readString(output);
+        assertThat(ended).as("the client finished within 5 minutes:\n" + log).isTrue();
+        assertThat(client.exitValue()).as("the client's checks:\n" + log).isZero();
+        assertThat(log).contains("COMPAT OK");
+        System.out.println("official client, " + framing + ": " + log.substring(log.indexOf("COMPAT OK")).strip());
+    }
+
+    /** This run's rows: 3 announcements, the user's lists L1 and L2 and another's L3, two todos in L1 and one in L2. */
+    private void seed(String run) {
+        db.execute("INSERT INTO " + SOURCE + ".announcements (id, title) VALUES ('" + run + "-a1', 'Welcome'), ('" + run
+                        + "-a2', 'Maintenance on Sunday'), ('" + run + "-a3', 'New features')",
+                "INSERT INTO " + SOURCE + ".lists (id, name, owner_id) VALUES ('" + run + "-L1', 'Groceries', '" + run
+                        + "-user'), ('" + run + "-L2', 'Work', '" + run + "-user'), ('" + run + "-L3', 'Not mine', 'someone-else')",
+                "INSERT INTO " + SOURCE + ".todos (id, list_id, description, completed) VALUES ('" + run + "-t1', '" + run
+                        + "-L1', 'Milk', 0), ('" + run + "-t2', '" + run + "-L1', 'Eggs', 1), ('" + run + "-t3', '" + run
+                        + "-L2', 'Report', 0), ('" + run + "-t4', '" + run + "-L3', 'Not mine either', 0)");
+    }
+
+    // ---- the test backend: what a customer's API does with the client's upload queue
+
+    private HttpServer startBackend() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/upload", exchange -> handle(exchange, this::upload));
+        server.createContext("/source", exchange -> handle(exchange, this::source));
+        server.start();
+        return server;
+    }
+
+    private interface Handler {
+        void handle(JsonNode body) throws Exception;
+    }
+
+    private void handle(HttpExchange exchange, Handler handler) throws IOException {
+        int status;
+        byte[] answer;
+        try (InputStream in = exchange.getRequestBody()) {
+            handler.handle(JSON.readTree(in));
+            status = 200;
+            answer = "{}".getBytes(StandardCharsets.UTF_8);
+        } catch (Exception e) {
+            status = 500;
+            answer = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
+        }
+        exchange.sendResponseHeaders(status, answer.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer);
+        }
+    }
+
+    /** Applies a CRUD transaction ({@code PUT}, {@code PATCH}, {@code DELETE}) to the source tables, in one transaction. */
+    private void upload(JsonNode body) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(SOURCE), db.rootUser(), db.rootPassword())) {
+            c.setAutoCommit(false);
+            for (JsonNode op : body.get("ops")) {
+                String table = op.get("table").asText();
+                if (!List.of("announcements", "lists", "todos").contains(table)) {
+                    throw new IllegalArgumentException("unknown table " + table);
+                }
+                List<String> columns = new ArrayList<>();
+                List<String> values = new ArrayList<>();
+                op.get("data").fields().forEachRemaining(field -> {
+                    if (!field.getKey().matches("[a-z_]+")) {
+                        throw new IllegalArgumentException("bad column " + field.getKey());
+                    }
+                    columns.add(field.getKey());
+                    values.add(field.getValue().isNull() ? null : field.getValue().asText());
+                });
+                String id = op.get("id").asText();
+                String sql = switch (op.get("op").asText()) {
+                    case "PUT" -> "INSERT INTO " + table + " (id" + columns.stream().map(col -> ", " + col).reduce("", String::concat)
+                            + ") VALUES (?" + ", ?".repeat(columns.size()) + ") ON DUPLICATE KEY UPDATE id = id"
+                            + columns.stream().map(col -> ", " + col + " = VALUES(" + col + ")").reduce("", String::concat);
+                    case "PATCH" -> "UPDATE " + table + " SET " + String.join(", ", columns.stream().map(col -> col + " = ?").toList())
+                            + " WHERE id = ?";
+                    case "DELETE" -> "DELETE FROM " + table + " WHERE id = ?";
+                    default -> throw new IllegalArgumentException("unknown op " + op.get("op"));
+                };
+                try (PreparedStatement statement = c.prepareStatement(sql)) {
+                    int i = 1;
+                    if (op.get("op").asText().equals("PUT")) {
+                        statement.setString(i++, id);
+                    }
+                    if (!op.get("op").asText().equals("DELETE")) {
+                        for (String value : values) {
+                            statement.setString(i++, value);
+                        }
+                    }
+                    if (!op.get("op").asText().equals("PUT")) {
+                        statement.setString(i, id);
+                    }
+                    statement.executeUpdate();
+                }
+            }
+            c.commit();
+        }
+    }
+
+    /** A statement some other writer of the source database runs. */
+    private void source(JsonNode body) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(SOURCE), db.rootUser(), db.rootPassword());
+             PreparedStatement statement = c.prepareStatement(body.get("sql").asText())) {
+            int i = 1;
+            for (JsonNode parameter : body.path("params")) {
+                statement.setString(i++, parameter.asText());
+            }
+            statement.executeUpdate();
+        }
+    }
+
+    // ---- processes
+
+    /** The client and its dependencies, from the lock file, in target/compat/js (installed once). */
+    private Path installClient() throws Exception {
+        Path source = Path.of("js").toAbsolutePath();
+        Path target = Files.createDirectories(dir.resolve("js"));
+        for (String file : List.of("package.json", "package-lock.json", "compat.mjs")) {
+            Files.copy(source.resolve(file), target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path marker = target.resolve("node_modules").resolve(".installed-from-lock");
+        String lock = Files.readString(target.resolve("package-lock.json"));
+        if (Files.exists(marker) && Files.readString(marker).equals(Integer.toHexString(lock.hashCode()))) {
+            return target;
+        }
+        ProcessBuilder npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(target.toFile())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("npm-ci.log").toFile());
+        nodeHeaders().ifPresent(headers -> npm.environment().put("npm_config_nodedir", headers.toString()));
+        Process install = npm.start();
+        boolean done = install.waitFor(15, TimeUnit.MINUTES);
+        assertThat(done && install.exitValue() == 0).as("npm ci of the official client (Node.js 20+ and the npm registry are "
+                + "needed):\n" + Files.readString(dir.resolve("npm-ci.log"))).isTrue();
+        Files.writeString(marker, Integer.toHexString(lock.hashCode()));
+        return target;
+    }
+
+    /**
+     * Node's own headers, when installed beside it: better-sqlite3 then compiles against them
+     * instead of downloading them from nodejs.org.
+     */
+    private static java.util.Optional<Path> nodeHeaders() throws Exception {
+        Process which = new ProcessBuilder(nodeExecutable(), "-p", "process.execPath").redirectErrorStream(true).start();
+        String exec = new String(which.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        which.waitFor();
+        Path prefix = Path.of(exec).toRealPath().getParent().getParent();
+        return Files.exists(prefix.resolve("include/node/node.h")) ? java.util.Optional.of(prefix) : java.util.Optional.empty();
+    }
+
+    private static String nodeExecutable() {
+        return "node";
+    }
+
+    private void launch(String name, String mainClass, Path yaml, int port, String withoutModule) throws IOException {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", classPathWithout(withoutModule), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
+        processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start());
+    }
+
+    /** This JVM's class path less one of our modules (its jar or its target/classes folder). */
+    private static String classPathWithout(String module) {
+        String separator = System.getProperty("path.separator");
+        List<String> kept = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(separator))) {
+            Path path = Path.of(entry);
+            String file = path.getFileName() == null ? "" : path.getFileName().toString();
+            boolean jar = file.startsWith(module + "-") && file.endsWith(".jar");
+            boolean classes = path.getParent() != null && path.getParent().getParent() != null
+                    && path.getParent().getParent().getFileName().toString().equals(module)
+                    && path.getParent().getFileName().toString().equals("target");
+            if (!jar && !classes) {
+                kept.add(entry);
+            }
+        }
+        return String.join(separator, kept);
+    }
+
+    private int status(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String hs256(String claims) throws Exception {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String signed = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return signed + "." + b64.encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.US_ASCII)));
+    }
+}
