@@ -70,11 +70,20 @@ final class DemoApp {
                 kafka:
                   bootstrap_servers: %s
                   topic_prefix: powersync
+                # The stack's development key (dev-key beside this file): 'stack start' prints a token it signed.
+                client_auth:
+                  audience: [%s]
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: %s
                 sync_config:
                   path: %s
                 port: 8080
                 """.formatted(db.host(), db.port(), DATABASE, db.replicationUser(), db.replicationPassword(),
-                db.host(), db.port(), db.rootUser(), kafka.bootstrapServers(), syncConfig.getFileName());
+                db.host(), db.port(), db.rootUser(), kafka.bootstrapServers(), DevToken.AUDIENCE,
+                DevToken.key(directory.root()), syncConfig.getFileName());
         try {
             Files.writeString(file, yaml, StandardCharsets.UTF_8);
             return file;

@@ -161,7 +161,10 @@ final class LocalStack implements AutoCloseable {
             state.setProperty("gateway.info.health", gateway.healthUrl());
             state.setProperty("gateway.info.metrics", gateway.metricsUrl());
             state.setProperty("gateway.info.log", gateway.logFile().toString());
-            state.setProperty("gateway.info.roles", "writer (changes topic into bucket storage)");
+            state.setProperty("gateway.info.roles", "writer (changes topic into bucket storage) and api (PowerSync's sync protocol)");
+            state.setProperty("gateway.info.endpoint", "http://127.0.0.1:" + gateway.port());
+            state.setProperty("gateway.info.dev_token", DevToken.sign(DevToken.key(directory.root()), DevToken.DEMO_USER, 86_400)
+                    + " (user " + DevToken.DEMO_USER + ", valid 24 h)");
             state.setProperty("gateway.info.storage", "MariaDB database powersync_storage");
             state.setProperty("gateway.info.service_config", directory.root().resolve("service.yaml").toString());
         }

@@ -70,6 +70,10 @@ class StackCommandIT {
                 "SELECT COUNT(*) FROM bucket_ops") >= 5 && storageCount(ports.getFirst(),
                 "SELECT COUNT(*) FROM sync_config_versions WHERE state = 'ACTIVE' AND last_checkpoint > 0") == 1);
         ProcessHandle gateway = pid(state, "gateway.pid");
+        // Its api role serves the demo user's lists to a client holding the printed development token.
+        String token = state.getProperty("gateway.info.dev_token").split(" ")[0];
+        String firstLine = firstSyncLine(gatewayPort, token);
+        assertThat(firstLine).startsWith("{\"checkpoint\":").contains("my_lists|0[\\\"demo-user\\\"]", "list_todos|0[");
 
         Result second = run("stack", "start");
         assertThat(second.exitCode()).isEqualTo(1);
@@ -179,6 +183,20 @@ class StackCommandIT {
                         .header("Accept", "application/json, text/plain").build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         return response.body();
+    }
+
+    /** The first line of a sync stream opened with {@code token}. */
+    private static String firstSyncLine(int port, String token) throws Exception {
+        java.net.http.HttpResponse<java.io.InputStream> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/sync/stream"))
+                        .header("Authorization", "Token " + token).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(response.body(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            return lines.readLine();
+        }
     }
 
     private static int port(Properties state, String service) {
