@@ -86,6 +86,8 @@ final class SyncStream implements AutoCloseable {
     private long acknowledgedWrite;
     private int version;
     private boolean retrySoon;
+    // No checkpoint before this op id can be completed: compaction moved ops the client holds past it.
+    private long reachableFrom;
     private boolean registered;
     private Prepared first;
 
@@ -156,6 +158,9 @@ final class SyncStream implements AutoCloseable {
                 }
                 if (snapshot.served() == null || snapshot.served().version() != version) {
                     return; // a new sync config version: the client reconnects and gets its new buckets
+                }
+                if (snapshot.served().checkpoint() < reachableFrom && changes.isEmpty()) {
+                    continue; // still before the op that compaction points to: wait for a newer checkpoint
                 }
                 retrySoon = false;
                 next = prepare(snapshot.served(), changes, false);
@@ -331,18 +336,18 @@ final class SyncStream implements AutoCloseable {
 
     private void send(Prepared prepared, LineSink out) throws IOException {
         out.write(prepared.line());
-        boolean invalidated = false;
         List<ResolvedBucket> buckets = prepared.toFetch();
         for (int i = 0; i < buckets.size(); i++) {
             ResolvedBucket bucket = buckets.get(i);
-            invalidated |= sendBucket(bucket.bucket(), prepared.checkpoint(), out);
+            reachableFrom = Math.max(reachableFrom, sendBucket(bucket.bucket(), prepared.checkpoint(), out));
+            boolean invalidated = prepared.checkpoint() < reachableFrom;
             boolean lastOfPriority = i == buckets.size() - 1 || buckets.get(i + 1).priority() != bucket.priority();
             if (lastOfPriority && i < buckets.size() - 1 && !invalidated) {
                 out.write(new PartialCheckpointComplete(prepared.checkpoint(), bucket.priority()));
                 out.flush();
             }
         }
-        if (invalidated) {
+        if (prepared.checkpoint() < reachableFrom) {
             pendingFetch.addAll(buckets.stream().map(ResolvedBucket::bucket).toList());
             retrySoon = true;
         } else {
@@ -353,9 +358,12 @@ final class SyncStream implements AutoCloseable {
         out.flush();
     }
 
-    /** Sends a bucket's ops up to the checkpoint; true when the checkpoint turned out unreachable. */
-    private boolean sendBucket(String bucket, long checkpoint, LineSink out) throws IOException {
-        boolean invalidated = false;
+    /**
+     * Sends a bucket's ops up to the checkpoint; returns the op id from which on a checkpoint is
+     * reachable again when compaction made this one unreachable, else 0.
+     */
+    private long sendBucket(String bucket, long checkpoint, LineSink out) throws IOException {
+        long from = 0;
         while (true) {
             Optional<BucketReader.Read> read;
             try (Connection connection = storage.getConnection()) {
@@ -365,14 +373,14 @@ final class SyncStream implements AutoCloseable {
                 throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
             }
             if (read.isEmpty()) {
-                return invalidated;
+                return from;
             }
             out.write(read.get().chunk());
             stats.opsSent.add(read.get().chunk().data().size());
             positions.put(bucket, read.get().chunk().nextAfter());
-            invalidated |= read.get().invalidated();
+            from = Math.max(from, read.get().reachableFrom());
             if (!read.get().chunk().hasMore()) {
-                return invalidated;
+                return from;
             }
         }
     }

@@ -18,8 +18,16 @@ import org.syncsuite.core.protocol.OplogEntry;
  */
 public final class BucketReader {
 
-    /** What one read gave: a chunk (never empty), and whether an op in it was superseded after the checkpoint. */
-    public record Read(DataChunk chunk, boolean invalidated, long bytes) {
+    /**
+     * What one read gave: a chunk (never empty), and the highest {@code target_op} of its MOVEs and
+     * CLEARs that lies after the checkpoint (0 when none does): no client reaches a checkpoint
+     * before that op.
+     */
+    public record Read(DataChunk chunk, long reachableFrom, long bytes) {
+
+        public boolean invalidated() {
+            return reachableFrom > 0;
+        }
     }
 
     private static final OplogEntry.OpType[] TYPES = {null, OplogEntry.OpType.PUT, OplogEntry.OpType.REMOVE,
@@ -29,13 +37,13 @@ public final class BucketReader {
      * The next ops of {@code bucket} after {@code after} up to {@code checkpoint}: at most
      * {@code maxOps}, and no more once {@code maxBytes} of row data are read (at least one op).
      * Empty when the bucket has nothing there. The chunk's {@code hasMore} says whether ops remain.
-     * A MOVE or CLEAR whose {@code target_op} is after the checkpoint marks the read invalidated:
-     * the client cannot reach the checkpoint (reference §1.10).
+     * A MOVE or CLEAR whose {@code target_op} is after the checkpoint makes the checkpoint
+     * unreachable for the client (reference §1.10): {@link Read#reachableFrom()} says from which op on.
      */
     public Optional<Read> read(Connection connection, int groupId, String bucket, long after, long checkpoint,
                                int maxOps, long maxBytes) throws SQLException {
         List<OplogEntry> ops = new ArrayList<>();
-        boolean invalidated = false;
+        long reachableFrom = 0;
         long bytes = 0;
         boolean more = false;
         try (PreparedStatement select = connection.prepareStatement("SELECT op_id, op, object_type, object_id, subkey, "
@@ -57,7 +65,7 @@ public final class BucketReader {
                     long checksum = rs.getLong(6);
                     long target = rs.getLong(8);
                     if (!rs.wasNull() && target > checkpoint) {
-                        invalidated = true;
+                        reachableFrom = Math.max(reachableFrom, target);
                     }
                     OplogEntry entry = switch (type) {
                         case PUT -> {
@@ -78,7 +86,7 @@ public final class BucketReader {
             return Optional.empty();
         }
         long next = ops.get(ops.size() - 1).opId();
-        return Optional.of(new Read(new DataChunk(bucket, after, next, more, ops), invalidated, bytes));
+        return Optional.of(new Read(new DataChunk(bucket, after, next, more, ops), reachableFrom, bytes));
     }
 
     private static String text(ResultSet rs, int column) throws SQLException {

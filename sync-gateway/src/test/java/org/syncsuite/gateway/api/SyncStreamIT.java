@@ -302,6 +302,52 @@ class SyncStreamIT {
     }
 
     @Test
+    void aCheckpointThatCompactionOvertookIsNotCompletedUntilANewerOneIs() throws Exception {
+        long checkpoint = hub.served().orElseThrow().checkpoint();
+        // As compaction leaves it when the op that superseded this one comes after the checkpoint.
+        try (Connection c = storage.open(); var update = c.prepareStatement("UPDATE bucket_ops SET op = 3, data = NULL, "
+                + "object_type = NULL, object_id = NULL, subkey = NULL, target_op = ? WHERE group_id = ? AND bucket = ? "
+                + "ORDER BY op_id LIMIT 1")) {
+            update.setLong(1, checkpoint + 1);
+            update.setInt(2, version);
+            update.setBytes(3, (version + "#list_todos|0[\"l1\"]").getBytes(StandardCharsets.UTF_8));
+            assertThat(update.executeUpdate()).isEqualTo(1);
+            c.commit();
+        }
+        Lines u1 = open(token("u1", 3600), "{}");
+        List<JsonNode> lines = new ArrayList<>();
+        for (JsonNode line = u1.poll(3000); line != null; line = u1.poll(3000)) {
+            lines.add(line);
+        }
+        assertThat(lines.get(0).has("checkpoint")).isTrue();
+        assertThat(lines).as("data, but no checkpoint_complete for an unreachable checkpoint")
+                .noneMatch(line -> line.has("checkpoint_complete")).anyMatch(line -> line.has("data"));
+        topic.transaction(List.of(insert("todos", "id", "t7", "list_id", "l1", "title", "Rice", "meta", "{}")));
+        List<JsonNode> next = u1.untilComplete();
+        assertThat(next.get(next.size() - 1).get("checkpoint_complete").get("last_op_id").asLong()).isGreaterThan(checkpoint);
+    }
+
+    @Test
+    void streamsEndWhenANewSyncConfigVersionBecomesActive() throws Exception {
+        Lines u1 = open(token("u1", 3600), "{}");
+        u1.untilComplete();
+        Thread stream = streams.get(streams.size() - 1);
+        int next;
+        try (Connection c = storage.open()) {
+            next = new SyncConfigVersions().deploy(c, WriterFixture.SYNC_CONFIG.replace("my_lists", "owned_lists"));
+            c.commit();
+        }
+        CheckpointHub.Served served = hub.served().orElseThrow();
+        hub.apply(new TopicRecord.Checkpoint(next, "ACTIVE", served.checkpoint() + 1, served.checkpoint(), served.position(),
+                List.of(), List.of(), true, System.currentTimeMillis(), System.currentTimeMillis()));
+        stream.join(5_000);
+        assertThat(stream.isAlive()).as("the stream of the old version ended").isFalse();
+        JsonNode checkpoint = open(token("u1", 3600), "{}").next().get("checkpoint");
+        assertThat(checkpoint.get("streams").toString()).contains("owned_lists");
+        assertThat(checkpoint.get("buckets").get(0).get("bucket").asText()).startsWith(next + "#");
+    }
+
+    @Test
     void endsWhenTheTokenExpiresAndRefusesTooManyBuckets() throws Exception {
         Lines brief = open(token("u1", 2), "{}");
         brief.untilComplete();

@@ -107,6 +107,9 @@ class GatewayApiServiceIT {
                 await().atMost(Duration.ofSeconds(90)).until(() -> status(base + "/probes/readiness") == 200);
                 assertThat(status(base + "/probes/liveness")).isEqualTo(200);
                 assertThat(status(base + "/probes/startup")).isEqualTo(200);
+                String health = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(health).contains("\"name\":\"api\"", "\"followingCheckpointsTopic\":true", "\"version\":1");
                 String token = KEY.sign(TestKeys.claims("u1"));
 
                 // NDJSON, as asked for by default
