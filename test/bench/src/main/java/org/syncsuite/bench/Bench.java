@@ -17,6 +17,7 @@ public final class Bench {
         register(new SyncRulesBenchmark());
         register(new BinlogToKafkaBenchmark());
         register(new WriterBenchmark());
+        register(new InitialSyncBenchmark());
     }
 
     private Bench() {

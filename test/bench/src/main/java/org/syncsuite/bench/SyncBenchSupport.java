@@ -1,0 +1,340 @@
+package org.syncsuite.bench;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.syncsuite.core.Checksums;
+import org.syncsuite.core.protocol.OplogEntry;
+import org.syncsuite.gateway.GatewayMain;
+import org.syncsuite.gateway.storage.BucketStore;
+import org.syncsuite.gateway.storage.StorageDatabase;
+import org.syncsuite.gateway.storage.StorageMigrations;
+import org.syncsuite.gateway.storage.SyncConfigVersions;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.Ports;
+
+/**
+ * What the sync benchmarks share: bucket storage filled directly (ops, totals, an active version
+ * with a checkpoint), a gateway process serving the api role from it, HS256 tokens, and a minimal
+ * HTTP/1.1 client that reads a sync stream's NDJSON lines off a socket (one virtual thread each,
+ * so ten thousand of them are cheap on this side).
+ */
+final class SyncBenchSupport {
+
+    static final String SECRET = "benchmark development key of 32+ bytes";
+    /** A global stream that every client has, and a per-user one. */
+    static final String SYNC_CONFIG = """
+            config:
+              edition: 3
+            streams:
+              everything:
+                auto_subscribe: true
+                query: SELECT * FROM items
+              mine:
+                auto_subscribe: true
+                query: SELECT * FROM notes WHERE owner_id = auth.user_id()
+            """;
+    static final String GLOBAL_BUCKET = "1#everything|0[]";
+    static final String POSITION = "{\"gtids\":\"0-1-1\",\"file\":\"binlog.000001\",\"pos\":4,\"skip_events\":0,\"skip_rows\":0}";
+
+    private SyncBenchSupport() {
+    }
+
+    /** A fresh storage database with version 1 of {@link #SYNC_CONFIG} active. */
+    static StorageDatabase storage(EmbeddedMariaDb db, String name) throws Exception {
+        db.createDatabase(name);
+        String url = db.jdbcUrl(name);
+        StorageMigrations.migrate(url, db.rootUser(), db.rootPassword());
+        StorageDatabase storage = new StorageDatabase(url, db.rootUser(), db.rootPassword());
+        try (Connection c = storage.open()) {
+            SyncConfigVersions versions = new SyncConfigVersions();
+            int version = versions.deploy(c, SYNC_CONFIG);
+            versions.activate(c, version);
+            c.commit();
+        }
+        return storage;
+    }
+
+    /** The row text of item {@code i}: about 150 bytes, like a small app row. */
+    static String item(long i) {
+        return "{\"id\":\"item-" + i + "\",\"title\":\"Item number " + i + " of the benchmark\",\"done\":" + (i % 2)
+                + ",\"notes\":\"Some text that makes the row look like a real one, " + (i * 7919 % 100_000) + "\"}";
+    }
+
+    /** Appends {@code count} PUTs to the global bucket and commits a checkpoint after them; returns it. */
+    static long appendItems(StorageDatabase storage, long firstItem, int count) throws Exception {
+        BucketStore store = new BucketStore();
+        long checkpoint = 0;
+        try (Connection c = storage.open()) {
+            for (int done = 0; done < count; ) {
+                int batch = Math.min(10_000, count - done);
+                long first = store.allocateOpIds(c, batch);
+                List<BucketStore.BucketOp> ops = new ArrayList<>(batch);
+                for (int i = 0; i < batch; i++) {
+                    long n = firstItem + done + i;
+                    String data = item(n);
+                    ops.add(new BucketStore.BucketOp(GLOBAL_BUCKET, OplogEntry.put(first + i, "items", "item-" + n,
+                            "items/" + n, Checksums.put("items", "item-" + n, data), data)));
+                }
+                store.append(c, 1, ops);
+                checkpoint = first + batch - 1;
+                c.commit();
+                done += batch;
+            }
+            new SyncConfigVersions().recordProgress(c, 1, 0, checkpoint, POSITION, true);
+            c.commit();
+        }
+        return checkpoint;
+    }
+
+    static String token(String user) {
+        long now = System.currentTimeMillis() / 1000;
+        String claims = "{\"sub\":\"" + user + "\",\"aud\":\"powersync\",\"iat\":" + now + ",\"exp\":" + (now + 7200) + "}";
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String signed = b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return signed + "." + b64.encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.US_ASCII)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A gateway process serving the api role only, with {@code heap} as its heap limit. */
+    static final class Gateway implements AutoCloseable {
+        final Process process;
+        final int port;
+        final Path log;
+
+        Gateway(EmbeddedMariaDb db, EmbeddedKafka kafka, String storageName, String heap, Path dir) throws Exception {
+            Files.createDirectories(dir);
+            Path yaml = dir.resolve("service.yaml");
+            String key = Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8));
+            Files.writeString(yaml, """
+                    replication:
+                      connections:
+                        - type: mariadb
+                          hostname: 127.0.0.1
+                          port: %d
+                          database: mysql
+                          username: %s
+                          password: "%s"
+                    storage:
+                      type: mysql
+                      hostname: 127.0.0.1
+                      port: %d
+                      database: %s
+                      username: %s
+                      password: "%s"
+                    kafka:
+                      bootstrap_servers: %s
+                      topic_prefix: bench
+                    client_auth:
+                      audience: [powersync]
+                      jwks:
+                        keys:
+                          - kty: oct
+                            alg: HS256
+                            k: %s
+                    api:
+                      parameters:
+                        max_concurrent_connections: 20000
+                    sync_config:
+                      content: |
+                    %s""".formatted(db.port(), db.rootUser(), db.rootPassword(), db.port(), storageName, db.rootUser(),
+                    db.rootPassword(), kafka.bootstrapServers(), key, SYNC_CONFIG.indent(8)));
+            port = Ports.free();
+            log = dir.resolve("gateway.log");
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api", "-Dgateway.api.keepalive-seconds=600", "-cp",
+                    classPathWithout("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
+                    Integer.toString(port)));
+            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (status("/probes/readiness") != 200) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IllegalStateException("The gateway did not become ready; see " + log);
+                }
+                Thread.sleep(200);
+            }
+        }
+
+        int status(String path) {
+            try {
+                HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
+                        .openConnection();
+                connection.setConnectTimeout(1000);
+                int status = connection.getResponseCode();
+                connection.disconnect();
+                return status;
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+
+        String get(String path) throws IOException {
+            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
+                    .openConnection();
+            connection.setRequestProperty("Accept", "text/plain");
+            try (InputStream in = connection.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+
+        /** Used heap after a full collection, in bytes. */
+        long heapAfterGc() throws Exception {
+            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid()), "GC.run").redirectErrorStream(true).start();
+            gc.getInputStream().readAllBytes();
+            gc.waitFor(60, TimeUnit.SECONDS);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^base_memory_usedHeap_bytes(?:\\{[^}]*\\})? ([0-9.E+]+)$")
+                    .matcher(get("/metrics"));
+            if (!m.find()) {
+                throw new IllegalStateException("no heap figure in the gateway's metrics");
+            }
+            return (long) Double.parseDouble(m.group(1));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /** This JVM's class path less one of our modules (its jar or its target/classes folder). */
+    static String classPathWithout(String module) {
+        String separator = System.getProperty("path.separator");
+        List<String> kept = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(separator))) {
+            Path path = Path.of(entry);
+            String file = path.getFileName() == null ? "" : path.getFileName().toString();
+            boolean jar = file.startsWith(module + "-") && file.endsWith(".jar");
+            boolean classes = path.getParent() != null && path.getParent().getParent() != null
+                    && path.getParent().getParent().getFileName().toString().equals(module)
+                    && path.getParent().getFileName().toString().equals("target");
+            if (!jar && !classes) {
+                kept.add(entry);
+            }
+        }
+        return String.join(separator, kept);
+    }
+
+    /**
+     * One sync stream over a plain socket: sends the request, checks the status, then hands out the
+     * body's bytes, chunked transfer coding removed.
+     */
+    static final class RawStream implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private int chunkLeft;
+        private boolean ended;
+
+        RawStream(int port, String token, String accept, String body) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
+            byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+            String request = "POST /sync/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token " + token
+                    + "\r\nContent-Type: application/json\r\nAccept: " + accept + "\r\nContent-Length: " + payload.length
+                    + "\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.write(payload);
+            out.flush();
+            in = new BufferedInputStream(socket.getInputStream(), 65536);
+            String status = headerLine();
+            if (!status.contains(" 200 ")) {
+                throw new IOException("The stream answered " + status);
+            }
+            boolean chunked = false;
+            for (String header = headerLine(); !header.isEmpty(); header = headerLine()) {
+                chunked |= header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+            }
+            if (!chunked) {
+                throw new IOException("expected a chunked body");
+            }
+        }
+
+        private String headerLine() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new IOException("the connection closed in the headers");
+                }
+                if (b != '\r') {
+                    line.write(b);
+                }
+            }
+            return line.toString(StandardCharsets.US_ASCII);
+        }
+
+        /** Reads body bytes into {@code buffer}; -1 at the end of the body. */
+        int read(byte[] buffer, int offset, int length) throws IOException {
+            if (ended) {
+                return -1;
+            }
+            if (chunkLeft == 0) {
+                String size = headerLine().strip();
+                if (size.isEmpty()) {
+                    size = headerLine().strip(); // the CRLF after the previous chunk's data
+                }
+                int semicolon = size.indexOf(';');
+                chunkLeft = Integer.parseInt(semicolon < 0 ? size : size.substring(0, semicolon), 16);
+                if (chunkLeft == 0) {
+                    ended = true;
+                    return -1;
+                }
+            }
+            int read = in.read(buffer, offset, Math.min(length, chunkLeft));
+            if (read < 0) {
+                throw new IOException("the connection closed inside a chunk");
+            }
+            chunkLeft -= read;
+            return read;
+        }
+
+        /** The next NDJSON line, or null at the end of the body. */
+        String line(ByteArrayOutputStream scratch) throws IOException {
+            scratch.reset();
+            byte[] one = new byte[1];
+            while (true) {
+                int read = read(one, 0, 1);
+                if (read < 0) {
+                    return scratch.size() == 0 ? null : scratch.toString(StandardCharsets.UTF_8);
+                }
+                if (one[0] == '\n') {
+                    return scratch.toString(StandardCharsets.UTF_8);
+                }
+                scratch.write(one[0]);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
