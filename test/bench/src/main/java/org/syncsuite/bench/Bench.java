@@ -18,6 +18,7 @@ public final class Bench {
         register(new BinlogToKafkaBenchmark());
         register(new WriterBenchmark());
         register(new InitialSyncBenchmark());
+        register(new FanoutBenchmark());
     }
 
     private Bench() {

@@ -254,6 +254,10 @@ final class SyncBenchSupport {
         private boolean ended;
 
         RawStream(int port, String token, String accept, String body) throws IOException {
+            this(port, token, accept, body, 65536);
+        }
+
+        RawStream(int port, String token, String accept, String body, int bufferSize) throws IOException {
             socket = new Socket("127.0.0.1", port);
             socket.setTcpNoDelay(true);
             byte[] payload = body.getBytes(StandardCharsets.UTF_8);
@@ -264,7 +268,7 @@ final class SyncBenchSupport {
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.write(payload);
             out.flush();
-            in = new BufferedInputStream(socket.getInputStream(), 65536);
+            in = new BufferedInputStream(socket.getInputStream(), bufferSize);
             String status = headerLine();
             if (!status.contains(" 200 ")) {
                 throw new IOException("The stream answered " + status);
