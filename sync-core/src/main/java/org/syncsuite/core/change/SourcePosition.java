@@ -11,7 +11,7 @@ import java.util.Objects;
  */
 public record SourcePosition(String gtidSet, String file, long offset, long eventsToSkip, long rowsToSkip) {
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = org.syncsuite.core.JsonMappers.builder().build();
 
     public SourcePosition {
         Objects.requireNonNull(gtidSet, "gtidSet");

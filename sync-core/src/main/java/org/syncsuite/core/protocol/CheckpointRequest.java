@@ -15,7 +15,7 @@ import org.syncsuite.core.SyncException;
  */
 public record CheckpointRequest(Optional<String> clientId, long checkpointRequestId) {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = org.syncsuite.core.JsonMappers.builder().build();
 
     public CheckpointRequest {
         if (checkpointRequestId < 1) {

@@ -38,7 +38,7 @@ public record StreamingSyncRequest(List<BucketRequest> buckets, boolean rawData,
     /** The most buckets one request may name. */
     public static final int MAX_BUCKETS = 10_000;
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final ObjectMapper MAPPER = org.syncsuite.core.JsonMappers.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 

@@ -21,7 +21,7 @@ import org.syncsuite.core.SqliteValue;
  */
 public final class SqlJson {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
+    private static final ObjectMapper MAPPER = org.syncsuite.core.JsonMappers.builder()
             .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();

@@ -58,6 +58,7 @@ public final class CheckpointHub implements AutoCloseable {
     private final Duration storageCheckEvery;
     private final CheckpointCache<BucketStore.CheckpointTotals> checksums = new CheckpointCache<>(100_000);
     private final CheckpointCache<List<String>> lookups = new CheckpointCache<>(100_000);
+    private final ChunkCache chunks = new ChunkCache(64L << 20);
     private final Set<StreamSignal> streams = ConcurrentHashMap.newKeySet();
     // guarded by this
     private final Map<String, Set<StreamSignal>> byBucket = new HashMap<>();
@@ -119,6 +120,10 @@ public final class CheckpointHub implements AutoCloseable {
 
     CheckpointCache<List<String>> lookups() {
         return lookups;
+    }
+
+    ChunkCache chunks() {
+        return chunks;
     }
 
     // ---- streams
@@ -241,6 +246,7 @@ public final class CheckpointHub implements AutoCloseable {
         }
         checksums.reset(checkpoint);
         lookups.reset(checkpoint);
+        chunks.clear();
         served = new Served(version, plan, checkpoint, position, sourceMillis);
         if (previous != null) {
             LOG.info(() -> "Sync config version " + version + " is active: ending " + streams.size()

@@ -68,7 +68,7 @@ abstract sealed class LineSink {
     }
 
     static final class Ndjson extends LineSink {
-        private final StringBuilder text = new StringBuilder(4096);
+        private final StringBuilder text = new StringBuilder(256);
 
         Ndjson(OutputStream out, WireOptions options) {
             super(out, options);
@@ -85,7 +85,7 @@ abstract sealed class LineSink {
             line.write(new JsonWriter(text), options);
             text.append('\n');
             byte[] encoded = text.toString().getBytes(StandardCharsets.UTF_8);
-            if (text.capacity() > 1 << 20) {
+            if (text.capacity() > 1 << 16) {
                 text.setLength(0);
                 text.trimToSize(); // one large line does not keep a large buffer for the stream's life
             }

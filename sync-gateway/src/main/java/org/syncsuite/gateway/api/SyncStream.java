@@ -365,13 +365,14 @@ final class SyncStream implements AutoCloseable {
     private long sendBucket(String bucket, long checkpoint, LineSink out) throws IOException {
         long from = 0;
         while (true) {
-            Optional<BucketReader.Read> read;
-            try (Connection connection = storage.getConnection()) {
-                read = reader.read(connection, version, bucket, positions.getOrDefault(bucket, 0L), checkpoint,
-                        limits.chunkOps(), limits.chunkBytes());
-            } catch (SQLException e) {
-                throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
-            }
+            long after = positions.getOrDefault(bucket, 0L);
+            Optional<BucketReader.Read> read = hub.chunks().read(version, bucket, after, checkpoint, () -> {
+                try (Connection connection = storage.getConnection()) {
+                    return reader.read(connection, version, bucket, after, checkpoint, limits.chunkOps(), limits.chunkBytes());
+                } catch (SQLException e) {
+                    throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
+                }
+            });
             if (read.isEmpty()) {
                 return from;
             }

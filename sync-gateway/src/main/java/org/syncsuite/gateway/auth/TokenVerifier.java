@@ -42,7 +42,7 @@ import org.syncsuite.core.service.ServiceConfig;
 public final class TokenVerifier {
 
     static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.syncsuite.core.JsonMappers.builder().build();
 
     private final List<TokenKey> staticKeys;
     private final List<JwksUriKeys> uriKeys;

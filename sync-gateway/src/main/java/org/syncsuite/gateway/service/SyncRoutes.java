@@ -30,6 +30,7 @@ import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.protocol.CheckpointRequest;
 import org.syncsuite.core.protocol.StreamingSyncRequest;
+import org.syncsuite.gateway.api.FlushBuffer;
 import org.syncsuite.gateway.api.SyncApi;
 import org.syncsuite.gateway.auth.VerifiedToken;
 
@@ -47,7 +48,7 @@ import org.syncsuite.gateway.auth.VerifiedToken;
 public class SyncRoutes implements HttpService {
 
     private static final Logger LOG = Logger.getLogger(SyncRoutes.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = org.syncsuite.core.JsonMappers.builder().build();
     /** The largest request body accepted. */
     static final int MAX_BODY = 1 << 20;
     private static final HeaderName X_ACCEL_BUFFERING = HeaderNames.create("X-Accel-Buffering");
@@ -98,7 +99,7 @@ public class SyncRoutes implements HttpService {
             if (gzip) {
                 res.header(HeaderNames.CONTENT_ENCODING, "gzip");
             }
-            try (OutputStream body = res.outputStream();
+            try (OutputStream body = new FlushBuffer(res.outputStream(), 16 * 1024);
                  OutputStream out = gzip ? new GZIPOutputStream(body, 8192, true) : body) {
                 stream.serve(mediaType, out);
             }

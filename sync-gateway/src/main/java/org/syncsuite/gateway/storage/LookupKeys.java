@@ -6,7 +6,6 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.change.JsonBuffer;
 
@@ -19,7 +18,7 @@ import org.syncsuite.core.change.JsonBuffer;
  */
 public final class LookupKeys {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    private static final ObjectMapper MAPPER = org.syncsuite.core.JsonMappers.builder().build();
 
     private LookupKeys() {
     }

@@ -91,6 +91,9 @@ final class FanoutBenchmark implements Benchmark {
                         failed);
                 long heapAfter = gateway.heapAfterGc();
                 double heapPerStream = (double) (heapAfter - heapBefore) / streams;
+                if (options.flag("histogram")) {
+                    System.out.println(gateway.histogram(30));
+                }
 
                 long target = change(storage, publisher, checkpoint, item);
                 long[] latencies = new long[streams];

@@ -202,18 +202,26 @@ final class SyncBenchSupport {
             }
         }
 
-        /** Used heap after a full collection, in bytes. */
+        /** Used heap after a full collection, in bytes (from {@code jcmd GC.heap_info}). */
         long heapAfterGc() throws Exception {
-            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(process.pid()), "GC.run").redirectErrorStream(true).start();
-            gc.getInputStream().readAllBytes();
-            gc.waitFor(60, TimeUnit.SECONDS);
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^base_memory_usedHeap_bytes(?:\\{[^}]*\\})? ([0-9.E+]+)$")
-                    .matcher(get("/metrics"));
+            jcmd("GC.run");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(", used (\\d+)K").matcher(jcmd("GC.heap_info"));
             if (!m.find()) {
-                throw new IllegalStateException("no heap figure in the gateway's metrics");
+                throw new IllegalStateException("jcmd GC.heap_info gave no heap figure");
             }
-            return (long) Double.parseDouble(m.group(1));
+            return Long.parseLong(m.group(1)) * 1024;
+        }
+
+        String histogram(int lines) throws Exception {
+            return String.join("\n", jcmd("GC.class_histogram").lines().limit(lines).toList());
+        }
+
+        private String jcmd(String command) throws Exception {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid()), command).redirectErrorStream(true).start();
+            String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(60, TimeUnit.SECONDS);
+            return output;
         }
 
         @Override

@@ -1,0 +1,100 @@
+package org.syncsuite.gateway.api;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import org.syncsuite.core.ErrorCode;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.gateway.storage.BucketReader;
+
+/**
+ * Recently read chunks of bucket ops, shared by the streams that ask for the same bucket from the
+ * same position up to the same checkpoint: when a change reaches thousands of streams that were
+ * all up to date, they all read the same few ops, and storage is asked once. A chunk below a
+ * committed checkpoint never changes except by compaction, which keeps what a client converges
+ * to, so a cached chunk stays correct. Bounded by the bytes of row data held; the oldest go first.
+ *
+ * <p>Thread-safe: the map is guarded by this object; loads run outside the lock, one per key.
+ */
+final class ChunkCache {
+
+    @FunctionalInterface
+    interface Loader {
+        Optional<BucketReader.Read> load() throws Exception;
+    }
+
+    private record Key(int version, String bucket, long after, long checkpoint) {
+    }
+
+    private final long maxBytes;
+    private final LinkedHashMap<Key, CompletableFuture<Optional<BucketReader.Read>>> chunks = new LinkedHashMap<>();
+    private long bytes; // guarded by this: the row bytes of the completed chunks held
+
+    ChunkCache(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    Optional<BucketReader.Read> read(int version, String bucket, long after, long checkpoint, Loader loader) {
+        Key key = new Key(version, bucket, after, checkpoint);
+        CompletableFuture<Optional<BucketReader.Read>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<BucketReader.Read>> existing;
+        synchronized (this) {
+            existing = chunks.putIfAbsent(key, mine);
+        }
+        if (existing != null) {
+            try {
+                return existing.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r
+                        : new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage failed: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyncException(ErrorCode.SHUTTING_DOWN, "Interrupted while reading bucket storage", e);
+            }
+        }
+        Optional<BucketReader.Read> read;
+        try {
+            read = loader.load();
+        } catch (Exception e) {
+            synchronized (this) {
+                chunks.remove(key, mine);
+            }
+            mine.completeExceptionally(e);
+            throw e instanceof RuntimeException r ? r
+                    : new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
+        }
+        mine.complete(read);
+        long size = read.map(BucketReader.Read::bytes).orElse(0L);
+        synchronized (this) {
+            if (size > maxBytes / 4) {
+                chunks.remove(key, mine); // too big to keep: shared only while it was being read
+            } else {
+                bytes += size;
+                evict();
+            }
+        }
+        return read;
+    }
+
+    private void evict() { // holds the monitor
+        Iterator<Map.Entry<Key, CompletableFuture<Optional<BucketReader.Read>>>> it = chunks.entrySet().iterator();
+        while (bytes > maxBytes && it.hasNext()) {
+            CompletableFuture<Optional<BucketReader.Read>> oldest = it.next().getValue();
+            if (!oldest.isDone()) {
+                continue;
+            }
+            bytes -= oldest.join().map(BucketReader.Read::bytes).orElse(0L);
+            it.remove();
+        }
+    }
+
+    /** Forgets everything (a new sync config version). */
+    synchronized void clear() {
+        chunks.clear();
+        bytes = 0;
+    }
+}
