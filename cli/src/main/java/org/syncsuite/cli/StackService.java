@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.syncsuite.services.BackingServiceException;
 import org.syncsuite.services.ChildProcess;
+import org.syncsuite.services.ClassPath;
 
 /**
  * A service of the local stack (the replicator, the sync gateway), run as it is deployed: its own
@@ -40,7 +41,7 @@ final class StackService implements AutoCloseable {
     static StackService start(String name, Class<?> mainClass, Path serviceYaml, int port, Path logFile,
                               String... withoutModules) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = List.of(java.toString(), "-Xmx512m", "-cp", classPathWithout(withoutModules),
+        List<String> command = List.of(java.toString(), "-Xmx512m", "-cp", ClassPath.without(withoutModules),
                 mainClass.getName(), "-c", serviceYaml.toString(), "--port", Integer.toString(port));
         ChildProcess child = ChildProcess.start(name, command, serviceYaml.getParent(), logFile, Map.of(),
                 serviceYaml.toString());
@@ -52,28 +53,6 @@ final class StackService implements AutoCloseable {
             throw e;
         }
         return service;
-    }
-
-    /** The CLI's class path less the jars ({@code <module>-<version>.jar}) and class folders of {@code modules}. */
-    static String classPathWithout(String... modules) {
-        String separator = java.io.File.pathSeparator;
-        StringBuilder kept = new StringBuilder();
-        for (String entry : System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(separator))) {
-            Path path = Path.of(entry);
-            String file = path.getFileName() == null ? "" : path.getFileName().toString();
-            boolean excluded = false;
-            for (String module : modules) {
-                boolean jar = file.startsWith(module + "-") && file.endsWith(".jar") && Character.isDigit(file.charAt(module.length() + 1));
-                boolean classes = path.getParent() != null && path.getParent().getParent() != null
-                        && path.getParent().getFileName().toString().equals("target")
-                        && path.getParent().getParent().getFileName().toString().equals(module);
-                excluded |= jar || classes;
-            }
-            if (!excluded) {
-                kept.append(kept.isEmpty() ? "" : separator).append(entry);
-            }
-        }
-        return kept.toString();
     }
 
     private void awaitLive() {

@@ -233,7 +233,9 @@ final class SyncStream implements AutoCloseable {
             acknowledgedWrite = changes.writeCheckpoint();
         }
         if (!isFirst && updated.isEmpty() && removed.isEmpty() && !writeMoved && pendingFetch.isEmpty()) {
-            hub.track(signal, current.keySet(), usedLookups, checkpoint);
+            if (resolve) {
+                hub.track(signal, current.keySet(), usedLookups, checkpoint);
+            }
             return null;
         }
         for (String bucket : removed) {
@@ -243,7 +245,9 @@ final class SyncStream implements AutoCloseable {
             positions.putIfAbsent(bucket.bucket(), requested.getOrDefault(bucket.bucket(), 0L));
         }
         sent = now;
-        hub.track(signal, current.keySet(), usedLookups, checkpoint);
+        if (resolve) {
+            hub.track(signal, current.keySet(), usedLookups, checkpoint); // the buckets and lookups may have changed
+        }
         OptionalLong write = acknowledgedWrite > 0 ? OptionalLong.of(acknowledgedWrite) : OptionalLong.empty();
         SyncLine line = isFirst
                 ? new Checkpoint(checkpoint, write, List.copyOf(now.values()), lastResolution.streams())

@@ -28,6 +28,7 @@ import org.syncsuite.gateway.storage.BucketStore;
 import org.syncsuite.gateway.storage.StorageDatabase;
 import org.syncsuite.gateway.storage.StorageMigrations;
 import org.syncsuite.gateway.storage.SyncConfigVersions;
+import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
@@ -168,7 +169,7 @@ final class SyncBenchSupport {
             log = dir.resolve("gateway.log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api", "-Dgateway.api.keepalive-seconds=600", "-cp",
-                    classPathWithout("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
+                    ClassPath.without("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
                     Integer.toString(port)));
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
@@ -231,24 +232,6 @@ final class SyncBenchSupport {
                 process.destroyForcibly().waitFor();
             }
         }
-    }
-
-    /** This JVM's class path less one of our modules (its jar or its target/classes folder). */
-    static String classPathWithout(String module) {
-        String separator = System.getProperty("path.separator");
-        List<String> kept = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(separator))) {
-            Path path = Path.of(entry);
-            String file = path.getFileName() == null ? "" : path.getFileName().toString();
-            boolean jar = file.startsWith(module + "-") && file.endsWith(".jar");
-            boolean classes = path.getParent() != null && path.getParent().getParent() != null
-                    && path.getParent().getParent().getFileName().toString().equals(module)
-                    && path.getParent().getFileName().toString().equals("target");
-            if (!jar && !classes) {
-                kept.add(entry);
-            }
-        }
-        return String.join(separator, kept);
     }
 
     /**

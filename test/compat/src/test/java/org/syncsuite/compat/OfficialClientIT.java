@@ -39,6 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
+import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
@@ -329,27 +330,9 @@ class OfficialClientIT {
 
     private void launch(String name, String mainClass, Path yaml, int port, String withoutModule) throws IOException {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", classPathWithout(withoutModule), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
+                "-cp", ClassPath.without(withoutModule), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
         processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).start());
-    }
-
-    /** This JVM's class path less one of our modules (its jar or its target/classes folder). */
-    private static String classPathWithout(String module) {
-        String separator = System.getProperty("path.separator");
-        List<String> kept = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(java.util.regex.Pattern.quote(separator))) {
-            Path path = Path.of(entry);
-            String file = path.getFileName() == null ? "" : path.getFileName().toString();
-            boolean jar = file.startsWith(module + "-") && file.endsWith(".jar");
-            boolean classes = path.getParent() != null && path.getParent().getParent() != null
-                    && path.getParent().getParent().getFileName().toString().equals(module)
-                    && path.getParent().getFileName().toString().equals("target");
-            if (!jar && !classes) {
-                kept.add(entry);
-            }
-        }
-        return String.join(separator, kept);
     }
 
     private int status(String url) {
