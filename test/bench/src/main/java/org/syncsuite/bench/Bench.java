@@ -19,6 +19,7 @@ public final class Bench {
         register(new WriterBenchmark());
         register(new InitialSyncBenchmark());
         register(new FanoutBenchmark());
+        register(new LatencyBenchmark());
     }
 
     private Bench() {

@@ -1,0 +1,323 @@
+package org.syncsuite.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.change.ChangeEventCodec;
+import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.gateway.GatewayMain;
+import org.syncsuite.replicator.ReplicatorMain;
+import org.syncsuite.services.ClassPath;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.Ports;
+
+/**
+ * End to end: MariaDB commits one row per transaction at a steady rate (500 per second), and the
+ * official PowerSync client ({@code @powersync/node}, as pinned by {@code test/compat/js}) notes
+ * when each row appears in its local SQLite replica, through the whole suite: the replicator, the
+ * changes topic, the gateway's writer and api roles. p50 and p99 of commit to client, against
+ * the baseline of commit to the row's arrival in the changes topic (the replicator's share),
+ * measured for the same rows by a read_committed consumer. Needs Node.js 20+ and the npm registry.
+ */
+final class LatencyBenchmark implements Benchmark {
+
+    static final double GOAL_P99_MILLIS = 250;
+
+    @Override
+    public String name() {
+        return "sync-latency";
+    }
+
+    @Override
+    public String description() {
+        return "MariaDB commit to the official client seeing the row at 500 transactions/s, p50 and p99, vs. commit to the changes topic";
+    }
+
+    @Override
+    public BenchReport run(BenchOptions options) throws Exception {
+        int rate = options.integer("rate", 500);
+        int seconds = options.integer("seconds", 20);
+        int rows = rate * seconds;
+        Path dir = Files.createDirectories(Path.of("target", "bench-sync-latency").toAbsolutePath());
+        Path js = installClient(dir);
+        List<Process> processes = new ArrayList<>();
+        try (EmbeddedMariaDb db = EmbeddedMariaDb.builder().build(); EmbeddedKafka kafka = EmbeddedKafka.builder().build()) {
+            db.start();
+            kafka.start();
+            db.createDatabase("latency");
+            db.execute("CREATE TABLE latency.events (id VARCHAR(32) PRIMARY KEY, committed_at BIGINT NOT NULL)");
+            Path yaml = serviceConfig(dir, db, kafka);
+            int gatewayPort = Ports.free();
+            processes.add(launch(dir, "replicator", ReplicatorMain.class.getName(), yaml, Ports.free(), "sync-gateway"));
+            processes.add(launch(dir, "gateway", GatewayMain.class.getName(), yaml, gatewayPort, "replicator"));
+            awaitReady(gatewayPort, processes);
+
+            Map<String, Long> topicArrivals = new ConcurrentHashMap<>();
+            AtomicBoolean consuming = new AtomicBoolean(true);
+            CountDownLatch consumerReady = new CountDownLatch(1);
+            Thread consumer = Thread.ofPlatform().start(() -> consume(kafka, "latency.default.changes", topicArrivals, consuming,
+                    consumerReady));
+            consumerReady.await(60, TimeUnit.SECONDS);
+
+            Map<String, Long> clientArrivals = new ConcurrentHashMap<>();
+            CountDownLatch ready = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            Process client = startClient(js, dir, gatewayPort, rows, seconds, clientArrivals, ready, done);
+            processes.add(client);
+            if (!ready.await(180, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("The official client did not finish its first sync; see " + dir.resolve("client.log"));
+            }
+
+            System.out.printf(Locale.ROOT, "   committing %,d transactions at %d/s ...%n", rows, rate);
+            long[] committedAt = new long[rows];
+            long started = System.nanoTime();
+            try (Connection c = db.rootConnection("latency");
+                 PreparedStatement insert = c.prepareStatement("INSERT INTO events (id, committed_at) VALUES (?, ?)")) {
+                c.setAutoCommit(false);
+                for (int i = 0; i < rows; i++) {
+                    long due = started + (long) (i * 1e9 / rate);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                    insert.setString(1, id(i));
+                    insert.setLong(2, System.currentTimeMillis());
+                    insert.executeUpdate();
+                    c.commit();
+                    committedAt[i] = System.currentTimeMillis();
+                }
+            }
+            double achieved = rows / ((System.nanoTime() - started) / 1e9);
+            done.await(120, TimeUnit.SECONDS);
+            consuming.set(false);
+            consumer.join(10_000);
+
+            long[] ours = latencies(rows, committedAt, clientArrivals);
+            long[] topic = latencies(rows, committedAt, topicArrivals);
+            long oursMissing = Arrays.stream(ours).filter(l -> l == Long.MAX_VALUE).count();
+            long topicMissing = Arrays.stream(topic).filter(l -> l == Long.MAX_VALUE).count();
+            List<String> notes = new ArrayList<>();
+            notes.add(String.format(Locale.ROOT, "official client: p50 %d ms, p99 %d ms, max %s; changes topic: p50 %d ms, p99 %d ms",
+                    percentile(ours, 0.5), percentile(ours, 0.99), show(ours[rows - 1]), percentile(topic, 0.5),
+                    percentile(topic, 0.99)));
+            notes.add(String.format(Locale.ROOT, "%,d transactions at %.0f/s achieved; rows the client never saw: %d, the topic: %d",
+                    rows, achieved, oursMissing, topicMissing));
+            notes.add(String.format(Locale.ROOT, "goal: p99 under %.0f ms: %s", GOAL_P99_MILLIS,
+                    percentile(ours, 0.99) < GOAL_P99_MILLIS ? "met" : "NOT met"));
+            notes.add("times are wall-clock milliseconds on one machine: commit returned, row read in the client's replica");
+            return new BenchReport(name(), String.format(Locale.ROOT, "one row per transaction, %d/s for %d s, one client", rate,
+                    seconds),
+                    new BenchReport.Measurement("commit to the official client's replica, p99", percentile(ours, 0.99), "ms",
+                            "p50 " + percentile(ours, 0.5) + " ms"),
+                    new BenchReport.Measurement("commit to the changes topic, p99", percentile(topic, 0.99), "ms",
+                            "p50 " + percentile(topic, 0.5) + " ms"),
+                    false, notes);
+        } finally {
+            for (Process process : processes.reversed()) {
+                process.destroy();
+                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            }
+        }
+    }
+
+    private static String id(int i) {
+        return String.format(Locale.ROOT, "e%08d", i);
+    }
+
+    private static String show(long latency) {
+        return latency == Long.MAX_VALUE ? "never" : latency + " ms";
+    }
+
+    private static long[] latencies(int rows, long[] committedAt, Map<String, Long> arrivals) {
+        long[] latencies = new long[rows];
+        for (int i = 0; i < rows; i++) {
+            Long arrived = arrivals.get(id(i));
+            latencies[i] = arrived == null ? Long.MAX_VALUE : Math.max(0, arrived - committedAt[i]);
+        }
+        Arrays.sort(latencies);
+        return latencies;
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted[Math.max(0, (int) Math.ceil(sorted.length * p) - 1)];
+    }
+
+    private static void consume(EmbeddedKafka kafka, String topic, Map<String, Long> arrivals, AtomicBoolean running,
+                                CountDownLatch ready) {
+        Map<String, Object> props = new HashMap<>();
+        kafka.clientProperties().forEach((k, v) -> props.put((String) k, v));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToEnd(List.of(partition));
+            consumer.position(partition);
+            ready.countDown();
+            while (running.get()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+                    long now = System.currentTimeMillis();
+                    if (record.value() != null && ChangeEventCodec.decode(record.key(), record.value())
+                            instanceof ChangeRecord.RowChange row && row.after().isPresent()
+                            && row.after().get().get("id") instanceof SqliteValue.Text id) {
+                        arrivals.putIfAbsent(id.value(), now);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Process startClient(Path js, Path dir, int port, int rows, int seconds, Map<String, Long> arrivals,
+                                       CountDownLatch ready, CountDownLatch done) throws IOException {
+        ProcessBuilder node = new ProcessBuilder("node", "latency.mjs").directory(js.toFile())
+                .redirectError(dir.resolve("client.log").toFile());
+        node.environment().put("ENDPOINT", "http://127.0.0.1:" + port);
+        node.environment().put("TOKEN", SyncBenchSupport.token("latency-user"));
+        node.environment().put("DB_DIR", Files.createTempDirectory(dir, "client").toString());
+        node.environment().put("EXPECTED", Integer.toString(rows));
+        node.environment().put("LIMIT_MS", Long.toString((seconds + 120) * 1000L));
+        Process process = node.start();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.equals("READY")) {
+                        ready.countDown();
+                    } else if (line.equals("DONE")) {
+                        done.countDown();
+                    } else if (line.startsWith("A ")) {
+                        String[] fields = line.split(" ");
+                        arrivals.putIfAbsent(fields[1], Long.parseLong(fields[2]));
+                    }
+                }
+            } catch (IOException e) {
+                // the client is gone
+            } finally {
+                done.countDown();
+            }
+        });
+        return process;
+    }
+
+    /** The official client, as pinned by test/compat, and this benchmark's script, in target (installed once). */
+    private static Path installClient(Path dir) throws Exception {
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.exists(root.resolve("test/compat/js/package-lock.json"))) {
+            root = root.getParent();
+        }
+        if (root == null) {
+            throw new IllegalStateException("Run from the repository: test/compat/js/package-lock.json pins the official client");
+        }
+        Path target = Files.createDirectories(dir.resolve("js"));
+        Files.copy(root.resolve("test/compat/js/package.json"), target.resolve("package.json"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(root.resolve("test/compat/js/package-lock.json"), target.resolve("package-lock.json"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(root.resolve("test/bench/js/latency.mjs"), target.resolve("latency.mjs"), StandardCopyOption.REPLACE_EXISTING);
+        if (!Files.isDirectory(target.resolve("node_modules/@powersync/node"))) {
+            System.out.println("   installing the official client (npm ci, about a minute) ...");
+            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(target.toFile())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("npm-ci.log").toFile()).start();
+            if (!npm.waitFor(15, TimeUnit.MINUTES) || npm.exitValue() != 0) {
+                throw new IllegalStateException("npm ci failed (Node.js 20+ and the npm registry are needed); see "
+                        + dir.resolve("npm-ci.log"));
+            }
+        }
+        return target;
+    }
+
+    private static Path serviceConfig(Path dir, EmbeddedMariaDb db, EmbeddedKafka kafka) throws IOException {
+        Path yaml = dir.resolve("service.yaml");
+        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(SyncBenchSupport.SECRET.getBytes(StandardCharsets.UTF_8));
+        Files.writeString(yaml, """
+                replication:
+                  connections:
+                    - type: mariadb
+                      hostname: 127.0.0.1
+                      port: %d
+                      database: latency
+                      username: %s
+                      password: "%s"
+                storage:
+                  type: mysql
+                  hostname: 127.0.0.1
+                  port: %d
+                  database: latency_storage
+                  username: %s
+                  password: "%s"
+                kafka:
+                  bootstrap_servers: %s
+                  topic_prefix: latency
+                client_auth:
+                  audience: [powersync]
+                  jwks:
+                    keys:
+                      - kty: oct
+                        alg: HS256
+                        k: %s
+                sync_config:
+                  content: |
+                    config:
+                      edition: 3
+                    streams:
+                      events:
+                        auto_subscribe: true
+                        query: SELECT * FROM events
+                """.formatted(db.port(), db.replicationUser(), db.replicationPassword(), db.port(), db.rootUser(),
+                db.rootPassword(), kafka.bootstrapServers(), key));
+        return yaml;
+    }
+
+    private static Process launch(Path dir, String name, String mainClass, Path yaml, int port, String without) throws IOException {
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-cp", ClassPath.without(without), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
+        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+    }
+
+    private static void awaitReady(int port, List<Process> processes) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            try {
+                java.net.HttpURLConnection connection = (java.net.HttpURLConnection) java.net.URI.create(
+                        "http://127.0.0.1:" + port + "/probes/readiness").toURL().openConnection();
+                if (connection.getResponseCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not up yet
+            }
+            if (System.nanoTime() > deadline || processes.stream().anyMatch(p -> !p.isAlive())) {
+                throw new IllegalStateException("The suite did not become ready; see the logs in target/bench-sync-latency");
+            }
+            Thread.sleep(250);
+        }
+    }
+}
