@@ -302,6 +302,39 @@ class SyncStreamIT {
     }
 
     @Test
+    void higherPriorityBucketsComeFirstAndCompleteOnTheirOwn() throws Exception {
+        String l = version + "#";
+        List<JsonNode> lines = open(token("u1", 3600), "{\"streams\":{\"include_defaults\":true,\"subscriptions\":"
+                + "[{\"stream\":\"my_lists\",\"override_priority\":0}]}}").untilComplete();
+        JsonNode checkpoint = lines.get(0).get("checkpoint");
+        for (JsonNode bucket : checkpoint.get("buckets")) {
+            boolean lists = bucket.get("bucket").asText().equals(l + "my_lists|0[\"u1\"]");
+            assertThat(bucket.get("priority").asInt()).isEqualTo(lists ? 0 : 3);
+            if (lists) {
+                assertThat(bucket.get("subscriptions").toString()).contains("{\"sub\":0}");
+            }
+        }
+        assertThat(lines.get(1).get("data").get("bucket").asText()).isEqualTo(l + "my_lists|0[\"u1\"]");
+        JsonNode partial = lines.get(2).get("partial_checkpoint_complete");
+        assertThat(partial.get("priority").asInt()).isZero();
+        assertThat(partial.get("last_op_id").asText()).isEqualTo(checkpoint.get("last_op_id").asText());
+        assertThat(lines.subList(3, lines.size() - 1)).allMatch(line -> line.has("data"));
+    }
+
+    @Test
+    void refusesMoreParameterResultsThanTheLimit() {
+        SyncApi narrow = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(),
+                Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
+                hub, pool, null, new ApiLimits(100, 100, 0, 1000, 1_000_000, Duration.ofSeconds(20)), new ApiStats(),
+                Clock.systemUTC());
+        assertThatThrownBy(() -> narrow.open(token("u1", 3600), StreamingSyncRequest.parse("{}".getBytes(StandardCharsets.UTF_8))))
+                .isInstanceOfSatisfying(SyncException.class, e -> {
+                    assertThat(e.errorCode()).isEqualTo(ErrorCode.TOO_MANY_BUCKETS);
+                    assertThat(e.getMessage()).contains("max_parameter_query_results");
+                });
+    }
+
+    @Test
     void aCheckpointThatCompactionOvertookIsNotCompletedUntilANewerOneIs() throws Exception {
         long checkpoint = hub.served().orElseThrow().checkpoint();
         // As compaction leaves it when the op that superseded this one comes after the checkpoint.
