@@ -85,6 +85,12 @@ final class LatencyBenchmark implements Benchmark {
                     consumerReady));
             consumerReady.await(60, TimeUnit.SECONDS);
 
+            // A minimal reader of the same stream beside the official client: what the server side takes alone.
+            Map<String, Long> readerArrivals = new ConcurrentHashMap<>();
+            SyncBenchSupport.RawStream raw = new SyncBenchSupport.RawStream(gatewayPort, SyncBenchSupport.token("latency-raw"),
+                    "application/x-ndjson", "{}", 65536);
+            Thread reader = Thread.ofVirtual().start(() -> readIds(raw, readerArrivals));
+
             Map<String, Long> clientArrivals = new ConcurrentHashMap<>();
             CountDownLatch ready = new CountDownLatch(1);
             CountDownLatch done = new CountDownLatch(1);
@@ -117,6 +123,9 @@ final class LatencyBenchmark implements Benchmark {
             done.await(120, TimeUnit.SECONDS);
             consuming.set(false);
             consumer.join(10_000);
+            raw.close();
+            reader.join(5_000);
+            long[] plain = latencies(rows, committedAt, readerArrivals);
 
             long[] ours = latencies(rows, committedAt, clientArrivals);
             long[] topic = latencies(rows, committedAt, topicArrivals);
@@ -126,6 +135,8 @@ final class LatencyBenchmark implements Benchmark {
             notes.add(String.format(Locale.ROOT, "official client: p50 %d ms, p99 %d ms, max %s; changes topic: p50 %d ms, p99 %d ms",
                     percentile(ours, 0.5), percentile(ours, 0.99), show(ours[rows - 1]), percentile(topic, 0.5),
                     percentile(topic, 0.99)));
+            notes.add(String.format(Locale.ROOT, "a minimal stream reader beside the client (the server's share): p50 %d ms, "
+                    + "p99 %d ms", percentile(plain, 0.5), percentile(plain, 0.99)));
             notes.add(String.format(Locale.ROOT, "%,d transactions at %.0f/s achieved; rows the client never saw: %d, the topic: %d",
                     rows, achieved, oursMissing, topicMissing));
             notes.add(String.format(Locale.ROOT, "goal: p99 under %.0f ms: %s", GOAL_P99_MILLIS,
@@ -193,6 +204,23 @@ final class LatencyBenchmark implements Benchmark {
                     }
                 }
             }
+        }
+    }
+
+    /** Notes when each row's op arrives on a raw NDJSON stream. */
+    private static void readIds(SyncBenchSupport.RawStream stream, Map<String, Long> arrivals) {
+        java.util.regex.Pattern id = java.util.regex.Pattern.compile("\"object_id\":\"(e\\d{8})\"");
+        java.io.ByteArrayOutputStream scratch = new java.io.ByteArrayOutputStream(4096);
+        try {
+            for (String line = stream.line(scratch); line != null; line = stream.line(scratch)) {
+                long now = System.currentTimeMillis();
+                java.util.regex.Matcher m = id.matcher(line);
+                while (m.find()) {
+                    arrivals.putIfAbsent(m.group(1), now);
+                }
+            }
+        } catch (IOException e) {
+            // closed at the end of the run
         }
     }
 
