@@ -1,0 +1,328 @@
+package org.syncsuite.client;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The app's local database: a SQLite file holding the tables of its {@link Schema} as views,
+ * the synced data behind them, and the queue of local writes waiting for upload. Reads and writes
+ * go through {@link #getAll}, {@link #execute} and transactions; each write transaction's
+ * changes to synced tables are queued as one {@link CrudTransaction}.
+ *
+ * <p>Thread-safe: one SQLite connection, used by one caller at a time.
+ */
+public final class PowerSyncDatabase implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Connection connection;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Schema schema;
+    private final String clientId;
+    private boolean closed; // guarded by lock
+
+    private PowerSyncDatabase(Connection connection, Schema schema) throws SQLException {
+        this.connection = connection;
+        this.schema = schema;
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA journal_mode = WAL");
+            statement.execute("PRAGMA synchronous = NORMAL");
+            statement.execute("PRAGMA busy_timeout = 30000");
+        }
+        connection.setAutoCommit(false);
+        applySchema();
+        this.clientId = readOrCreateClientId();
+        connection.commit();
+    }
+
+    /** Opens (creating it when missing) the local database at {@code file} with {@code schema}. */
+    public static PowerSyncDatabase open(Path file, Schema schema) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            return new PowerSyncDatabase(DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath()), schema);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the folder of " + file, e);
+        } catch (SQLException e) {
+            throw new LocalDatabaseException("Cannot open the local database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Schema schema() {
+        return schema;
+    }
+
+    /** This installation's id (a UUID), sent with every sync request and write checkpoint. */
+    public String clientId() {
+        return clientId;
+    }
+
+    // ---- reading and writing
+
+    /** Work inside one transaction: statements and queries on its connection. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Transaction transaction);
+    }
+
+    /** The statements of one transaction. */
+    public final class Transaction {
+        private Transaction() {
+        }
+
+        public long execute(String sql, Object... parameters) {
+            try (PreparedStatement statement = prepare(sql, parameters)) {
+                return statement.executeUpdate();
+            } catch (SQLException e) {
+                throw failure(sql, e);
+            }
+        }
+
+        public List<Map<String, Object>> getAll(String sql, Object... parameters) {
+            try (PreparedStatement statement = prepare(sql, parameters); ResultSet rs = statement.executeQuery()) {
+                List<Map<String, Object>> rows = new ArrayList<>();
+                ResultSetMetaData meta = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        Object value = rs.getObject(i);
+                        row.put(meta.getColumnLabel(i), value instanceof Integer n ? Long.valueOf(n) : value);
+                    }
+                    rows.add(row);
+                }
+                return rows;
+            } catch (SQLException e) {
+                throw failure(sql, e);
+            }
+        }
+
+        public Optional<Map<String, Object>> getOptional(String sql, Object... parameters) {
+            List<Map<String, Object>> rows = getAll(sql, parameters);
+            return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+        }
+
+        public Map<String, Object> get(String sql, Object... parameters) {
+            return getOptional(sql, parameters).orElseThrow(() -> new NoSuchElementException("No row for: " + sql));
+        }
+
+        private PreparedStatement prepare(String sql, Object... parameters) throws SQLException {
+            PreparedStatement statement = connection.prepareStatement(sql);
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i] instanceof Boolean b ? (b ? 1 : 0) : parameters[i]);
+            }
+            return statement;
+        }
+    }
+
+    /**
+     * Runs {@code work} in a write transaction, committed when it returns and rolled back when it
+     * throws. Writes to synced tables in it are queued for upload as one transaction.
+     */
+    public <T> T writeTransaction(Work<T> work) {
+        return inTransaction(work, true);
+    }
+
+    /** Runs {@code work} in a transaction that only reads. */
+    public <T> T readTransaction(Work<T> work) {
+        return inTransaction(work, false);
+    }
+
+    public long execute(String sql, Object... parameters) {
+        return writeTransaction(tx -> tx.execute(sql, parameters));
+    }
+
+    public List<Map<String, Object>> getAll(String sql, Object... parameters) {
+        return readTransaction(tx -> tx.getAll(sql, parameters));
+    }
+
+    public Optional<Map<String, Object>> getOptional(String sql, Object... parameters) {
+        return readTransaction(tx -> tx.getOptional(sql, parameters));
+    }
+
+    /** The first row of {@code sql}; {@link NoSuchElementException} when there is none. */
+    public Map<String, Object> get(String sql, Object... parameters) {
+        return readTransaction(tx -> tx.get(sql, parameters));
+    }
+
+    private <T> T inTransaction(Work<T> work, boolean write) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("The local database is closed");
+            }
+            Transaction transaction = new Transaction();
+            if (write) {
+                transaction.execute("UPDATE ps_tx SET current_tx = next_tx, next_tx = next_tx + 1 WHERE id = 1");
+            }
+            T result;
+            try {
+                result = work.run(transaction);
+                connection.commit();
+            } catch (RuntimeException e) {
+                rollback(e);
+                throw e;
+            } catch (SQLException e) {
+                rollback(e);
+                throw new LocalDatabaseException("Commit failed: " + e.getMessage(), e);
+            }
+            return result;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void rollback(Exception cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    // ---- the upload queue
+
+    /** The oldest local transaction's queued writes, if any. */
+    public Optional<CrudTransaction> nextCrudTransaction() {
+        return readTransaction(tx -> {
+            Optional<Map<String, Object>> first = tx.getOptional("SELECT id, tx_id FROM ps_crud ORDER BY id LIMIT 1");
+            if (first.isEmpty()) {
+                return Optional.empty();
+            }
+            Object txId = first.get().get("tx_id");
+            List<CrudEntry> entries = txId == null
+                    ? entries(tx.getAll("SELECT id, tx_id, data FROM ps_crud WHERE id = ?", first.get().get("id")))
+                    : entries(tx.getAll("SELECT id, tx_id, data FROM ps_crud WHERE tx_id = ? ORDER BY id", txId));
+            return Optional.of(new CrudTransaction(this, txId == null ? 0 : ((Number) txId).longValue(), entries));
+        });
+    }
+
+    /** Up to {@code limit} queued writes, oldest first. */
+    public Optional<CrudBatch> crudBatch(int limit) {
+        return readTransaction(tx -> {
+            List<CrudEntry> entries = entries(tx.getAll("SELECT id, tx_id, data FROM ps_crud ORDER BY id LIMIT ?", limit + 1));
+            if (entries.isEmpty()) {
+                return Optional.empty();
+            }
+            boolean more = entries.size() > limit;
+            return Optional.of(new CrudBatch(this, more ? entries.subList(0, limit) : entries, more));
+        });
+    }
+
+    /** How many writes wait for upload. */
+    public long uploadQueueSize() {
+        return ((Number) get("SELECT COUNT(*) AS n FROM ps_crud").get("n")).longValue();
+    }
+
+    /** Takes the queue's entries up to {@code lastClientId} off it. */
+    void completeCrud(long lastClientId) {
+        inTransaction(tx -> tx.execute("DELETE FROM ps_crud WHERE id <= ?", lastClientId), false);
+    }
+
+    private static List<CrudEntry> entries(List<Map<String, Object>> rows) {
+        List<CrudEntry> entries = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows) {
+            JsonNode data;
+            try {
+                data = JSON.readTree((String) row.get("data"));
+            } catch (IOException e) {
+                throw new LocalDatabaseException("An upload queue entry is not JSON: " + row.get("data"), e);
+            }
+            Optional<Map<String, Object>> opData = data.hasNonNull("data")
+                    ? Optional.of(JSON.convertValue(data.get("data"), new TypeReference<LinkedHashMap<String, Object>>() { }))
+                    : Optional.empty();
+            Object txId = row.get("tx_id");
+            entries.add(new CrudEntry(((Number) row.get("id")).longValue(), CrudEntry.Op.valueOf(data.get("op").asText()),
+                    data.get("type").asText(), data.get("id").asText(), txId == null ? 0 : ((Number) txId).longValue(), opData));
+        }
+        return entries;
+    }
+
+    // ---- set-up
+
+    private void applySchema() throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : SchemaSql.internal()) {
+                statement.execute(sql);
+            }
+            List<String[]> previous = new ArrayList<>();
+            try (ResultSet rs = statement.executeQuery(SchemaSql.previousObjects())) {
+                while (rs.next()) {
+                    previous.add(new String[]{rs.getString(1), rs.getString(2)});
+                }
+            }
+            for (String[] object : previous) {
+                if (!object[0].equals("view")) {
+                    statement.execute("DROP " + object[0].toUpperCase(java.util.Locale.ROOT) + " IF EXISTS " + SchemaSql.quote(object[1]));
+                }
+            }
+            for (String[] object : previous) {
+                if (object[0].equals("view")) {
+                    statement.execute("DROP VIEW IF EXISTS " + SchemaSql.quote(object[1]));
+                }
+            }
+            for (Table table : schema.tables()) {
+                for (String sql : SchemaSql.table(table)) {
+                    try {
+                        statement.execute(sql);
+                    } catch (SQLException e) {
+                        throw new LocalDatabaseException("Cannot set up table " + table.name() + ": " + e.getMessage() + " in " + sql, e);
+                    }
+                }
+            }
+        }
+    }
+
+    private String readOrCreateClientId() throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT OR IGNORE INTO ps_kv (key, value) VALUES ('client_id', ?)")) {
+            insert.setString(1, UUID.randomUUID().toString());
+            insert.executeUpdate();
+        }
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT value FROM ps_kv WHERE key = 'client_id'")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static LocalDatabaseException failure(String sql, SQLException e) {
+        return new LocalDatabaseException(e.getMessage() + " (in: " + sql + ")", e);
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                connection.close();
+            }
+        } catch (SQLException e) {
+            throw new LocalDatabaseException("Closing the local database failed: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+}
