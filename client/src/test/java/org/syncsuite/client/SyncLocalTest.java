@@ -1,0 +1,121 @@
+package org.syncsuite.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.syncsuite.core.Checksums;
+import org.syncsuite.core.protocol.BucketChecksum;
+import org.syncsuite.core.protocol.DataChunk;
+import org.syncsuite.core.protocol.OplogEntry;
+
+class SyncLocalTest {
+
+    private static final Schema SCHEMA = Schema.of(Table.of("todos", Column.text("title"), Column.integer("done")));
+    private static final String BUCKET = "1#todos[]";
+    private static final String T1_OPEN = "{\"id\":\"t1\",\"title\":\"Buy milk\",\"done\":0}";
+    private static final String T2 = "{\"id\":\"t2\",\"title\":\"Call Bob\",\"done\":0}";
+    private static final String T1_DONE = "{\"id\":\"t1\",\"title\":\"Buy milk\",\"done\":1}";
+    private static final String SUBKEY_T2 = "2f0c5a8e-9d3b-5c1e-8a47-0b6e2d9f4c11";
+
+    @TempDir
+    Path dir;
+
+    private static DataChunk chunk(String bucket, OplogEntry... ops) {
+        return new DataChunk(bucket, 0, ops[ops.length - 1].opId(), false, List.of(ops));
+    }
+
+    private static BucketChecksum checksum(String bucket, long checksum) {
+        return new BucketChecksum(bucket, checksum, 0, 3, List.of());
+    }
+
+    /** The reference's example B, as four ops. */
+    private static DataChunk exampleB() {
+        return chunk(BUCKET,
+                OplogEntry.put(1, "todos", "t1", "s1", Checksums.put("todos", "t1", T1_OPEN), T1_OPEN),
+                OplogEntry.put(2, "todos", "t2", SUBKEY_T2, Checksums.put("todos", "t2", T2), T2),
+                OplogEntry.put(3, "todos", "t1", "s1", Checksums.put("todos", "t1", T1_DONE), T1_DONE),
+                OplogEntry.remove(4, "todos", "t2", SUBKEY_T2, Checksums.remove(SUBKEY_T2)));
+    }
+
+    @Test
+    void aBucketDownloadedOpByOpValidatesAndPublishesItsNewestRows() {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("a.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            local.applyChunk(exampleB(), 3);
+            assertThat(local.failingBuckets(List.of(checksum(BUCKET, 1254157164L)))).isEmpty();
+            assertThat(local.failingBuckets(List.of(checksum(BUCKET, 1254157165L)))).containsExactly(BUCKET);
+            assertThat(db.getAll("SELECT * FROM todos")).as("nothing is visible before publishing").isEmpty();
+            local.publish(List.of(BUCKET), 4, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id, title, done FROM todos")).containsExactly(Map.of("id", "t1", "title", "Buy milk", "done", 1L));
+            assertThat(local.bucketPositions()).containsEntry(BUCKET, 4L);
+        }
+    }
+
+    @Test
+    void theCompactedBucketGivesTheSameChecksumAndRows() {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("b.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            local.applyChunk(chunk(BUCKET, OplogEntry.clear(2, -1585026367L),
+                    OplogEntry.put(3, "todos", "t1", "s1", Checksums.put("todos", "t1", T1_DONE), T1_DONE),
+                    OplogEntry.remove(4, "todos", "t2", SUBKEY_T2, Checksums.remove(SUBKEY_T2))), 3);
+            assertThat(local.failingBuckets(List.of(checksum(BUCKET, 1254157164L)))).isEmpty();
+            local.publish(List.of(BUCKET), 4, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id FROM todos")).containsExactly(Map.of("id", "t1"));
+        }
+        // a client that had ops 1 and 2, then resumes on the compacted bucket
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("c.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            DataChunk all = exampleB();
+            local.applyChunk(new DataChunk(BUCKET, 0, 2, false, all.data().subList(0, 2)), 3);
+            local.publish(List.of(BUCKET), 2, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id FROM todos ORDER BY id")).hasSize(2);
+            local.applyChunk(new DataChunk(BUCKET, 2, 4, false, all.data().subList(2, 4)), 3);
+            assertThat(local.failingBuckets(List.of(checksum(BUCKET, 1254157164L)))).isEmpty();
+            local.publish(List.of(BUCKET), 4, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id, done FROM todos")).containsExactly(Map.of("id", "t1", "done", 1L));
+        }
+    }
+
+    @Test
+    void aRowStaysWhileAnotherBucketStillHasItAndUnknownTablesWaitAside() {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("d.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            String other = "1#shared[]";
+            local.applyChunk(chunk(BUCKET, OplogEntry.put(1, "todos", "t1", "s1", 11, T1_OPEN)), 3);
+            local.applyChunk(chunk(other, OplogEntry.put(2, "todos", "t1", "s1", 12, T1_DONE),
+                    OplogEntry.put(3, "notes", "n1", "s9", 13, "{\"id\":\"n1\",\"text\":\"hi\"}")), 3);
+            local.publish(List.of(BUCKET, other), 3, true, 3, OptionalLong.empty());
+            assertThat(db.get("SELECT done FROM todos WHERE id = 't1'").get("done")).as("the newest PUT wins").isEqualTo(1L);
+            assertThat(db.get("SELECT data FROM ps_untyped WHERE type = 'notes'").get("data")).isEqualTo("{\"id\":\"n1\",\"text\":\"hi\"}");
+            local.deleteBuckets(List.of(other));
+            local.publish(List.of(BUCKET), 3, true, 3, OptionalLong.empty());
+            assertThat(db.get("SELECT done FROM todos WHERE id = 't1'").get("done")).as("back to the remaining bucket's PUT").isEqualTo(0L);
+            assertThat(db.getAll("SELECT * FROM ps_untyped")).isEmpty();
+            local.deleteBuckets(List.of(BUCKET));
+            local.publish(List.of(), 3, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT * FROM todos")).isEmpty();
+        }
+    }
+
+    @Test
+    void downloadedDataWaitsForLocalWritesToBeAcknowledged() {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("e.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            assertThat(local.mayPublish(OptionalLong.empty())).isTrue();
+            db.execute("INSERT INTO todos (id, title, done) VALUES ('t9', 'local', 0)");
+            assertThat(local.mayPublish(OptionalLong.of(100))).as("a write is still queued").isFalse();
+            db.nextCrudTransaction().orElseThrow().complete();
+            assertThat(local.mayPublish(OptionalLong.of(100))).as("uploaded, but no write checkpoint asked for yet").isFalse();
+            local.setTargetWriteCheckpoint(7);
+            assertThat(local.mayPublish(OptionalLong.of(6))).isFalse();
+            assertThat(local.mayPublish(OptionalLong.empty())).isFalse();
+            assertThat(local.mayPublish(OptionalLong.of(7))).isTrue();
+        }
+    }
+}
