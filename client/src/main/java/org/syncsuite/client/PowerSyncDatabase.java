@@ -41,6 +41,10 @@ public final class PowerSyncDatabase implements AutoCloseable {
     private final Schema schema;
     private final String clientId;
     private boolean closed; // guarded by lock
+    private final Object statusLock = new Object();
+    private SyncStatus status = SyncStatus.DISCONNECTED; // guarded by statusLock
+    private final List<java.util.function.Consumer<SyncStatus>> statusListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile SyncClient sync;
 
     private PowerSyncDatabase(Connection connection, Schema schema) throws SQLException {
         this.connection = connection;
@@ -181,6 +185,10 @@ public final class PowerSyncDatabase implements AutoCloseable {
             try {
                 result = work.run(transaction);
                 connection.commit();
+                SyncClient client = sync;
+                if (write && client != null) {
+                    client.wakeUpload();
+                }
             } catch (RuntimeException e) {
                 rollback(e);
                 throw e;
@@ -200,6 +208,101 @@ public final class PowerSyncDatabase implements AutoCloseable {
         } catch (SQLException e) {
             cause.addSuppressed(e);
         }
+    }
+
+    // ---- syncing
+
+    /**
+     * Starts syncing with the gateway the connector names, in the background: returns at once
+     * ({@link #waitForFirstSync} waits for data). Connecting again replaces the previous connection.
+     */
+    public void connect(PowerSyncBackendConnector connector, ConnectOptions options) {
+        disconnect();
+        SyncClient client = new SyncClient(this, connector, options);
+        sync = client;
+        client.start();
+    }
+
+    public void connect(PowerSyncBackendConnector connector) {
+        connect(connector, ConnectOptions.DEFAULTS);
+    }
+
+    /** Stops syncing; local data and queued writes stay. */
+    public void disconnect() {
+        SyncClient client = sync;
+        sync = null;
+        if (client != null) {
+            client.stop();
+        }
+    }
+
+    /** Stops syncing and deletes every synced row, bucket and queued write (on logout). */
+    public void disconnectAndClear() {
+        disconnect();
+        writeTransaction(tx -> {
+            for (Table table : schema.tables()) {
+                if (!table.insertOnly()) {
+                    tx.execute("DELETE FROM " + SchemaSql.quote(table.dataTable()));
+                }
+            }
+            for (String internal : List.of("ps_oplog", "ps_buckets", "ps_crud", "ps_untyped", "ps_updated_rows", "ps_sync_state",
+                    "ps_stream_subscriptions")) {
+                tx.execute("DELETE FROM " + internal);
+            }
+            tx.execute("DELETE FROM ps_kv WHERE key <> 'client_id'");
+            return null;
+        });
+        updateStatus(s -> SyncStatus.DISCONNECTED);
+        tablesChanged();
+    }
+
+    public SyncStatus currentStatus() {
+        synchronized (statusLock) {
+            return status;
+        }
+    }
+
+    /** Called with every new status, on the thread that changed it. */
+    public void addStatusListener(java.util.function.Consumer<SyncStatus> listener) {
+        statusListeners.add(listener);
+    }
+
+    /**
+     * Waits until a complete checkpoint has been applied (at once if one already was); false when
+     * {@code timeout} passed first.
+     */
+    public boolean waitForFirstSync(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (statusLock) {
+            while (!status.hasSynced()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                statusLock.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    void updateStatus(java.util.function.UnaryOperator<SyncStatus> change) {
+        SyncStatus next;
+        synchronized (statusLock) {
+            next = change.apply(status);
+            if (next.equals(status)) {
+                return;
+            }
+            status = next;
+            statusLock.notifyAll();
+        }
+        for (java.util.function.Consumer<SyncStatus> listener : statusListeners) {
+            listener.accept(next);
+        }
+    }
+
+    /** Synced data was published into the app's tables. */
+    void tablesChanged() {
+        // watched queries listen here
     }
 
     // ---- the upload queue
@@ -313,6 +416,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        disconnect();
         lock.lock();
         try {
             if (!closed) {

@@ -71,6 +71,27 @@ class BsonWriterTest {
     }
 
     @Test
+    void theReaderReadsWhatTheWriterWrote() throws Exception {
+        java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+        List<SyncLine> lines = List.of(new Checkpoint(42, OptionalLong.of(7), List.of(new BucketChecksum("b", 2582164875L, 3, 1,
+                List.of(new InclusionReason.Default(0)))), List.of()),
+                new DataChunk("b", 0, 42, true, List.of(OplogEntry.put(41, "todos", "t1", "ab", 12, "{\"n\":1.5}"))));
+        for (SyncLine line : lines) {
+            BsonWriter bson = new BsonWriter();
+            line.write(bson, WireOptions.DEFAULT);
+            bson.writeTo(stream);
+        }
+        BsonReader reader = new BsonReader(new java.io.ByteArrayInputStream(stream.toByteArray()));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (SyncLine line : lines) {
+            assertThat(reader.next().orElseThrow()).isEqualTo(json.readTree(line.toJson()));
+        }
+        assertThat(reader.next()).isEmpty();
+        assertThatThrownBy(() -> new BsonReader(new java.io.ByteArrayInputStream(new byte[]{10, 0, 0, 0, 2})).next())
+                .isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
     void refusesMisplacedValues() {
         assertThatThrownBy(() -> new BsonWriter().value("x")).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> new BsonWriter().beginObject().value("x")).isInstanceOf(IllegalStateException.class);

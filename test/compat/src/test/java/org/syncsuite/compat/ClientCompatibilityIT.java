@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import javax.crypto.Mac;
@@ -29,14 +30,25 @@ import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.syncsuite.client.Column;
+import org.syncsuite.client.ConnectOptions;
+import org.syncsuite.client.CrudEntry;
+import org.syncsuite.client.CrudTransaction;
+import org.syncsuite.client.PowerSyncBackendConnector;
+import org.syncsuite.client.PowerSyncCredentials;
+import org.syncsuite.client.PowerSyncDatabase;
+import org.syncsuite.client.Schema;
+import org.syncsuite.client.Table;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
 import org.syncsuite.services.ClassPath;
@@ -46,8 +58,8 @@ import org.syncsuite.services.Ports;
 import org.syncsuite.services.junit.WithBackingServices;
 
 /**
- * The official PowerSync client ({@code @powersync/node}, pinned in {@code js/package-lock.json})
- * against the whole suite: MariaDB with the binlog on, the replicator, Kafka, and the sync gateway
+ * Our Java client and the official PowerSync client ({@code @powersync/node}, pinned in
+ * {@code js/package-lock.json}) against the whole suite: MariaDB with the binlog on, the replicator, Kafka, and the sync gateway
  * (writer and api roles) in processes of their own, configured by one service.yaml with an HS256
  * development key. {@code js/compat.mjs} checks that the client downloads a global and a per-user
  * stream, subscribes to a parameterised stream and gets only its rows, sees inserts, updates and
@@ -56,7 +68,7 @@ import org.syncsuite.services.junit.WithBackingServices;
  */
 @WithBackingServices
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OfficialClientIT {
+class ClientCompatibilityIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SECRET = "compat-test development key, 32+ bytes";
@@ -84,7 +96,7 @@ class OfficialClientIT {
     private HttpServer backend;
     private String gateway;
 
-    OfficialClientIT(EmbeddedMariaDb db, EmbeddedKafka kafka) {
+    ClientCompatibilityIT(EmbeddedMariaDb db, EmbeddedKafka kafka) {
         this.db = db;
         this.kafka = kafka;
     }
@@ -183,6 +195,88 @@ class OfficialClientIT {
         assertThat(client.exitValue()).as("the client's checks:\n" + log).isZero();
         assertThat(log).contains("COMPAT OK");
         System.out.println("official client, " + framing + ": " + log.substring(log.indexOf("COMPAT OK")).strip());
+    }
+
+    @Test
+    void theJavaClientSyncsUploadsAndTwoOfItsDevicesConverge() throws Exception {
+        String run = "java";
+        seed(run);
+        long now = System.currentTimeMillis() / 1000;
+        String token = hs256("{\"sub\":\"" + run + "-user\",\"aud\":\"powersync\",\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}");
+        Schema schema = Schema.of(Table.of("announcements", Column.text("title")),
+                Table.of("lists", Column.text("name"), Column.text("owner_id")),
+                Table.of("todos", Column.text("list_id"), Column.text("description"), Column.integer("completed")));
+        ConnectOptions options = ConnectOptions.DEFAULTS.withSubscription("list_todos", Map.of("list_id", run + "-L1"));
+        Path folder = Files.createTempDirectory(dir, "java-client");
+        try (PowerSyncDatabase phone = PowerSyncDatabase.open(folder.resolve("phone.db"), schema);
+             PowerSyncDatabase laptop = PowerSyncDatabase.open(folder.resolve("laptop.db"), schema)) {
+            phone.connect(connector(token), options);
+            laptop.connect(connector(token), options.withBson(true));
+            assertThat(phone.waitForFirstSync(Duration.ofSeconds(60))).as(String.valueOf(phone.currentStatus())).isTrue();
+            assertThat(laptop.waitForFirstSync(Duration.ofSeconds(60))).as(String.valueOf(laptop.currentStatus())).isTrue();
+            assertThat(phone.getAll("SELECT id FROM lists ORDER BY id")).extracting(row -> row.get("id"))
+                    .containsExactly(run + "-L1", run + "-L2");
+            assertThat(phone.getAll("SELECT id FROM announcements WHERE id LIKE ?", run + "-%")).hasSize(3);
+            assertThat(phone.getAll("SELECT id, list_id FROM todos ORDER BY id")).extracting(row -> row.get("id"))
+                    .containsExactly(run + "-t1", run + "-t2");
+
+            // a change made in MariaDB reaches both devices
+            db.execute("UPDATE " + SOURCE + ".todos SET description = 'Oat milk' WHERE id = '" + run + "-t1'");
+            await().atMost(Duration.ofSeconds(10)).until(() -> "Oat milk".equals(
+                    laptop.get("SELECT description FROM todos WHERE id = ?", run + "-t1").get("description")));
+
+            // a write on the phone goes up through the backend and comes down to the laptop
+            phone.execute("INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, 0)", run + "-t5", run + "-L1",
+                    "written on the phone");
+            phone.execute("UPDATE lists SET name = 'Groceries (phone)' WHERE id = ?", run + "-L1");
+            await().atMost(Duration.ofSeconds(20)).until(() -> phone.uploadQueueSize() == 0
+                    && laptop.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t5").isPresent()
+                    && "Groceries (phone)".equals(laptop.get("SELECT name FROM lists WHERE id = ?", run + "-L1").get("name")));
+            await().atMost(Duration.ofSeconds(20)).until(() -> rows(phone).equals(rows(laptop)));
+            assertThat(phone.currentStatus().uploadError()).isEmpty();
+
+            phone.disconnectAndClear();
+            assertThat(phone.getAll("SELECT * FROM todos")).isEmpty();
+            assertThat(phone.getAll("SELECT * FROM ps_buckets")).isEmpty();
+        }
+    }
+
+    private static String rows(PowerSyncDatabase db) {
+        return db.getAll("SELECT id, name, owner_id FROM lists ORDER BY id").toString()
+                + db.getAll("SELECT id, list_id, description, completed FROM todos ORDER BY id")
+                + db.getAll("SELECT id, title FROM announcements ORDER BY id");
+    }
+
+    /** Our client's connector: the gateway with a fixed token, uploads to the test backend. */
+    private PowerSyncBackendConnector connector(String token) {
+        String uploadUrl = "http://127.0.0.1:" + backend.getAddress().getPort() + "/upload";
+        return new PowerSyncBackendConnector() {
+            @Override
+            public PowerSyncCredentials fetchCredentials() {
+                return new PowerSyncCredentials(gateway, token);
+            }
+
+            @Override
+            public void uploadData(PowerSyncDatabase database) throws Exception {
+                Optional<CrudTransaction> transaction = database.nextCrudTransaction();
+                if (transaction.isEmpty()) {
+                    return;
+                }
+                ObjectNode body = JSON.createObjectNode();
+                var ops = body.putArray("ops");
+                for (CrudEntry entry : transaction.get().crud()) {
+                    ObjectNode op = ops.addObject().put("op", entry.op().name()).put("table", entry.table()).put("id", entry.id());
+                    op.set("data", JSON.valueToTree(entry.opData().orElse(Map.of())));
+                }
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(uploadUrl))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new IOException("upload answered " + response.statusCode() + ": " + response.body());
+                }
+                transaction.get().complete();
+            }
+        };
     }
 
     /** This run's rows: 3 announcements, the user's lists L1 and L2 and another's L3, two todos in L1 and one in L2. */
