@@ -45,6 +45,14 @@ public final class PowerSyncDatabase implements AutoCloseable {
     private SyncStatus status = SyncStatus.DISCONNECTED; // guarded by statusLock
     private final List<java.util.function.Consumer<SyncStatus>> statusListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile SyncClient sync;
+    // Tables written in the open transaction (SQLite's update hook), guarded by lock.
+    private final java.util.Set<String> written = new java.util.HashSet<>();
+    private final List<TableListener> tableListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told which tables (as the app names them) a committed transaction changed. */
+    interface TableListener {
+        void tablesChanged(java.util.Set<String> tables);
+    }
 
     private PowerSyncDatabase(Connection connection, Schema schema) throws SQLException {
         this.connection = connection;
@@ -54,6 +62,8 @@ public final class PowerSyncDatabase implements AutoCloseable {
             statement.execute("PRAGMA synchronous = NORMAL");
             statement.execute("PRAGMA busy_timeout = 30000");
         }
+        connection.unwrap(org.sqlite.SQLiteConnection.class).addUpdateListener((type, database, table, rowId) ->
+                written.add(appTableName(table)));
         connection.setAutoCommit(false);
         applySchema();
         this.clientId = readOrCreateClientId();
@@ -182,24 +192,101 @@ public final class PowerSyncDatabase implements AutoCloseable {
                 transaction.execute("UPDATE ps_tx SET current_tx = next_tx, next_tx = next_tx + 1 WHERE id = 1");
             }
             T result;
+            java.util.Set<String> changed;
             try {
                 result = work.run(transaction);
                 connection.commit();
-                SyncClient client = sync;
-                if (write && client != null) {
-                    client.wakeUpload();
-                }
+                changed = java.util.Set.copyOf(written);
             } catch (RuntimeException e) {
                 rollback(e);
                 throw e;
             } catch (SQLException e) {
                 rollback(e);
                 throw new LocalDatabaseException("Commit failed: " + e.getMessage(), e);
+            } finally {
+                written.clear();
+            }
+            if (!changed.isEmpty()) {
+                lock.unlock();
+                try {
+                    notifyTables(changed);
+                } finally {
+                    lock.lock();
+                }
             }
             return result;
         } finally {
             lock.unlock();
         }
+    }
+
+    private void notifyTables(java.util.Set<String> changed) {
+        for (TableListener listener : tableListeners) {
+            listener.tablesChanged(changed);
+        }
+        SyncClient client = sync;
+        if (client != null && changed.contains("ps_crud")) {
+            client.wakeUpload();
+        }
+    }
+
+    /** The app's name of a table SQLite reports: {@code ps_data__todos} is {@code todos}. */
+    private static String appTableName(String table) {
+        if (table.startsWith("ps_data_local__")) {
+            return table.substring("ps_data_local__".length());
+        }
+        return table.startsWith("ps_data__") ? table.substring("ps_data__".length()) : table;
+    }
+
+    /**
+     * The rows of {@code sql}, now and after every committed change to a table it reads, as long
+     * as they differ from the last rows sent.
+     */
+    public java.util.concurrent.Flow.Publisher<List<Map<String, Object>>> watch(String sql, Object... parameters) {
+        return new WatchedQuery(this, sql, parameters);
+    }
+
+    void addTableListener(TableListener listener) {
+        tableListeners.add(listener);
+    }
+
+    void removeTableListener(TableListener listener) {
+        tableListeners.remove(listener);
+    }
+
+    /** The tables (as the app names them) a query reads, from the tables and indexes its program opens. */
+    java.util.Set<String> tablesRead(String sql) {
+        return readTransaction(tx -> {
+            Map<Long, String> byRootPage = new java.util.HashMap<>();
+            for (Map<String, Object> row : tx.getAll("SELECT tbl_name, rootpage FROM sqlite_master WHERE type IN ('table', 'index')")) {
+                if (row.get("rootpage") instanceof Number page) {
+                    byRootPage.put(page.longValue(), appTableName((String) row.get("tbl_name")));
+                }
+            }
+            java.util.Set<String> tables = new java.util.HashSet<>();
+            for (Map<String, Object> op : tx.getAll("EXPLAIN " + sql, new Object[countParameters(sql)])) {
+                if ("OpenRead".equals(op.get("opcode")) && op.get("p2") instanceof Number page) {
+                    String table = byRootPage.get(page.longValue());
+                    if (table != null) {
+                        tables.add(table);
+                    }
+                }
+            }
+            return tables;
+        });
+    }
+
+    private static int countParameters(String sql) {
+        int count = 0;
+        boolean quoted = false;
+        for (char c : sql.toCharArray()) {
+            if (c == '\'') {
+                quoted = !quoted;
+            } else if (c == '?' && !quoted) {
+                count++;
+            }
+        }
+        return count;
     }
 
     private void rollback(Exception cause) {
@@ -300,9 +387,9 @@ public final class PowerSyncDatabase implements AutoCloseable {
         }
     }
 
-    /** Synced data was published into the app's tables. */
+    /** Synced data was published into the app's tables (their watchers heard of it with the commit). */
     void tablesChanged() {
-        // watched queries listen here
+        // the update hook already reported the tables written
     }
 
     // ---- the upload queue
