@@ -29,7 +29,7 @@ import org.syncsuite.core.Checksums;
  * demand: a checksum that does not match, a stream cut in the middle of a checkpoint, a token that
  * expires mid-stream, and a server that is down for a while.
  */
-class ScriptedServerTest {
+class ScriptedServerIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Schema SCHEMA = Schema.of(Table.of("todos", Column.text("title")));
