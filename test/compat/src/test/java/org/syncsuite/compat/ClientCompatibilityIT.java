@@ -232,13 +232,67 @@ class ClientCompatibilityIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> phone.uploadQueueSize() == 0
                     && laptop.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t5").isPresent()
                     && "Groceries (phone)".equals(laptop.get("SELECT name FROM lists WHERE id = ?", run + "-L1").get("name")));
+
+            // edits made offline go up after reconnecting
+            laptop.disconnect();
+            laptop.execute("INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, ?, 1)", run + "-t6", run + "-L1",
+                    "written offline");
+            assertThat(laptop.uploadQueueSize()).isEqualTo(1);
+            laptop.connect(connector(token), options.withBson(true));
+            await().atMost(Duration.ofSeconds(20)).until(() -> laptop.uploadQueueSize() == 0
+                    && phone.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t6").isPresent());
             await().atMost(Duration.ofSeconds(20)).until(() -> rows(phone).equals(rows(laptop)));
             assertThat(phone.currentStatus().uploadError()).isEmpty();
+
+            // another user sees only their own lists
+            seed("other");
+            long at = System.currentTimeMillis() / 1000;
+            String otherToken = hs256("{\"sub\":\"other-user\",\"aud\":\"powersync\",\"iat\":" + at + ",\"exp\":" + (at + 3600) + "}");
+            try (PowerSyncDatabase other = PowerSyncDatabase.open(folder.resolve("other.db"), schema)) {
+                other.connect(connector(otherToken));
+                assertThat(other.waitForFirstSync(Duration.ofSeconds(60))).isTrue();
+                // the first checkpoint may predate the rows just seeded: they follow within moments
+                await().atMost(Duration.ofSeconds(10)).until(() -> other.getAll("SELECT id FROM lists").size() >= 2);
+                assertThat(other.getAll("SELECT id FROM lists ORDER BY id")).extracting(row -> row.get("id"))
+                        .containsExactly("other-L1", "other-L2");
+            }
+            assertThat(phone.getAll("SELECT id FROM lists WHERE id LIKE 'other-%'")).isEmpty();
+
+            // the official client, as the same user, holds the same rows as ours
+            String witness = officialClientRows(token, run + "-L1");
+            com.fasterxml.jackson.databind.JsonNode theirs = JSON.readTree(witness);
+            assertThat(canonical(theirs.get("lists"))).isEqualTo(canonical(JSON.valueToTree(
+                    phone.getAll("SELECT id, name, owner_id FROM lists ORDER BY id"))));
+            assertThat(canonical(theirs.get("todos"))).isEqualTo(canonical(JSON.valueToTree(
+                    phone.getAll("SELECT id, list_id, description, completed FROM todos ORDER BY id"))));
+            assertThat(canonical(theirs.get("announcements"))).isEqualTo(canonical(JSON.valueToTree(
+                    phone.getAll("SELECT id, title FROM announcements ORDER BY id"))));
 
             phone.disconnectAndClear();
             assertThat(phone.getAll("SELECT * FROM todos")).isEmpty();
             assertThat(phone.getAll("SELECT * FROM ps_buckets")).isEmpty();
         }
+    }
+
+    /** The rows the official client holds for {@code token}'s user, subscribed to one list. */
+    private String officialClientRows(String token, String listId) throws Exception {
+        Path output = dir.resolve("client-witness.log");
+        ProcessBuilder node = new ProcessBuilder(nodeExecutable(), "dump.mjs").directory(js.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        node.environment().put("ENDPOINT", gateway);
+        node.environment().put("TOKEN", token);
+        node.environment().put("LIST_ID", listId);
+        node.environment().put("DB_DIR", Files.createTempDirectory(dir, "witness").toString());
+        Process process = node.start();
+        assertThat(process.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        String log = Files.readString(output);
+        assertThat(process.exitValue()).as(log).isZero();
+        return log.lines().filter(line -> line.startsWith("ROWS ")).findFirst().orElseThrow().substring(5);
+    }
+
+    /** Rows as text with numbers as numbers, whichever client they come from. */
+    private static String canonical(com.fasterxml.jackson.databind.JsonNode rows) {
+        return rows.toString();
     }
 
     private static String rows(PowerSyncDatabase db) {
@@ -387,7 +441,7 @@ class ClientCompatibilityIT {
     private Path installClient() throws Exception {
         Path source = Path.of("js").toAbsolutePath();
         Path target = Files.createDirectories(dir.resolve("js"));
-        for (String file : List.of("package.json", "package-lock.json", "compat.mjs")) {
+        for (String file : List.of("package.json", "package-lock.json", "compat.mjs", "dump.mjs")) {
             Files.copy(source.resolve(file), target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
         Path marker = target.resolve("node_modules").resolve(".installed-from-lock");
