@@ -48,6 +48,21 @@ public final class PowerSyncDatabase implements AutoCloseable {
     // Tables written in the open transaction (SQLite's update hook), guarded by lock.
     private final java.util.Set<String> written = new java.util.HashSet<>();
     private final List<TableListener> tableListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // Prepared statements by SQL text, reused across transactions; guarded by lock.
+    private final Map<String, PreparedStatement> statements = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+            if (size() > 128) {
+                try {
+                    eldest.getValue().close();
+                } catch (SQLException ignored) {
+                    // dropped from the cache anyway
+                }
+                return true;
+            }
+            return false;
+        }
+    };
 
     /** Told which tables (as the app names them) a committed transaction changed. */
     interface TableListener {
@@ -108,15 +123,34 @@ public final class PowerSyncDatabase implements AutoCloseable {
         }
 
         public long execute(String sql, Object... parameters) {
-            try (PreparedStatement statement = prepare(sql, parameters)) {
-                return statement.executeUpdate();
+            try {
+                return prepare(sql, parameters).executeUpdate();
+            } catch (SQLException e) {
+                throw failure(sql, e);
+            }
+        }
+
+        /** Runs {@code sql} once per parameter row, as one batch. */
+        public void executeBatch(String sql, List<Object[]> rows) {
+            if (rows.isEmpty()) {
+                return;
+            }
+            try {
+                PreparedStatement statement = prepare(sql);
+                for (Object[] row : rows) {
+                    for (int i = 0; i < row.length; i++) {
+                        statement.setObject(i + 1, row[i]);
+                    }
+                    statement.addBatch();
+                }
+                statement.executeBatch();
             } catch (SQLException e) {
                 throw failure(sql, e);
             }
         }
 
         public List<Map<String, Object>> getAll(String sql, Object... parameters) {
-            try (PreparedStatement statement = prepare(sql, parameters); ResultSet rs = statement.executeQuery()) {
+            try (ResultSet rs = prepare(sql, parameters).executeQuery()) {
                 List<Map<String, Object>> rows = new ArrayList<>();
                 ResultSetMetaData meta = rs.getMetaData();
                 while (rs.next()) {
@@ -143,7 +177,12 @@ public final class PowerSyncDatabase implements AutoCloseable {
         }
 
         private PreparedStatement prepare(String sql, Object... parameters) throws SQLException {
-            PreparedStatement statement = connection.prepareStatement(sql);
+            PreparedStatement statement = statements.get(sql);
+            if (statement == null || statement.isClosed()) {
+                statement = connection.prepareStatement(sql);
+                statements.put(sql, statement);
+            }
+            statement.clearParameters();
             for (int i = 0; i < parameters.length; i++) {
                 statement.setObject(i + 1, parameters[i] instanceof Boolean b ? (b ? 1 : 0) : parameters[i]);
             }
@@ -508,6 +547,10 @@ public final class PowerSyncDatabase implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
+                for (PreparedStatement statement : statements.values()) {
+                    statement.close();
+                }
+                statements.clear();
                 connection.close();
             }
         } catch (SQLException e) {

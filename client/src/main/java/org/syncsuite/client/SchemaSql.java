@@ -32,7 +32,9 @@ final class SchemaSql {
                 "CREATE TABLE IF NOT EXISTS ps_oplog (bucket INTEGER NOT NULL, op_id INTEGER NOT NULL, row_type TEXT NOT NULL, "
                         + "row_id TEXT NOT NULL, key TEXT NOT NULL, data TEXT, hash INTEGER NOT NULL)",
                 "CREATE UNIQUE INDEX IF NOT EXISTS ps_oplog_key ON ps_oplog (bucket, key)",
-                "CREATE INDEX IF NOT EXISTS ps_oplog_row ON ps_oplog (row_type, row_id)",
+                "DROP INDEX IF EXISTS ps_oplog_row",
+                "CREATE INDEX IF NOT EXISTS ps_oplog_row_op ON ps_oplog (row_type, row_id, op_id)",
+                "CREATE INDEX IF NOT EXISTS ps_oplog_op ON ps_oplog (bucket, op_id)",
                 "CREATE TABLE IF NOT EXISTS ps_updated_rows (row_type TEXT NOT NULL, row_id TEXT NOT NULL, "
                         + "PRIMARY KEY (row_type, row_id)) WITHOUT ROWID",
                 "CREATE TABLE IF NOT EXISTS ps_crud (id INTEGER PRIMARY KEY AUTOINCREMENT, tx_id INTEGER, data TEXT NOT NULL)",

@@ -3,12 +3,10 @@ package org.syncsuite.client;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.protocol.BucketChecksum;
@@ -70,6 +68,10 @@ final class SyncLocal {
             long add = ((Number) bucket.get("add_checksum")).longValue();
             long live = ((Number) bucket.get("op_checksum")).longValue();
             long lastOp = ((Number) bucket.get("last_op")).longValue();
+            // A bucket with nothing stored yet (a first download) has no op to replace, unless this chunk names a key twice.
+            boolean empty = tx.getOptional("SELECT 1 FROM ps_oplog WHERE bucket = ? LIMIT 1", id).isEmpty();
+            java.util.Set<String> keys = new java.util.HashSet<>();
+            List<Object[]> inserts = new ArrayList<>();
             for (OplogEntry op : chunk.data()) {
                 long hash = op.checksum() & 0xFFFFFFFFL;
                 switch (op.op()) {
@@ -77,39 +79,49 @@ final class SyncLocal {
                         String type = op.objectType().orElseThrow();
                         String rowId = op.objectId().orElseThrow();
                         String key = type + "/" + rowId + "/" + op.subkey().orElse("null");
-                        Optional<Map<String, Object>> previous = tx.getOptional(
-                                "SELECT hash FROM ps_oplog WHERE bucket = ? AND key = ?", id, key);
-                        if (previous.isPresent()) {
-                            long old = ((Number) previous.get().get("hash")).longValue();
-                            tx.execute("DELETE FROM ps_oplog WHERE bucket = ? AND key = ?", id, key);
-                            add = (add + old) % MOD;
-                            live = Math.floorMod(live - old, MOD);
+                        if (!empty || !keys.add(key)) {
+                            flush(tx, inserts);
+                            for (Map<String, Object> previous : tx.getAll(
+                                    "DELETE FROM ps_oplog WHERE bucket = ? AND key = ? RETURNING hash", id, key)) {
+                                long old = ((Number) previous.get("hash")).longValue();
+                                add = (add + old) % MOD;
+                                live = Math.floorMod(live - old, MOD);
+                            }
                         }
                         if (op.op() == OplogEntry.OpType.PUT) {
-                            tx.execute("INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, key, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                    id, op.opId(), type, rowId, key, op.data().orElse(null), hash);
+                            // found again at publishing by its op id (above the bucket's last published op)
+                            inserts.add(new Object[]{id, op.opId(), type, rowId, key, op.data().orElse(null), hash});
                             live = (live + hash) % MOD;
                         } else {
                             add = (add + hash) % MOD;
+                            tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", type, rowId);
                         }
-                        tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", type, rowId);
                     }
                     case MOVE -> add = (add + hash) % MOD;
                     case CLEAR -> {
+                        flush(tx, inserts);
                         tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) SELECT row_type, row_id FROM ps_oplog "
                                 + "WHERE bucket = ?", id);
                         tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", id);
                         add = hash;
                         live = 0;
                         tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", id);
+                        empty = true;
+                        keys.clear();
                     }
                 }
                 lastOp = Math.max(lastOp, op.opId());
             }
+            flush(tx, inserts);
             tx.execute("UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_op = ?, priority = ?, "
                     + "count_since_last = count_since_last + ? WHERE id = ?", add, live, lastOp, priority, chunk.data().size(), id);
             return null;
         });
+    }
+
+    private static void flush(PowerSyncDatabase.Transaction tx, List<Object[]> inserts) {
+        tx.executeBatch("INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, key, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", inserts);
+        inserts.clear();
     }
 
     /** The buckets among {@code expected} whose local checksum differs from the checkpoint's. */
@@ -161,55 +173,61 @@ final class SyncLocal {
      */
     void publish(Collection<String> buckets, long checkpoint, boolean full, int priority, OptionalLong writeCheckpoint) {
         database.writeTransaction(tx -> {
-            Set<List<String>> rows = new LinkedHashSet<>();
             for (String bucket : buckets) {
                 tx.execute("UPDATE ps_buckets SET last_op = MAX(last_op, ?) WHERE name = ?", checkpoint, bucket);
-                for (Map<String, Object> row : tx.getAll("SELECT o.row_type, o.row_id FROM ps_oplog o JOIN ps_buckets b ON b.id = o.bucket "
-                        + "WHERE b.name = ? AND o.op_id > b.last_applied_op", bucket)) {
-                    rows.add(List.of((String) row.get("row_type"), (String) row.get("row_id")));
+            }
+            tx.execute("CREATE TEMP TABLE IF NOT EXISTS ps_publish (row_type TEXT NOT NULL, row_id TEXT NOT NULL, "
+                    + "PRIMARY KEY (row_type, row_id)) WITHOUT ROWID");
+            tx.execute("DELETE FROM ps_publish");
+            for (String bucket : buckets) {
+                tx.execute("INSERT OR IGNORE INTO ps_publish (row_type, row_id) SELECT o.row_type, o.row_id FROM ps_oplog o "
+                        + "JOIN ps_buckets b ON b.id = o.bucket WHERE b.name = ? AND o.op_id > b.last_applied_op", bucket);
+            }
+            if (full) {
+                tx.execute("INSERT OR IGNORE INTO ps_publish (row_type, row_id) SELECT row_type, row_id FROM ps_updated_rows");
+            } else {
+                for (String bucket : buckets) {
+                    tx.execute("INSERT OR IGNORE INTO ps_publish (row_type, row_id) SELECT u.row_type, u.row_id FROM ps_updated_rows u "
+                            + "WHERE EXISTS (SELECT 1 FROM ps_oplog o WHERE o.bucket = (SELECT id FROM ps_buckets WHERE name = ?) "
+                            + "AND o.row_type = u.row_type AND o.row_id = u.row_id)", bucket);
                 }
             }
-            List<Map<String, Object>> updated = tx.getAll("SELECT row_type, row_id FROM ps_updated_rows");
-            for (Map<String, Object> row : updated) {
-                rows.add(List.of((String) row.get("row_type"), (String) row.get("row_id")));
+            // For each row, the PUT with the highest op id across all buckets, or nothing.
+            String newest = "(SELECT o.data FROM ps_oplog o WHERE o.row_type = p.row_type AND o.row_id = p.row_id "
+                    + "ORDER BY o.op_id DESC LIMIT 1)";
+            String any = "EXISTS (SELECT 1 FROM ps_oplog o WHERE o.row_type = p.row_type AND o.row_id = p.row_id)";
+            List<String> synced = new ArrayList<>();
+            for (Table table : database.schema().tables()) {
+                if (table.localOnly() || table.insertOnly()) {
+                    continue;
+                }
+                synced.add(SchemaSql.literal(table.name()));
+                String data = SchemaSql.quote(table.dataTable());
+                String type = SchemaSql.literal(table.name());
+                tx.execute("INSERT OR REPLACE INTO " + data + " (id, data) SELECT p.row_id, " + newest + " FROM ps_publish p "
+                        + "WHERE p.row_type = " + type + " AND " + any);
+                tx.execute("DELETE FROM " + data + " WHERE id IN (SELECT p.row_id FROM ps_publish p WHERE p.row_type = " + type
+                        + " AND NOT " + any + ")");
             }
-            for (List<String> row : rows) {
-                publishRow(tx, row.get(0), row.get(1));
-            }
+            String unknown = synced.isEmpty() ? "1" : "p.row_type NOT IN (" + String.join(", ", synced) + ")";
+            tx.execute("INSERT OR REPLACE INTO ps_untyped (type, id, data) SELECT p.row_type, p.row_id, " + newest
+                    + " FROM ps_publish p WHERE " + unknown + " AND " + any);
+            tx.execute("DELETE FROM ps_untyped WHERE EXISTS (SELECT 1 FROM ps_publish p WHERE p.row_type = ps_untyped.type "
+                    + "AND p.row_id = ps_untyped.id AND NOT " + any + ")");
+            tx.execute("DELETE FROM ps_updated_rows WHERE EXISTS (SELECT 1 FROM ps_publish p WHERE p.row_type = ps_updated_rows.row_type "
+                    + "AND p.row_id = ps_updated_rows.row_id)");
+            tx.execute("DELETE FROM ps_publish");
             for (String bucket : buckets) {
                 tx.execute("UPDATE ps_buckets SET last_applied_op = last_op, count_at_last = count_at_last + count_since_last, "
                         + "count_since_last = 0 WHERE name = ?", bucket);
             }
             if (full) {
-                tx.execute("DELETE FROM ps_updated_rows");
                 writeCheckpoint.ifPresent(id -> tx.execute(
                         "INSERT OR REPLACE INTO ps_kv (key, value) VALUES ('last_seen_checkpoint_request_id', ?)", id));
-            } else {
-                for (List<String> row : rows) {
-                    tx.execute("DELETE FROM ps_updated_rows WHERE row_type = ? AND row_id = ?", row.get(0), row.get(1));
-                }
             }
             tx.execute("INSERT OR REPLACE INTO ps_sync_state (priority, last_synced_at) VALUES (?, ?)", full ? Integer.MAX_VALUE
                     : priority, Instant.now().toString());
             return null;
         });
-    }
-
-    private void publishRow(PowerSyncDatabase.Transaction tx, String type, String id) {
-        Optional<Map<String, Object>> newest = tx.getOptional(
-                "SELECT data FROM ps_oplog WHERE row_type = ? AND row_id = ? ORDER BY op_id DESC LIMIT 1", type, id);
-        Optional<Table> table = database.schema().table(type).filter(t -> !t.localOnly() && !t.insertOnly());
-        if (table.isPresent()) {
-            String data = SchemaSql.quote(table.get().dataTable());
-            if (newest.isPresent()) {
-                tx.execute("INSERT OR REPLACE INTO " + data + " (id, data) VALUES (?, ?)", id, newest.get().get("data"));
-            } else {
-                tx.execute("DELETE FROM " + data + " WHERE id = ?", id);
-            }
-        } else if (newest.isPresent()) {
-            tx.execute("INSERT OR REPLACE INTO ps_untyped (type, id, data) VALUES (?, ?, ?)", type, id, newest.get().get("data"));
-        } else {
-            tx.execute("DELETE FROM ps_untyped WHERE type = ? AND id = ?", type, id);
-        }
     }
 }

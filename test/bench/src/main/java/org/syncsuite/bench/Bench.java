@@ -20,6 +20,7 @@ public final class Bench {
         register(new InitialSyncBenchmark());
         register(new FanoutBenchmark());
         register(new LatencyBenchmark());
+        register(new ClientApplyBenchmark());
     }
 
     private Bench() {

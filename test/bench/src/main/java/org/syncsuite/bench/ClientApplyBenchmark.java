@@ -1,0 +1,174 @@
+package org.syncsuite.bench;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.sun.net.httpserver.HttpServer;
+
+import org.syncsuite.client.Column;
+import org.syncsuite.client.PowerSyncBackendConnector;
+import org.syncsuite.client.PowerSyncCredentials;
+import org.syncsuite.client.PowerSyncDatabase;
+import org.syncsuite.client.Schema;
+import org.syncsuite.client.Table;
+import org.syncsuite.core.Checksums;
+import org.syncsuite.core.JsonWriter;
+
+/**
+ * Rows per second our Java client applies in a first sync of 1,000,000 rows: from opening the
+ * stream to the checkpoint published into the app's table (ops stored per bucket, checksums
+ * validated, rows published). The stream is served from memory by a local HTTP server (NDJSON,
+ * 1,000 ops per line, as the gateway sends), so that the client's own work is measured. The
+ * baseline inserts the same rows into a plain SQLite table with batched JDBC, 1,000 per
+ * transaction, with the same pragmas.
+ */
+final class ClientApplyBenchmark implements Benchmark {
+
+    static final double GOAL_ROWS_PER_SECOND = 50_000;
+    static final double GOAL_SHARE_OF_BASELINE = 0.5;
+    private static final String BUCKET = "1#everything|0[]";
+
+    @Override
+    public String name() {
+        return "client-apply";
+    }
+
+    @Override
+    public String description() {
+        return "Java client: rows/s applied in a first sync of 1,000,000 rows, vs. batched inserts into a plain SQLite table";
+    }
+
+    @Override
+    public BenchReport run(BenchOptions options) throws Exception {
+        int rows = options.integer("rows", 1_000_000);
+        Path dir = Files.createTempDirectory("client-apply");
+        System.out.printf(Locale.ROOT, "   preparing a stream of %,d rows ...%n", rows);
+        byte[] body = stream(rows);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/sync/stream", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+                out.flush();
+                Thread.sleep(600_000); // the stream stays open, as the gateway's does
+            } catch (Exception e) {
+                // the client closed it
+            }
+        });
+        server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+        try {
+            Schema schema = Schema.of(Table.of("items", Column.text("title"), Column.integer("done"), Column.text("notes")));
+            String endpoint = "http://127.0.0.1:" + server.getAddress().getPort();
+            double ours;
+            try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("client.db"), schema)) {
+                long started = System.nanoTime();
+                db.connect(new PowerSyncBackendConnector() {
+                    @Override
+                    public PowerSyncCredentials fetchCredentials() {
+                        return new PowerSyncCredentials(endpoint, "token");
+                    }
+
+                    @Override
+                    public void uploadData(PowerSyncDatabase database) {
+                    }
+                });
+                if (!db.waitForFirstSync(Duration.ofMinutes(30))) {
+                    throw new IllegalStateException("The client did not sync: " + db.currentStatus());
+                }
+                ours = (System.nanoTime() - started) / 1e9;
+                long count = ((Number) db.get("SELECT COUNT(*) AS n FROM items").get("n")).longValue();
+                if (count != rows) {
+                    throw new IllegalStateException("The client holds " + count + " rows, not " + rows);
+                }
+                db.disconnect();
+            }
+            double baseline = baseline(dir.resolve("plain.db"), rows);
+            double oursRate = rows / ours;
+            double baselineRate = rows / baseline;
+            List<String> notes = new ArrayList<>();
+            notes.add(String.format(Locale.ROOT, "ours %.1f s, baseline %.1f s; stream %.1f MB of NDJSON", ours, baseline, body.length / 1e6));
+            notes.add(String.format(Locale.ROOT, "goals: at least %,.0f rows/s: %s; at least %.0f%% of the baseline: %s",
+                    GOAL_ROWS_PER_SECOND, oursRate >= GOAL_ROWS_PER_SECOND ? "met" : "NOT met", GOAL_SHARE_OF_BASELINE * 100,
+                    oursRate >= GOAL_SHARE_OF_BASELINE * baselineRate ? "met" : "NOT met"));
+            return new BenchReport(name(), String.format(Locale.ROOT, "%,d rows of about 150 bytes in one bucket", rows),
+                    new BenchReport.Measurement("Java client: stored, validated and published", oursRate, "rows/s",
+                            String.format(Locale.ROOT, "%.1f s", ours)),
+                    new BenchReport.Measurement("batched inserts into a plain SQLite table", baselineRate, "rows/s",
+                            String.format(Locale.ROOT, "%.1f s", baseline)),
+                    true, notes);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** The whole first sync as NDJSON: checkpoint, data lines of 1,000 ops, checkpoint_complete. */
+    private static byte[] stream(int rows) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(rows * 260);
+        long sum = 0;
+        StringBuilder lines = new StringBuilder();
+        List<byte[]> data = new ArrayList<>();
+        for (int from = 0; from < rows; from += 1000) {
+            lines.setLength(0);
+            lines.append("{\"data\":{\"bucket\":\"").append(BUCKET).append("\",\"after\":\"").append(from).append("\",\"next_after\":\"")
+                    .append(Math.min(rows, from + 1000)).append("\",\"has_more\":false,\"data\":[");
+            for (int i = from; i < Math.min(rows, from + 1000); i++) {
+                String row = SyncBenchSupport.item(i).replace("\"id\":\"item-", "\"id\":\"item-");
+                long checksum = Checksums.put("items", "item-" + i, row);
+                sum += checksum;
+                lines.append(i == from ? "" : ",").append("{\"op_id\":\"").append(i + 1).append("\",\"op\":\"PUT\",\"object_type\":\"items\",")
+                        .append("\"object_id\":\"item-").append(i).append("\",\"subkey\":\"s").append(i).append("\",\"checksum\":")
+                        .append(checksum).append(",\"data\":");
+                JsonWriter.appendString(lines, row);
+                lines.append('}');
+            }
+            lines.append("]}}\n");
+            data.add(lines.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        String checkpoint = "{\"checkpoint\":{\"last_op_id\":\"" + rows + "\",\"buckets\":[{\"bucket\":\"" + BUCKET + "\",\"checksum\":"
+                + Checksums.toSigned(sum) + ",\"count\":" + rows + ",\"priority\":3,\"subscriptions\":[{\"default\":0}]}],"
+                + "\"streams\":[{\"name\":\"everything\",\"is_default\":true,\"errors\":[]}]}}\n";
+        out.writeBytes(checkpoint.getBytes(StandardCharsets.UTF_8));
+        data.forEach(out::writeBytes);
+        out.writeBytes(("{\"checkpoint_complete\":{\"last_op_id\":\"" + rows + "\"}}\n").getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    private static double baseline(Path file, int rows) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode = WAL");
+                s.execute("PRAGMA synchronous = NORMAL");
+                s.execute("CREATE TABLE items (id TEXT PRIMARY KEY NOT NULL, data TEXT)");
+            }
+            c.setAutoCommit(false);
+            long started = System.nanoTime();
+            try (PreparedStatement insert = c.prepareStatement("INSERT INTO items (id, data) VALUES (?, ?)")) {
+                for (int i = 0; i < rows; i++) {
+                    insert.setString(1, "item-" + i);
+                    insert.setString(2, SyncBenchSupport.item(i));
+                    insert.addBatch();
+                    if ((i + 1) % 1000 == 0 || i == rows - 1) {
+                        insert.executeBatch();
+                        c.commit();
+                    }
+                }
+            }
+            return (System.nanoTime() - started) / 1e9;
+        }
+    }
+}
