@@ -34,6 +34,7 @@ import org.syncsuite.gateway.writer.WriterFixture;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
 import org.syncsuite.services.junit.WithBackingServices;
 
 /**
@@ -56,42 +57,11 @@ class GatewayApiServiceIT {
         String storageName = "apistorage_" + UUID.randomUUID().toString().substring(0, 8);
         db.execute("CREATE USER IF NOT EXISTS 'gateway'@'%' IDENTIFIED BY 'gateway-secret'",
                 "GRANT ALL PRIVILEGES ON *.* TO 'gateway'@'%'");
-        String k = Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8));
         Path yaml = dir.resolve("service.yaml");
-        Files.writeString(yaml, """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: mysql
-                      username: gateway
-                      password: gateway-secret
-                storage:
-                  type: mysql
-                  hostname: 127.0.0.1
-                  port: %d
-                  database: %s
-                  username: gateway
-                  password: gateway-secret
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: %s
-                client_auth:
-                  audience: [powersync]
-                  jwks:
-                    keys:
-                      - kty: oct
-                        alg: HS256
-                        k: %s
-                api:
-                  parameters:
-                    max_concurrent_connections: 3
-                    max_buckets_per_connection: 4
-                sync_config:
-                  content: |
-                %s""".formatted(db.port(), db.port(), storageName, kafka.bootstrapServers(), prefix, k,
-                WriterFixture.SYNC_CONFIG.indent(4)));
+        Files.writeString(yaml, new ServiceYaml().source(db, "mysql", "gateway", "gateway-secret")
+                .storage(db, storageName, "gateway", "gateway-secret").kafka(kafka, prefix).hs256(SECRET)
+                .apiParameter("max_concurrent_connections", 3).apiParameter("max_buckets_per_connection", 4)
+                .syncConfigContent(WriterFixture.SYNC_CONFIG).text());
         try (TopicWriter topic = new TopicWriter(kafka, prefix + ".default.changes")) {
             topic.transaction(List.of(insert("lists", "id", "l1", "owner_id", "u1", "name", "Groceries"),
                     insert("todos", "id", "t1", "list_id", "l1", "title", "Milk", "meta", "{\"public\":1}"),

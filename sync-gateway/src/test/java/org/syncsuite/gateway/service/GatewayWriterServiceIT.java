@@ -29,6 +29,7 @@ import org.syncsuite.gateway.writer.GatewayTestSupport;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
 import org.syncsuite.services.junit.WithBackingServices;
 
 /**
@@ -50,32 +51,10 @@ class GatewayWriterServiceIT {
         db.execute("CREATE USER IF NOT EXISTS 'gateway'@'%' IDENTIFIED BY 'gateway-secret'",
                 "GRANT ALL PRIVILEGES ON *.* TO 'gateway'@'%'");
         Path yaml = dir.resolve("service.yaml");
-        Files.writeString(yaml, """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: app
-                      username: %s
-                      password: %s
-                storage:
-                  type: mysql
-                  hostname: 127.0.0.1
-                  port: %d
-                  database: %s
-                  username: %s
-                  password: %s
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: %s
-                  properties:
-                    session.timeout.ms: "6000"
-                    heartbeat.interval.ms: "1000"
-                sync_config:
-                  content: |
-                %s""".formatted(db.port(), "gateway", "gateway-secret", db.port(), storageName, "gateway",
-                "gateway-secret", kafka.bootstrapServers(), prefix, GatewayTestSupport.syncConfig().indent(4)));
+        Files.writeString(yaml, new ServiceYaml().source(db, "app", "gateway", "gateway-secret")
+                .storage(db, storageName, "gateway", "gateway-secret").kafka(kafka, prefix)
+                .kafkaProperty("session.timeout.ms", "6000").kafkaProperty("heartbeat.interval.ms", "1000")
+                .syncConfigContent(GatewayTestSupport.syncConfig()).text());
         GatewayTestSupport.Changes changes = GatewayTestSupport.changes(kafka, prefix + ".default.changes", 11);
         StorageDatabase storage = new StorageDatabase(db.jdbcUrl(storageName), db.rootUser(), db.rootPassword());
         List<Process> processes = new ArrayList<>();

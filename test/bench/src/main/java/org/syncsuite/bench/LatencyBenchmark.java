@@ -12,7 +12,6 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,6 +35,7 @@ import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
 
 /**
  * End to end: MariaDB commits one row per transaction at a steady rate (500 per second), and the
@@ -283,43 +283,16 @@ final class LatencyBenchmark implements Benchmark {
 
     private static Path serviceConfig(Path dir, EmbeddedMariaDb db, EmbeddedKafka kafka) throws IOException {
         Path yaml = dir.resolve("service.yaml");
-        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(SyncBenchSupport.SECRET.getBytes(StandardCharsets.UTF_8));
-        Files.writeString(yaml, """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: latency
-                      username: %s
-                      password: "%s"
-                storage:
-                  type: mysql
-                  hostname: 127.0.0.1
-                  port: %d
-                  database: latency_storage
-                  username: %s
-                  password: "%s"
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: latency
-                client_auth:
-                  audience: [powersync]
-                  jwks:
-                    keys:
-                      - kty: oct
-                        alg: HS256
-                        k: %s
-                sync_config:
-                  content: |
-                    config:
-                      edition: 3
-                    streams:
-                      events:
-                        auto_subscribe: true
-                        query: SELECT * FROM events
-                """.formatted(db.port(), db.replicationUser(), db.replicationPassword(), db.port(), db.rootUser(),
-                db.rootPassword(), kafka.bootstrapServers(), key));
+        Files.writeString(yaml, new ServiceYaml().source(db, "latency", db.replicationUser(), db.replicationPassword())
+                .storage(db, "latency_storage", db.rootUser(), db.rootPassword()).kafka(kafka, "latency")
+                .hs256(SyncBenchSupport.SECRET).syncConfigContent("""
+                        config:
+                          edition: 3
+                        streams:
+                          events:
+                            auto_subscribe: true
+                            query: SELECT * FROM events
+                        """).text());
         return yaml;
     }
 

@@ -32,6 +32,7 @@ import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
 
 /**
  * What the sync benchmarks share: bucket storage filled directly (ops, totals, an active version
@@ -131,40 +132,9 @@ final class SyncBenchSupport {
         Gateway(EmbeddedMariaDb db, EmbeddedKafka kafka, String storageName, String heap, Path dir) throws Exception {
             Files.createDirectories(dir);
             Path yaml = dir.resolve("service.yaml");
-            String key = Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8));
-            Files.writeString(yaml, """
-                    replication:
-                      connections:
-                        - type: mariadb
-                          hostname: 127.0.0.1
-                          port: %d
-                          database: mysql
-                          username: %s
-                          password: "%s"
-                    storage:
-                      type: mysql
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: %s
-                      username: %s
-                      password: "%s"
-                    kafka:
-                      bootstrap_servers: %s
-                      topic_prefix: bench
-                    client_auth:
-                      audience: [powersync]
-                      jwks:
-                        keys:
-                          - kty: oct
-                            alg: HS256
-                            k: %s
-                    api:
-                      parameters:
-                        max_concurrent_connections: 20000
-                    sync_config:
-                      content: |
-                    %s""".formatted(db.port(), db.rootUser(), db.rootPassword(), db.port(), storageName, db.rootUser(),
-                    db.rootPassword(), kafka.bootstrapServers(), key, SYNC_CONFIG.indent(8)));
+            Files.writeString(yaml, new ServiceYaml().source(db, "mysql", db.rootUser(), db.rootPassword())
+                    .storage(db, storageName, db.rootUser(), db.rootPassword()).kafka(kafka, "bench").hs256(SECRET)
+                    .apiParameter("max_concurrent_connections", 20000).syncConfigContent(SYNC_CONFIG).text());
             port = Ports.free();
             log = dir.resolve("gateway.log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

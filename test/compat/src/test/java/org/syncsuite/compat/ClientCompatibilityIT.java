@@ -55,6 +55,7 @@ import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
 import org.syncsuite.services.junit.WithBackingServices;
 
 /**
@@ -114,37 +115,9 @@ class ClientCompatibilityIT {
         Path syncConfig = dir.resolve("sync-config.yaml");
         Files.writeString(syncConfig, SYNC_CONFIG);
         Path yaml = dir.resolve("service.yaml");
-        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET.getBytes(StandardCharsets.UTF_8));
-        Files.writeString(yaml, """
-                replication:
-                  connections:
-                    - type: mariadb
-                      hostname: 127.0.0.1
-                      port: %d
-                      database: %s
-                      username: %s
-                      password: %s
-                storage:
-                  type: mysql
-                  hostname: 127.0.0.1
-                  port: %d
-                  database: compat_storage
-                  username: %s
-                  password: "%s"
-                kafka:
-                  bootstrap_servers: %s
-                  topic_prefix: compat
-                client_auth:
-                  audience: [powersync]
-                  jwks:
-                    keys:
-                      - kty: oct
-                        alg: HS256
-                        k: %s
-                sync_config:
-                  path: sync-config.yaml
-                """.formatted(db.port(), SOURCE, db.replicationUser(), db.replicationPassword(), db.port(), db.rootUser(),
-                db.rootPassword(), kafka.bootstrapServers(), key));
+        Files.writeString(yaml, new ServiceYaml().source(db, SOURCE, db.replicationUser(), db.replicationPassword())
+                .storage(db, "compat_storage", db.rootUser(), db.rootPassword()).kafka(kafka, "compat").hs256(SECRET)
+                .syncConfigPath("sync-config.yaml").text());
         int replicatorPort = Ports.free();
         int gatewayPort = Ports.free();
         launch("replicator", ReplicatorMain.class.getName(), yaml, replicatorPort, "sync-gateway");
