@@ -119,8 +119,19 @@ final class SyncLocal {
         });
     }
 
+    /** Rows per multi-row INSERT: one statement per hundred ops rather than one per op. */
+    private static final int ROWS_PER_INSERT = 100;
+    private static final String INSERT_OPS = "INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, key, data, hash) VALUES ";
+
     private static void flush(PowerSyncDatabase.Transaction tx, List<Object[]> inserts) {
-        tx.executeBatch("INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, key, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", inserts);
+        for (int from = 0; from < inserts.size(); from += ROWS_PER_INSERT) {
+            List<Object[]> rows = inserts.subList(from, Math.min(inserts.size(), from + ROWS_PER_INSERT));
+            Object[] parameters = new Object[rows.size() * 7];
+            for (int i = 0; i < rows.size(); i++) {
+                System.arraycopy(rows.get(i), 0, parameters, i * 7, 7);
+            }
+            tx.execute(INSERT_OPS + "(?, ?, ?, ?, ?, ?, ?)" + ", (?, ?, ?, ?, ?, ?, ?)".repeat(rows.size() - 1), parameters);
+        }
         inserts.clear();
     }
 
