@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.GZIPOutputStream;
@@ -22,6 +23,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -60,6 +62,15 @@ public class SyncRoutes implements HttpService {
 
     @Inject
     ApiService service;
+    /**
+     * Streams that may be gzip-compressed at once. Each holds a deflater (about 300 KiB of native
+     * memory) for its whole life; beyond this many, streams go out uncompressed, which every client
+     * accepts, so that thousands of streams (Node's fetch always asks for gzip) cost little memory.
+     */
+    @Inject
+    @ConfigProperty(name = "gateway.api.max-compressed-streams", defaultValue = "1000")
+    int maxCompressedStreams;
+    private final AtomicInteger compressedStreams = new AtomicInteger();
 
     @Override
     public void routing(HttpRules rules) {
@@ -90,7 +101,7 @@ public class SyncRoutes implements HttpService {
             fail(req, res, e);
             return;
         }
-        boolean gzip = acceptsGzip(req.headers().first(HeaderNames.ACCEPT_ENCODING));
+        boolean gzip = acceptsGzip(req.headers().first(HeaderNames.ACCEPT_ENCODING)) && reserveCompression();
         try (stream) {
             res.status(Status.OK_200);
             res.header(HeaderNames.CONTENT_TYPE, mediaType);
@@ -111,7 +122,19 @@ public class SyncRoutes implements HttpService {
             // After the 200 the protocol has no in-band error: the body ends and the client retries.
             LOG.log(SyncException.in(e).map(s -> s.errorCode().isTransient() || s.httpStatus() < 500).orElse(false)
                     ? Level.WARNING : Level.SEVERE, "A sync stream failed: " + e.getMessage(), e);
+        } finally {
+            if (gzip) {
+                compressedStreams.decrementAndGet();
+            }
         }
+    }
+
+    private boolean reserveCompression() {
+        if (compressedStreams.incrementAndGet() > maxCompressedStreams) {
+            compressedStreams.decrementAndGet();
+            return false;
+        }
+        return true;
     }
 
     private void writeCheckpoint(ServerRequest req, ServerResponse res) {

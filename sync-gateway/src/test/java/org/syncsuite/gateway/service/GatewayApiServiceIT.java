@@ -123,6 +123,16 @@ class GatewayApiServiceIT {
                 // streams whose clients left are noticed at their next keepalive (every 2 s here), freeing their slots
                 await().atMost(Duration.ofSeconds(30)).until(() -> metric(base, "gateway_api_streams") == 0);
 
+                // beyond gateway.api.max-compressed-streams (1 here), streams go out uncompressed
+                HttpResponse<InputStream> compressed = stream(base, token, "application/x-ndjson", "gzip", "{}");
+                assertThat(compressed.headers().firstValue("content-encoding")).hasValue("gzip");
+                HttpResponse<InputStream> plain = stream(base, token, "application/x-ndjson", "gzip", "{}");
+                assertThat(plain.headers().firstValue("content-encoding")).isEmpty();
+                assertThat(line(plain.body())).startsWith("{\"checkpoint\":");
+                compressed.body().close();
+                plain.body().close();
+                await().atMost(Duration.ofSeconds(30)).until(() -> metric(base, "gateway_api_streams") == 0);
+
                 // bad input, each with its status and code
                 long now = System.currentTimeMillis() / 1000;
                 assertError(post(base + "/sync/stream", null, "{}"), 401, "PSYNC_S2106");
@@ -245,7 +255,8 @@ class GatewayApiServiceIT {
 
     private static Process launch(Path yaml, int port, Path log) throws IOException {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-                "-Dgateway.api.keepalive-seconds=2", "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(), "-c", yaml.toString(),
+                "-Dgateway.api.keepalive-seconds=2", "-Dgateway.api.max-compressed-streams=1",
+                "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(), "-c", yaml.toString(),
                 "--port", Integer.toString(port));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
