@@ -1,13 +1,17 @@
 package org.syncsuite.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.Base64;
+import java.util.Properties;
 
+import org.syncsuite.demo.DemoBackendMain;
+import org.syncsuite.demo.DemoSchema;
+import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 
@@ -26,11 +30,7 @@ final class DemoApp {
     /** Creates the demo database, its tables and seed rows when missing. */
     static void createSchema(EmbeddedMariaDb db) {
         db.createDatabase(DATABASE);
-        String script = resource("schema.sql");
-        String[] statements = Arrays.stream(script.split(";\\s*\\n")).map(String::trim).filter(s -> !s.isEmpty())
-                .map(s -> s.replaceFirst("(?i)^(CREATE TABLE IF NOT EXISTS|INSERT IGNORE INTO) ", "$1 " + DATABASE + "."))
-                .toArray(String[]::new);
-        db.execute(statements);
+        db.execute(DemoSchema.statements(DATABASE).toArray(String[]::new));
     }
 
     /** The sync config file, created from the demo's when absent. */
@@ -38,7 +38,7 @@ final class DemoApp {
         Path file = directory.root().resolve("sync-config.yaml");
         try {
             if (!Files.exists(file)) {
-                Files.writeString(file, resource("sync-config.yaml"), StandardCharsets.UTF_8);
+                Files.writeString(file, DemoSchema.syncConfig(), StandardCharsets.UTF_8);
             }
             return file;
         } catch (IOException e) {
@@ -92,14 +92,25 @@ final class DemoApp {
         }
     }
 
-    private static String resource(String name) {
-        try (InputStream in = DemoApp.class.getResourceAsStream("demo/" + name)) {
-            if (in == null) {
-                throw new IllegalStateException("Missing demo resource " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    /**
+     * {@code demo-backend.properties}: the demo backend's MicroProfile Config for the stack: the
+     * demo database (as root), the development key as the JWT key set, and its port.
+     */
+    static Path backendConfig(StackDirectory directory, EmbeddedMariaDb db, int port) {
+        Path file = directory.root().resolve("demo-backend.properties");
+        Properties properties = new Properties();
+        properties.setProperty("javax.sql.DataSource.demo.dataSource.url", db.jdbcUrl(DATABASE));
+        properties.setProperty("javax.sql.DataSource.demo.dataSource.user", db.rootUser());
+        properties.setProperty("javax.sql.DataSource.demo.dataSource.password", db.rootPassword());
+        properties.setProperty("mp.jwt.verify.publickey", DevTokens.jwks(Base64.getUrlDecoder().decode(DevToken.key(directory.root()))));
+        properties.setProperty("mp.jwt.verify.audiences", DevToken.AUDIENCE);
+        properties.setProperty("server.port", Integer.toString(port));
+        properties.setProperty(DemoBackendMain.OBJECT_STORE, directory.root().resolve("demo-backend-transactions").toString());
+        try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            properties.store(out, "Written by 'powersync stack start' at each start: the demo backend's database, key and port");
+            return file;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("Could not write " + file, e);
         }
     }
 }

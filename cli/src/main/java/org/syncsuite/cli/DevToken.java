@@ -6,12 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Base64;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import org.syncsuite.services.DevTokens;
 
 /**
  * The local stack's development key: an HS256 secret kept in the stack folder (created once,
@@ -22,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
 final class DevToken {
 
     /** The audience the stack's gateway accepts. */
-    static final String AUDIENCE = "powersync";
+    static final String AUDIENCE = DevTokens.AUDIENCE;
     /** The demo data's user. */
     static final String DEMO_USER = "demo-user";
 
@@ -55,17 +53,6 @@ final class DevToken {
 
     /** A token for {@code user}, valid for {@code seconds} (at most a day, as the gateway accepts). */
     static String sign(String key, String user, long seconds) {
-        long now = System.currentTimeMillis() / 1000;
-        String claims = "{\"sub\":\"" + user.replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"aud\":\"" + AUDIENCE
-                + "\",\"iat\":" + now + ",\"exp\":" + (now + Math.min(seconds, 86_400)) + "}";
-        String signed = B64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + B64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(Base64.getUrlDecoder().decode(key), "HmacSHA256"));
-            return signed + "." + B64.encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.US_ASCII)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-        }
+        return DevTokens.sign(Base64.getUrlDecoder().decode(key), user, Math.min(seconds, 86_400));
     }
 }

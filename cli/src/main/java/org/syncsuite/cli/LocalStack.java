@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicationSetup;
 import org.syncsuite.replicator.ReplicatorMain;
@@ -33,6 +34,13 @@ final class LocalStack implements AutoCloseable {
     static final int DEFAULT_REPLICATOR_PORT = 8081;
     /** PowerSync's port: the gateway's api role will serve the SDKs here. */
     static final int DEFAULT_GATEWAY_PORT = 8080;
+    /** The demo app's backend, where its upload queue goes. */
+    static final int DEFAULT_BACKEND_PORT = 6060;
+    /** What only the demo backend uses: kept out of the other services' JVMs, whose CDI would start it. */
+    private static final String[] BACKEND_ONLY = {"demo-backend", "helidon-integrations-cdi-jpa", "helidon-integrations-cdi-hibernate",
+        "helidon-integrations-cdi-jta", "helidon-integrations-cdi-jta-weld", "helidon-integrations-cdi-datasource",
+        "helidon-integrations-cdi-datasource-hikaricp", "helidon-microprofile-jwt-auth", "helidon-microprofile-security",
+        "hibernate-core", "narayana-jta", "weld-jta"};
 
     private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
 
@@ -43,8 +51,10 @@ final class LocalStack implements AutoCloseable {
     private final List<BackingService> started = new ArrayList<>();
     private final int replicatorPort;
     private final int gatewayPort;
+    private final int backendPort;
     private StackService replicator;
     private StackService gateway;
+    private StackService backend;
     private String changesTopic;
 
     LocalStack(StackDirectory directory, Properties previous) {
@@ -63,6 +73,7 @@ final class LocalStack implements AutoCloseable {
                 .build();
         this.replicatorPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "replicator.port", DEFAULT_REPLICATOR_PORT));
         this.gatewayPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "gateway.port", DEFAULT_GATEWAY_PORT));
+        this.backendPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "backend.port", DEFAULT_BACKEND_PORT));
     }
 
     private static int port(Properties previous, String key, int fallback) {
@@ -113,7 +124,10 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** The demo app's schema and configs, then the replicator and the sync gateway from its service.yaml. */
+    /**
+     * The demo app's schema and configs, then the replicator and the sync gateway from its
+     * service.yaml, and the demo app's backend.
+     */
     private void startApplication() {
         DemoApp.createSchema(mariaDb);
         java.nio.file.Path syncConfig = DemoApp.syncConfig(directory);
@@ -122,9 +136,18 @@ final class LocalStack implements AutoCloseable {
         ReplicationSetup.syncPlan(config);
         changesTopic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());
         replicator = StackService.start("replicator", ReplicatorMain.class, serviceYaml, replicatorPort,
-                directory.root().resolve("replicator.log"), "sync-gateway");
+                directory.root().resolve("replicator.log"), without(BACKEND_ONLY, "sync-gateway"));
         gateway = StackService.start("gateway", GatewayMain.class, serviceYaml, gatewayPort,
-                directory.root().resolve("gateway.log"), "replicator");
+                directory.root().resolve("gateway.log"), without(BACKEND_ONLY, "replicator"));
+        java.nio.file.Path backendConfig = DemoApp.backendConfig(directory, mariaDb, backendPort);
+        backend = StackService.start("demo backend", DemoBackendMain.class, List.of("--config", backendConfig.toString()),
+                backendConfig, backendPort, directory.root().resolve("demo-backend.log"), "replicator", "sync-gateway");
+    }
+
+    private static String[] without(String[] modules, String module) {
+        String[] all = java.util.Arrays.copyOf(modules, modules.length + 1);
+        all[modules.length] = module;
+        return all;
     }
 
     List<BackingService> services() {
@@ -168,11 +191,28 @@ final class LocalStack implements AutoCloseable {
             state.setProperty("gateway.info.storage", "MariaDB database powersync_storage");
             state.setProperty("gateway.info.service_config", directory.root().resolve("service.yaml").toString());
         }
+        if (backend != null) {
+            state.setProperty("backend.port", Integer.toString(backend.port()));
+            state.setProperty("backend.pid", Long.toString(backend.pid()));
+            state.setProperty("backend.info.health", backend.healthUrl());
+            state.setProperty("backend.info.log", backend.logFile().toString());
+            state.setProperty("backend.info.upload", "POST http://127.0.0.1:" + backend.port()
+                    + "/api/data with the app's CRUD batch and its sync token");
+            state.setProperty("backend.info.database", "MariaDB database " + DemoApp.DATABASE + " (lists, todos)");
+        }
         return state;
     }
 
     @Override
     public void close() {
+        if (backend != null) {
+            try {
+                backend.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Stopping the demo backend failed", e);
+            }
+            backend = null;
+        }
         if (gateway != null) {
             try {
                 gateway.close();

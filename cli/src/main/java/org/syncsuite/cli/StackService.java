@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +16,7 @@ import org.syncsuite.services.ChildProcess;
 import org.syncsuite.services.ClassPath;
 
 /**
- * A service of the local stack (the replicator, the sync gateway), run as it is deployed: its own
+ * A service of the local stack (the replicator, the sync gateway, the demo backend), run as it is deployed: its own
  * JVM configured by the stack's {@code service.yaml}, with health and metrics on its own port.
  * Started, it is live; readiness follows once it works.
  */
@@ -34,17 +35,27 @@ final class StackService implements AutoCloseable {
     }
 
     /**
-     * Starts service {@code name} ({@code mainClass}'s main) on {@code port} and waits until its
-     * health endpoint answers. Its class path is the CLI's without the other services' modules
-     * ({@code withoutModules}), whose CDI beans would otherwise start in it too.
+     * Starts service {@code name} ({@code mainClass}'s main with {@code -c serviceYaml --port port})
+     * and waits until its health endpoint answers. Its class path is the CLI's without the other
+     * services' modules ({@code withoutModules}), whose CDI beans would otherwise start in it too.
      */
     static StackService start(String name, Class<?> mainClass, Path serviceYaml, int port, Path logFile,
                               String... withoutModules) {
+        return start(name, mainClass, List.of("-c", serviceYaml.toString()), serviceYaml, port, logFile, withoutModules);
+    }
+
+    /**
+     * Starts service {@code name} with {@code options} and {@code --port port}; {@code config} is
+     * the file the options name (the process is found again by it), in the stack folder.
+     */
+    static StackService start(String name, Class<?> mainClass, List<String> options, Path config, int port, Path logFile,
+                              String... withoutModules) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        List<String> command = List.of(java.toString(), "-Xmx512m", "-cp", ClassPath.without(withoutModules),
-                mainClass.getName(), "-c", serviceYaml.toString(), "--port", Integer.toString(port));
-        ChildProcess child = ChildProcess.start(name, command, serviceYaml.getParent(), logFile, Map.of(),
-                serviceYaml.toString());
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx512m", "-cp", ClassPath.without(withoutModules),
+                mainClass.getName()));
+        command.addAll(options);
+        command.addAll(List.of("--port", Integer.toString(port)));
+        ChildProcess child = ChildProcess.start(name, command, config.getParent(), logFile, Map.of(), config.toString());
         StackService service = new StackService(name, child, port);
         try {
             service.awaitLive();

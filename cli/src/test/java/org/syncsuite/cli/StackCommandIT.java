@@ -54,7 +54,7 @@ class StackCommandIT {
         Result status = run("stack", "status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.output()).contains("mariadb    running", "kafka      running", "s3         running",
-                "replicator running", "gateway    running");
+                "replicator running", "gateway    running", "backend    running");
         // The replicator runs as its own service, with health and metrics.
         int replicatorPort = port(state, "replicator");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -74,6 +74,22 @@ class StackCommandIT {
         String token = state.getProperty("gateway.info.dev_token").split(" ")[0];
         String firstLine = firstSyncLine(gatewayPort, token);
         assertThat(firstLine).startsWith("{\"checkpoint\":").contains("my_lists|0[\\\"demo-user\\\"]", "list_todos|0[");
+        // The demo backend takes the app's uploads with the same token and writes them to the source database,
+        // whence they are replicated into the demo user's buckets.
+        int backendPort = port(state, "backend");
+        assertThat(httpGet(backendPort, "/health/ready")).contains("\"status\":\"UP\"");
+        java.net.http.HttpResponse<String> upload = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + backendPort + "/api/data"))
+                        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"batch\":[{\"op\":\"PUT\",\"type\":\"todos\","
+                                + "\"id\":\"5b2f0d1e-7c3a-4e9b-8f21-6a4d2c0e0099\",\"data\":{\"list_id\":"
+                                + "\"8c4d6f36-8a14-4c1e-9d0e-3b5a1f0c0001\",\"description\":\"Uploaded\"}}]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(upload.statusCode()).as(upload.body()).isEqualTo(200);
+        assertThat(upload.body()).contains("\"applied\":1", "\"rejected\":[]");
+        await().atMost(Duration.ofSeconds(30)).until(() -> storageCount(ports.getFirst(),
+                "SELECT COUNT(*) FROM bucket_ops WHERE object_id = '5b2f0d1e-7c3a-4e9b-8f21-6a4d2c0e0099'") >= 1);
+        ProcessHandle backend = pid(state, "backend.pid");
 
         Result second = run("stack", "start");
         assertThat(second.exitCode()).isEqualTo(1);
@@ -93,6 +109,7 @@ class StackCommandIT {
         assertThat(servers).noneMatch(ProcessHandle::isAlive);
         assertThat(replicator.isAlive()).isFalse();
         assertThat(gateway.isAlive()).isFalse();
+        assertThat(backend.isAlive()).isFalse();
         assertThat(ports).noneMatch(Ports::isListening);
 
         Result stopped = run("stack", "status");
@@ -109,7 +126,7 @@ class StackCommandIT {
             assertThat(rs.next()).as("database created before the restart").isTrue();
         }
         List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"),
-                pid(restarted, "replicator.pid"), pid(restarted, "gateway.pid"));
+                pid(restarted, "replicator.pid"), pid(restarted, "gateway.pid"), pid(restarted, "backend.pid"));
         new ProcessBuilder("kill", "-INT", Long.toString(again.pid())).start().waitFor();
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).isEqualTo(130); // 128 + SIGINT

@@ -1,7 +1,6 @@
 package org.syncsuite.services;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -67,7 +66,7 @@ public final class ServiceYaml {
 
     /** Client tokens signed with {@code secret} (HS256) for the {@code powersync} audience. */
     public ServiceYaml hs256(String secret) {
-        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(secret.getBytes(StandardCharsets.UTF_8));
+        String key = DevTokens.jwkKey(secret.getBytes(StandardCharsets.UTF_8));
         clientAuth = """
                 client_auth:
                   audience: [powersync]

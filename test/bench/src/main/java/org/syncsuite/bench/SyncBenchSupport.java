@@ -14,12 +14,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.protocol.OplogEntry;
@@ -29,6 +25,7 @@ import org.syncsuite.gateway.storage.StorageDatabase;
 import org.syncsuite.gateway.storage.StorageMigrations;
 import org.syncsuite.gateway.storage.SyncConfigVersions;
 import org.syncsuite.services.ClassPath;
+import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
@@ -109,18 +106,7 @@ final class SyncBenchSupport {
     }
 
     static String token(String user) {
-        long now = System.currentTimeMillis() / 1000;
-        String claims = "{\"sub\":\"" + user + "\",\"aud\":\"powersync\",\"iat\":" + now + ",\"exp\":" + (now + 7200) + "}";
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String signed = b64.encodeToString("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
-                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return signed + "." + b64.encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return DevTokens.sign(SECRET.getBytes(StandardCharsets.UTF_8), user, 7200);
     }
 
     /** A gateway process serving the api role only, with {@code heap} as its heap limit. */

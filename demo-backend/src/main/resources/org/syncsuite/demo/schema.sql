@@ -2,7 +2,7 @@ CREATE TABLE IF NOT EXISTS lists (
   id VARCHAR(36) PRIMARY KEY,
   created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   name TEXT NOT NULL,
-  owner_id VARCHAR(36) NOT NULL
+  owner_id VARCHAR(255) NOT NULL
 );
 CREATE TABLE IF NOT EXISTS todos (
   id VARCHAR(36) PRIMARY KEY,
@@ -10,8 +10,8 @@ CREATE TABLE IF NOT EXISTS todos (
   completed_at DATETIME(3) NULL,
   description TEXT NOT NULL,
   completed TINYINT(1) NOT NULL DEFAULT 0,
-  created_by VARCHAR(36) NULL,
-  completed_by VARCHAR(36) NULL,
+  created_by VARCHAR(255) NULL,
+  completed_by VARCHAR(255) NULL,
   list_id VARCHAR(36) NOT NULL,
   photo_id VARCHAR(36) NULL,
   KEY todos_list (list_id)
