@@ -36,11 +36,6 @@ final class LocalStack implements AutoCloseable {
     static final int DEFAULT_GATEWAY_PORT = 8080;
     /** The demo app's backend, where its upload queue goes. */
     static final int DEFAULT_BACKEND_PORT = 6060;
-    /** What only the demo backend uses: kept out of the other services' JVMs, whose CDI would start it. */
-    private static final String[] BACKEND_ONLY = {"demo-backend", "helidon-integrations-cdi-jpa", "helidon-integrations-cdi-hibernate",
-        "helidon-integrations-cdi-jta", "helidon-integrations-cdi-jta-weld", "helidon-integrations-cdi-datasource",
-        "helidon-integrations-cdi-datasource-hikaricp", "helidon-microprofile-jwt-auth", "helidon-microprofile-security",
-        "hibernate-core", "narayana-jta", "weld-jta"};
 
     private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
 
@@ -136,9 +131,9 @@ final class LocalStack implements AutoCloseable {
         ReplicationSetup.syncPlan(config);
         changesTopic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());
         replicator = StackService.start("replicator", ReplicatorMain.class, serviceYaml, replicatorPort,
-                directory.root().resolve("replicator.log"), without(BACKEND_ONLY, "sync-gateway"));
+                directory.root().resolve("replicator.log"), without(DemoBackendMain.OWN_JARS, "sync-gateway"));
         gateway = StackService.start("gateway", GatewayMain.class, serviceYaml, gatewayPort,
-                directory.root().resolve("gateway.log"), without(BACKEND_ONLY, "replicator"));
+                directory.root().resolve("gateway.log"), without(DemoBackendMain.OWN_JARS, "replicator"));
         java.nio.file.Path backendConfig = DemoApp.backendConfig(directory, mariaDb, backendPort);
         backend = StackService.start("demo backend", DemoBackendMain.class, List.of("--config", backendConfig.toString()),
                 backendConfig, backendPort, directory.root().resolve("demo-backend.log"), "replicator", "sync-gateway");

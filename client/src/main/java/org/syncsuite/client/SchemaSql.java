@@ -87,14 +87,17 @@ final class SchemaSql {
         sql.add("CREATE TRIGGER " + quote("ps_view_insert_" + table.name()) + " INSTEAD OF INSERT ON " + view
                 + " FOR EACH ROW BEGIN " + requireId()
                 + "INSERT INTO " + data + " (id, data) VALUES (NEW.id, " + allValues(table, "NEW") + "); "
+                + track(table, "NEW.id")
                 + (upload ? crud(table, "'PUT'", "NEW.id", nonNull(table, "NEW"), "") : "") + " END");
         sql.add("CREATE TRIGGER " + quote("ps_view_update_" + table.name()) + " INSTEAD OF UPDATE ON " + view
                 + " FOR EACH ROW BEGIN SELECT RAISE(FAIL, 'The id of a row cannot change') WHERE OLD.id IS NOT NEW.id; "
                 + "UPDATE " + data + " SET data = " + allValues(table, "NEW") + " WHERE id = NEW.id; "
+                + track(table, "NEW.id")
                 + (upload ? crud(table, "'PATCH'", "NEW.id", "json(" + changed(table) + ")",
                         table.ignoreEmptyUpdates() ? " AND " + changed(table) + " <> '{}'" : "") : "") + " END");
         sql.add("CREATE TRIGGER " + quote("ps_view_delete_" + table.name()) + " INSTEAD OF DELETE ON " + view
                 + " FOR EACH ROW BEGIN DELETE FROM " + data + " WHERE id = OLD.id; "
+                + track(table, "OLD.id")
                 + (upload ? crud(table, "'DELETE'", "OLD.id", null, "") : "") + " END");
         for (Index index : table.indexes()) {
             List<String> keys = new ArrayList<>();
@@ -113,6 +116,16 @@ final class SchemaSql {
 
     private static String requireId() {
         return "SELECT RAISE(FAIL, 'id is required') WHERE NEW.id IS NULL; ";
+    }
+
+    /**
+     * A synced table's row written locally: at the next whole checkpoint published with the upload
+     * queue empty, the row becomes what the server holds again (or goes, if the server has none),
+     * so a write the backend refused or changed does not linger.
+     */
+    private static String track(Table table, String id) {
+        return table.localOnly() || table.insertOnly() ? ""
+                : "INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (" + literal(table.name()) + ", " + id + "); ";
     }
 
     private static String crud(Table table, String op, String id, String dataJson, String condition) {

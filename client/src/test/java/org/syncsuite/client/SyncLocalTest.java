@@ -118,4 +118,24 @@ class SyncLocalTest {
             assertThat(local.mayPublish(OptionalLong.of(7))).isTrue();
         }
     }
+
+    @Test
+    void localWritesBecomeTheServersRowsAtTheNextWholeCheckpoint() {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("f.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            local.applyChunk(exampleB(), 3);
+            local.publish(List.of(BUCKET), 4, true, 3, OptionalLong.empty());
+            // the backend refused the insert and kept its own title: the server's rows come back
+            db.execute("INSERT INTO todos (id, title, done) VALUES ('t9', 'refused', 0)");
+            db.execute("UPDATE todos SET title = 'changed by the backend' WHERE id = 't1'");
+            db.nextCrudTransaction().orElseThrow().complete();
+            db.nextCrudTransaction().orElseThrow().complete();
+            local.publish(List.of(BUCKET), 4, false, 0, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id, title FROM todos ORDER BY id")).as("a partial checkpoint settles only its buckets' rows")
+                    .containsExactly(Map.of("id", "t1", "title", "Buy milk"), Map.of("id", "t9", "title", "refused"));
+            local.publish(List.of(BUCKET), 4, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id, title FROM todos ORDER BY id")).containsExactly(Map.of("id", "t1", "title", "Buy milk"));
+            assertThat(db.getAll("SELECT * FROM ps_updated_rows")).isEmpty();
+        }
+    }
 }

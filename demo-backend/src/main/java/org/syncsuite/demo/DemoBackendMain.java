@@ -18,6 +18,16 @@ public final class DemoBackendMain {
     /** Narayana's setting for the folder of its transaction log. */
     public static final String OBJECT_STORE = "ObjectStoreEnvironmentBean.objectStoreDir";
 
+    /**
+     * This module and the jars only it uses (JPA, JTA, MicroProfile JWT), by artifact name: kept
+     * out of the class path of another service started from a shared one, as their CDI extensions
+     * would start there too.
+     */
+    public static final String[] OWN_JARS = {"demo-backend", "helidon-integrations-cdi-jpa",
+        "helidon-integrations-cdi-hibernate", "helidon-integrations-cdi-jta", "helidon-integrations-cdi-jta-weld",
+        "helidon-integrations-cdi-datasource", "helidon-integrations-cdi-datasource-hikaricp",
+        "helidon-microprofile-jwt-auth", "helidon-microprofile-security", "hibernate-core", "narayana-jta", "weld-jta"};
+
     private DemoBackendMain() {
     }
 

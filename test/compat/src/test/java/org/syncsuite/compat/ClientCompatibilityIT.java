@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,6 +46,7 @@ import org.syncsuite.client.PowerSyncCredentials;
 import org.syncsuite.client.PowerSyncDatabase;
 import org.syncsuite.client.Schema;
 import org.syncsuite.client.Table;
+import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
 import org.syncsuite.services.ClassPath;
@@ -448,7 +450,8 @@ class ClientCompatibilityIT {
 
     private void launch(String name, String mainClass, Path yaml, int port, String withoutModule) throws IOException {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", ClassPath.without(withoutModule), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
+                "-cp", ClassPath.without(Stream.concat(Stream.of(withoutModule), Stream.of(DemoBackendMain.OWN_JARS))
+                        .toArray(String[]::new)), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
         processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).start());
     }
