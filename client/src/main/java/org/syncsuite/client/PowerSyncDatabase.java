@@ -45,6 +45,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
     private SyncStatus status = SyncStatus.DISCONNECTED; // guarded by statusLock
     private final List<java.util.function.Consumer<SyncStatus>> statusListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile SyncClient sync;
+    private final StreamSubscriptions subscriptions;
     // Tables written in the open transaction (SQLite's update hook), guarded by lock.
     private final java.util.Set<String> written = new java.util.HashSet<>();
     private final List<TableListener> tableListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -83,6 +84,8 @@ public final class PowerSyncDatabase implements AutoCloseable {
         applySchema();
         this.clientId = readOrCreateClientId();
         connection.commit();
+        this.subscriptions = new StreamSubscriptions(this, java.time.Clock.systemUTC());
+        subscriptions.releaseLeftovers();
     }
 
     /** Opens (creating it when missing) the local database at {@code file} with {@code schema}. */
@@ -337,6 +340,30 @@ public final class PowerSyncDatabase implements AutoCloseable {
     }
 
     // ---- syncing
+
+    /**
+     * A stream of the sync config with its parameters ({@code subscription.parameter(...)} in its
+     * queries), to subscribe to. Subscriptions are kept in the local database with their time to
+     * live and sent with every connection, along with {@link ConnectOptions#subscriptions()}.
+     */
+    public SyncStream syncStream(String name, Map<String, Object> parameters) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("A stream needs a name");
+        }
+        return new SyncStream(this, name, parameters);
+    }
+
+    StreamSubscriptions subscriptions() {
+        return subscriptions;
+    }
+
+    /** The kept subscriptions changed: {@code reopen} when the connection must send the new set now. */
+    void subscriptionsChanged(boolean reopen) {
+        SyncClient client = sync;
+        if (client != null) {
+            client.subscriptionsChanged(reopen);
+        }
+    }
 
     /**
      * Starts syncing with the gateway the connector names, in the background: returns at once

@@ -66,6 +66,11 @@ final class SyncClient {
     private long targetCheckpoint;
     private OptionalLong targetWrite = OptionalLong.empty();
     private boolean completePending;
+    /** The kept subscriptions the open stream was asked for; the stream is reopened when the set changes. */
+    private volatile List<Long> sentSubscriptions = List.of();
+    private volatile boolean reopening;
+    private Thread expiry;
+    private final Object expirySignal = new Object();
 
     SyncClient(PowerSyncDatabase database, PowerSyncBackendConnector connector, ConnectOptions options) {
         this.database = database;
@@ -78,6 +83,7 @@ final class SyncClient {
         database.updateStatus(status -> status.withConnection(false, true));
         download = Thread.ofVirtual().name("powersync-download").start(this::downloadLoop);
         upload = Thread.ofVirtual().name("powersync-upload").start(this::uploadLoop);
+        expiry = Thread.ofVirtual().name("powersync-subscription-expiry").start(this::expiryLoop);
     }
 
     void stop() {
@@ -92,9 +98,11 @@ final class SyncClient {
         }
         download.interrupt();
         wakeUpload();
+        expiry.interrupt();
         try {
             download.join(5000);
             upload.join(5000);
+            expiry.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -105,6 +113,56 @@ final class SyncClient {
     void wakeUpload() {
         synchronized (uploadSignal) {
             uploadSignal.notifyAll();
+        }
+    }
+
+    // ---- stream subscriptions
+
+    /** The kept subscriptions changed; {@code reopen}: send the new set now. */
+    void subscriptionsChanged(boolean reopen) {
+        if (reopen) {
+            reopen();
+        }
+        synchronized (expirySignal) {
+            expirySignal.notifyAll();
+        }
+    }
+
+    /** Closes the open stream so that the download loop opens it again at once, with the current subscriptions. */
+    private void reopen() {
+        reopening = true;
+        InputStream open = body;
+        if (open != null) {
+            try {
+                open.close();
+            } catch (IOException ignored) {
+                // the loop sees the stream end
+            }
+        }
+    }
+
+    /** Reopens the stream when a let-go subscription it carries expires, so that its buckets go. */
+    private void expiryLoop() {
+        while (!stopped) {
+            try {
+                Optional<Instant> next = database.subscriptions().nextExpiry(sentSubscriptions);
+                long wait = next.map(at -> Math.max(1, Duration.between(Instant.now(), at).toMillis())).orElse(60_000L);
+                if (next.isPresent() && !next.get().isAfter(Instant.now())) {
+                    reopen();
+                    wait = 1000;
+                }
+                synchronized (expirySignal) {
+                    expirySignal.wait(Math.min(wait, 60_000L));
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (stopped) {
+                    return;
+                }
+                LOG.log(Level.WARNING, "Checking subscription expiry failed", e);
+                sleep(Duration.ofSeconds(5));
+            }
         }
     }
 
@@ -119,6 +177,10 @@ final class SyncClient {
             } catch (Exception e) {
                 if (stopped) {
                     break;
+                }
+                if (reopening) {
+                    reopening = false;
+                    continue; // closed on purpose, to send a new set of subscriptions
                 }
                 String message = e.getMessage() == null ? e.toString() : e.getMessage();
                 LOG.log(Level.FINE, "Sync stream failed, retrying in " + backoff.toMillis() + " ms: " + message, e);
@@ -141,6 +203,9 @@ final class SyncClient {
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream in = response.body()) {
             body = in;
+            if (reopening) {
+                return; // the subscriptions changed while the request was on its way: ask again
+            }
             if (response.statusCode() == 401) {
                 credentials = null;
                 throw new IOException("The gateway refused the token: " + new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -186,6 +251,22 @@ final class SyncClient {
             ObjectNode s = subscriptions.addObject().put("stream", subscription.stream());
             s.set("parameters", JSON.valueToTree(subscription.parameters()));
             subscription.priority().ifPresentOrElse(p -> s.put("override_priority", p), () -> s.putNull("override_priority"));
+        }
+        reopening = false;
+        List<Long> sent = new ArrayList<>();
+        for (StreamSubscriptions.Stored stored : database.subscriptions().forRequest()) {
+            ObjectNode s = subscriptions.addObject().put("stream", stored.stream());
+            try {
+                s.set("parameters", JSON.readTree(stored.parameters()));
+            } catch (IOException e) {
+                throw new LocalDatabaseException("Unreadable parameters of subscription " + stored.id() + ": " + stored.parameters(), e);
+            }
+            stored.priority().ifPresentOrElse(p -> s.put("override_priority", p), () -> s.putNull("override_priority"));
+            sent.add(stored.id());
+        }
+        sentSubscriptions = List.copyOf(sent);
+        synchronized (expirySignal) {
+            expirySignal.notifyAll();
         }
         return body.toString();
     }
@@ -255,6 +336,7 @@ final class SyncClient {
             return;
         }
         local.publish(List.copyOf(target.keySet()), targetCheckpoint, true, 3, targetWrite);
+        database.subscriptions().markSynced(sentSubscriptions);
         completePending = false;
         database.updateStatus(status -> status.withSynced(Instant.now()));
         database.tablesChanged();

@@ -45,6 +45,7 @@ import org.syncsuite.client.PowerSyncBackendConnector;
 import org.syncsuite.client.PowerSyncCredentials;
 import org.syncsuite.client.PowerSyncDatabase;
 import org.syncsuite.client.Schema;
+import org.syncsuite.client.SyncStreamSubscription;
 import org.syncsuite.client.Table;
 import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.gateway.GatewayMain;
@@ -243,6 +244,47 @@ class ClientCompatibilityIT {
             phone.disconnectAndClear();
             assertThat(phone.getAll("SELECT * FROM todos")).isEmpty();
             assertThat(phone.getAll("SELECT * FROM ps_buckets")).isEmpty();
+        }
+    }
+
+    @Test
+    void streamSubscriptionsAreKeptWithTheirTimeToLive() throws Exception {
+        String run = "subs";
+        seed(run);
+        String token = hs256("{\"sub\":\"" + run + "-user\",\"aud\":\"powersync\",\"iat\":" + System.currentTimeMillis() / 1000
+                + ",\"exp\":" + (System.currentTimeMillis() / 1000 + 3600) + "}");
+        Schema schema = Schema.of(Table.of("announcements", Column.text("title")),
+                Table.of("lists", Column.text("name"), Column.text("owner_id")),
+                Table.of("todos", Column.text("list_id"), Column.text("description"), Column.integer("completed")));
+        Path file = Files.createTempDirectory(dir, "subscriptions").resolve("device.db");
+        try (PowerSyncDatabase device = PowerSyncDatabase.open(file, schema)) {
+            device.connect(connector(token));
+            assertThat(device.waitForFirstSync(Duration.ofSeconds(60))).isTrue();
+            assertThat(device.getAll("SELECT id FROM todos")).as("list_todos is not auto-subscribed").isEmpty();
+
+            // Subscribing while connected reopens the stream with the subscription: the list's todos arrive.
+            SyncStreamSubscription groceries = device.syncStream("list_todos", Map.of("list_id", run + "-L1")).subscribe();
+            assertThat(groceries.waitForFirstSync(Duration.ofSeconds(30))).isTrue();
+            assertThat(device.getAll("SELECT id FROM todos ORDER BY id")).extracting(row -> row.get("id"))
+                    .containsExactly(run + "-t1", run + "-t2");
+            SyncStreamSubscription work = device.syncStream("list_todos", Map.of("list_id", run + "-L2"))
+                    .subscribe(Duration.ofSeconds(2), Optional.empty());
+            assertThat(work.waitForFirstSync(Duration.ofSeconds(30))).isTrue();
+            assertThat(device.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t3")).isPresent();
+
+            // Let go, its rows stay for its time to live, then go.
+            work.unsubscribe();
+            assertThat(device.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t3")).isPresent();
+            await().atMost(Duration.ofSeconds(20)).until(() -> device.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t3").isEmpty());
+            assertThat(device.getAll("SELECT id FROM todos ORDER BY id")).extracting(row -> row.get("id"))
+                    .containsExactly(run + "-t1", run + "-t2");
+        }
+        // The app stopped holding the first one; reopened within its time to live, it still syncs it.
+        try (PowerSyncDatabase device = PowerSyncDatabase.open(file, schema)) {
+            device.connect(connector(token));
+            db.execute("INSERT INTO " + SOURCE + ".todos (id, list_id, description, completed) VALUES ('" + run + "-t8', '" + run
+                    + "-L1', 'After the restart', 0)");
+            await().atMost(Duration.ofSeconds(30)).until(() -> device.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t8").isPresent());
         }
     }
 
