@@ -77,6 +77,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
             statement.execute("PRAGMA journal_mode = WAL");
             statement.execute("PRAGMA synchronous = NORMAL");
             statement.execute("PRAGMA busy_timeout = 30000");
+            statement.execute("PRAGMA cache_size = -65536");
         }
         connection.unwrap(org.sqlite.SQLiteConnection.class).addUpdateListener((type, database, table, rowId) ->
                 written.add(appTableName(table)));

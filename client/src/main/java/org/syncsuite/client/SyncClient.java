@@ -216,26 +216,99 @@ final class SyncClient {
             }
             database.updateStatus(status -> status.withConnection(true, false).withDownloadError(Optional.empty()));
             boolean bson = response.headers().firstValue("content-type").orElse("").equals("application/vnd.powersync.bson-stream");
+            LineSource source;
             if (bson) {
                 BsonReader reader = new BsonReader(in);
-                for (Optional<com.fasterxml.jackson.databind.node.ObjectNode> line = reader.next(); line.isPresent() && !stopped;
-                     line = reader.next()) {
-                    if (!handle(line.get())) {
-                        return;
-                    }
-                }
+                source = () -> reader.next().map(JsonNode.class::cast).orElse(null);
             } else {
                 BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-                for (String line = lines.readLine(); line != null && !stopped; line = lines.readLine()) {
-                    if (!line.isBlank() && !handle(JSON.readTree(line))) {
-                        return;
+                source = () -> {
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                        if (!line.isBlank()) {
+                            return JSON.readTree(line);
+                        }
                     }
-                }
+                    return null;
+                };
             }
+            pipeline(source, in);
         } finally {
             body = null;
             database.updateStatus(status -> status.withConnection(false, !stopped));
         }
+    }
+
+    /** The lines of an open stream, as JSON trees; null at its end. */
+    @FunctionalInterface
+    private interface LineSource {
+        JsonNode next() throws IOException;
+    }
+
+    private static final Object END = new Object();
+    private static final int PIPELINE_DEPTH = 8;
+
+    /**
+     * Reads and decodes lines on this thread while another applies them in order, so that the
+     * parsing of one {@code data} line overlaps the local database's work on the one before. A
+     * failure on either side ends both; a line that asks for a new stream ends the iteration.
+     */
+    private void pipeline(LineSource source, InputStream in) throws Exception {
+        java.util.concurrent.BlockingQueue<Object> queue = new java.util.concurrent.ArrayBlockingQueue<>(PIPELINE_DEPTH);
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread applier = Thread.ofVirtual().name("powersync-apply").start(() -> {
+            try {
+                while (true) {
+                    Object item = queue.take();
+                    if (item == END) {
+                        return;
+                    }
+                    boolean goOn = item instanceof DataChunk chunk ? applyAndContinue(chunk) : handle((JsonNode) item);
+                    if (!goOn) {
+                        break;
+                    }
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                failed.set(e);
+            }
+            done.set(true);
+            try {
+                in.close(); // the reader stops at once
+            } catch (IOException ignored) {
+                // stopping anyway
+            }
+        });
+        try {
+            for (JsonNode line = source.next(); line != null && !stopped && !done.get(); line = source.next()) {
+                Object item = line.has("data") ? chunk(line.get("data")) : line;
+                while (!queue.offer(item, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    if (done.get() || !applier.isAlive()) {
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            if (!done.get()) {
+                throw e;
+            }
+        } finally {
+            while (applier.isAlive() && !queue.offer(END, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (stopped) {
+                    applier.interrupt();
+                }
+            }
+            applier.join();
+        }
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+    }
+
+    private boolean applyAndContinue(DataChunk chunk) {
+        apply(chunk);
+        return true;
     }
 
     private String requestBody() {
@@ -300,10 +373,7 @@ final class SyncClient {
             completePending = false;
             startDownload();
         } else if (line.has("data")) {
-            DataChunk chunk = chunk(line.get("data"));
-            BucketChecksum bucket = target.get(chunk.bucket());
-            local.applyChunk(chunk, bucket == null ? 3 : bucket.priority());
-            database.updateStatus(status -> status.withDownload(true, status.downloadedOps() + chunk.data().size(), status.totalOps()));
+            apply(chunk(line.get("data")));
         } else if (line.has("partial_checkpoint_complete")) {
             int priority = line.get("partial_checkpoint_complete").path("priority").asInt();
             List<BucketChecksum> part = target.values().stream().filter(b -> b.priority() <= priority).toList();
@@ -328,6 +398,13 @@ final class SyncClient {
             }
         }
         return true;
+    }
+
+    /** Stores a {@code data} line's ops. */
+    private synchronized void apply(DataChunk chunk) {
+        BucketChecksum bucket = target.get(chunk.bucket());
+        local.applyChunk(chunk, bucket == null ? 3 : bucket.priority());
+        database.updateStatus(status -> status.withDownload(true, status.downloadedOps() + chunk.data().size(), status.totalOps()));
     }
 
     /** Publishes a complete checkpoint that waited for the upload queue and the write checkpoint. */

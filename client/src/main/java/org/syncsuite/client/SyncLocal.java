@@ -58,81 +58,148 @@ final class SyncLocal {
         });
     }
 
-    /** Stores one {@code data} line's ops. */
+    /**
+     * Stores one {@code data} line's ops, set-based: within the line an op replaces the earlier op
+     * of its key in memory; the surviving PUTs go in with multi-row inserts, and ops stored before
+     * the line are deleted by key only where one is met (see {@link Segment#store}). A REMOVE is
+     * not stored: it marks its row for the next publish. Both checksum accumulators follow each
+     * replacement.
+     */
     void applyChunk(DataChunk chunk, int priority) {
         database.writeTransaction(tx -> {
             tx.execute("INSERT OR IGNORE INTO ps_buckets (name, priority) VALUES (?, ?)", chunk.bucket(), priority);
             Map<String, Object> bucket = tx.get("SELECT id, add_checksum, op_checksum, last_op FROM ps_buckets WHERE name = ?",
                     chunk.bucket());
-            long id = ((Number) bucket.get("id")).longValue();
-            long add = ((Number) bucket.get("add_checksum")).longValue();
-            long live = ((Number) bucket.get("op_checksum")).longValue();
+            Segment segment = new Segment(((Number) bucket.get("id")).longValue(), ((Number) bucket.get("add_checksum")).longValue(),
+                    ((Number) bucket.get("op_checksum")).longValue());
             long lastOp = ((Number) bucket.get("last_op")).longValue();
-            // A bucket with nothing stored yet (a first download) has no op to replace, unless this chunk names a key twice.
-            boolean empty = tx.getOptional("SELECT 1 FROM ps_oplog WHERE bucket = ? LIMIT 1", id).isEmpty();
-            java.util.Set<String> keys = new java.util.HashSet<>();
-            List<Object[]> inserts = new ArrayList<>();
             for (OplogEntry op : chunk.data()) {
                 long hash = op.checksum() & 0xFFFFFFFFL;
                 switch (op.op()) {
-                    case PUT, REMOVE -> {
-                        String type = op.objectType().orElseThrow();
-                        String rowId = op.objectId().orElseThrow();
-                        String key = type + "/" + rowId + "/" + op.subkey().orElse("null");
-                        if (!empty || !keys.add(key)) {
-                            flush(tx, inserts);
-                            for (Map<String, Object> previous : tx.getAll(
-                                    "DELETE FROM ps_oplog WHERE bucket = ? AND key = ? RETURNING hash", id, key)) {
-                                long old = ((Number) previous.get("hash")).longValue();
-                                add = (add + old) % MOD;
-                                live = Math.floorMod(live - old, MOD);
-                            }
-                        }
-                        if (op.op() == OplogEntry.OpType.PUT) {
-                            // found again at publishing by its op id (above the bucket's last published op)
-                            inserts.add(new Object[]{id, op.opId(), type, rowId, key, op.data().orElse(null), hash});
-                            live = (live + hash) % MOD;
-                        } else {
-                            add = (add + hash) % MOD;
-                            tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", type, rowId);
-                        }
-                    }
-                    case MOVE -> add = (add + hash) % MOD;
+                    case PUT, REMOVE -> segment.add(op, hash);
+                    case MOVE -> segment.addChecksum = (segment.addChecksum + hash) % MOD;
                     case CLEAR -> {
-                        flush(tx, inserts);
+                        segment.store(tx);
                         tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) SELECT row_type, row_id FROM ps_oplog "
-                                + "WHERE bucket = ?", id);
-                        tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", id);
-                        add = hash;
-                        live = 0;
-                        tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", id);
-                        empty = true;
-                        keys.clear();
+                                + "WHERE bucket = ?", segment.bucket);
+                        tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", segment.bucket);
+                        tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", segment.bucket);
+                        segment.addChecksum = hash;
+                        segment.opChecksum = 0;
                     }
                 }
                 lastOp = Math.max(lastOp, op.opId());
             }
-            flush(tx, inserts);
+            segment.store(tx);
             tx.execute("UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_op = ?, priority = ?, "
-                    + "count_since_last = count_since_last + ? WHERE id = ?", add, live, lastOp, priority, chunk.data().size(), id);
+                    + "count_since_last = count_since_last + ? WHERE id = ?", segment.addChecksum, segment.opChecksum, lastOp, priority,
+                    chunk.data().size(), segment.bucket);
             return null;
         });
     }
 
-    /** Rows per multi-row INSERT: one statement per hundred ops rather than one per op. */
+    /** Rows per multi-row INSERT, and keys per DELETE of replaced ops: one statement per hundreds of ops. */
     private static final int ROWS_PER_INSERT = 100;
+    private static final int KEYS_PER_DELETE = 200;
     private static final String INSERT_OPS = "INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, key, data, hash) VALUES ";
 
-    private static void flush(PowerSyncDatabase.Transaction tx, List<Object[]> inserts) {
-        for (int from = 0; from < inserts.size(); from += ROWS_PER_INSERT) {
-            List<Object[]> rows = inserts.subList(from, Math.min(inserts.size(), from + ROWS_PER_INSERT));
-            Object[] parameters = new Object[rows.size() * 7];
-            for (int i = 0; i < rows.size(); i++) {
-                System.arraycopy(rows.get(i), 0, parameters, i * 7, 7);
-            }
-            tx.execute(INSERT_OPS + "(?, ?, ?, ?, ?, ?, ?)" + ", (?, ?, ?, ?, ?, ?, ?)".repeat(rows.size() - 1), parameters);
+    /** A line's ops up to a CLEAR (or its end), kept in memory until stored together. */
+    private static final class Segment {
+        final long bucket;
+        long addChecksum;
+        long opChecksum;
+        /** PUTs to insert, in order; a null is one replaced later in the segment. */
+        final List<Object[]> puts = new ArrayList<>();
+        /** The segment's op per key: its index in {@link #puts}, or -1 for a REMOVE. */
+        final Map<String, Integer> latest = new java.util.HashMap<>();
+        final List<Object[]> removed = new ArrayList<>();
+
+        Segment(long bucket, long addChecksum, long opChecksum) {
+            this.bucket = bucket;
+            this.addChecksum = addChecksum;
+            this.opChecksum = opChecksum;
         }
-        inserts.clear();
+
+        void add(OplogEntry op, long hash) {
+            String type = op.objectType().orElseThrow();
+            String rowId = op.objectId().orElseThrow();
+            String key = type + "/" + rowId + "/" + op.subkey().orElse("null");
+            Integer previous = latest.get(key);
+            if (previous != null && previous >= 0) {
+                long old = (Long) puts.get(previous)[6];
+                addChecksum = (addChecksum + old) % MOD;
+                opChecksum = Math.floorMod(opChecksum - old, MOD);
+                puts.set(previous, null);
+            }
+            if (op.op() == OplogEntry.OpType.PUT) {
+                // found again at publishing by its op id (above the bucket's last published op)
+                puts.add(new Object[]{bucket, op.opId(), type, rowId, key, op.data().orElse(null), hash});
+                latest.put(key, puts.size() - 1);
+                opChecksum = (opChecksum + hash) % MOD;
+            } else {
+                latest.put(key, -1);
+                removed.add(new Object[]{type, rowId});
+                addChecksum = (addChecksum + hash) % MOD;
+            }
+        }
+
+        /**
+         * Stores the segment. Its PUTs go in with multi-row inserts; a group that meets a stored op
+         * of the same key (the unique index refuses it: rare but for updates) deletes those first
+         * and goes in again. The keys of its REMOVEs are deleted by key. A stored op deleted moves
+         * its checksum to the add accumulator.
+         */
+        void store(PowerSyncDatabase.Transaction tx) {
+            List<String> removedKeys = new ArrayList<>();
+            latest.forEach((key, index) -> {
+                if (index < 0) {
+                    removedKeys.add(key);
+                }
+            });
+            deleteStored(tx, removedKeys);
+            List<Object[]> rows = puts.stream().filter(java.util.Objects::nonNull).toList();
+            for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
+                List<Object[]> group = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_INSERT));
+                Object[] parameters = new Object[group.size() * 7];
+                for (int i = 0; i < group.size(); i++) {
+                    System.arraycopy(group.get(i), 0, parameters, i * 7, 7);
+                }
+                String insert = INSERT_OPS + "(?, ?, ?, ?, ?, ?, ?)" + ", (?, ?, ?, ?, ?, ?, ?)".repeat(group.size() - 1);
+                try {
+                    tx.execute(insert, parameters);
+                } catch (LocalDatabaseException e) {
+                    if (!(e.getCause() instanceof org.sqlite.SQLiteException sqlite)
+                            || sqlite.getResultCode() != org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE) {
+                        throw e;
+                    }
+                    deleteStored(tx, group.stream().map(row -> (String) row[4]).toList());
+                    tx.execute(insert, parameters);
+                }
+            }
+            for (Object[] row : removed) {
+                tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", row);
+            }
+            puts.clear();
+            latest.clear();
+            removed.clear();
+        }
+
+        private void deleteStored(PowerSyncDatabase.Transaction tx, List<String> keys) {
+            for (int from = 0; from < keys.size(); from += KEYS_PER_DELETE) {
+                List<String> group = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_DELETE));
+                Object[] parameters = new Object[group.size() + 1];
+                parameters[0] = bucket;
+                for (int i = 0; i < group.size(); i++) {
+                    parameters[i + 1] = group.get(i);
+                }
+                for (Map<String, Object> old : tx.getAll("DELETE FROM ps_oplog WHERE bucket = ? AND key IN (?"
+                        + ", ?".repeat(group.size() - 1) + ") RETURNING hash", parameters)) {
+                    long hash = ((Number) old.get("hash")).longValue();
+                    addChecksum = (addChecksum + hash) % MOD;
+                    opChecksum = Math.floorMod(opChecksum - hash, MOD);
+                }
+            }
+        }
     }
 
     /** The buckets among {@code expected} whose local checksum differs from the checkpoint's. */
@@ -190,9 +257,22 @@ final class SyncLocal {
             tx.execute("CREATE TEMP TABLE IF NOT EXISTS ps_publish (row_type TEXT NOT NULL, row_id TEXT NOT NULL, "
                     + "PRIMARY KEY (row_type, row_id)) WITHOUT ROWID");
             tx.execute("DELETE FROM ps_publish");
+            // A whole checkpoint into a table still empty (a first sync): every row with an op goes in, in one pass.
+            List<String> filled = new ArrayList<>();
+            if (full) {
+                for (Table table : database.schema().tables()) {
+                    String data = SchemaSql.quote(table.dataTable());
+                    if (!table.localOnly() && !table.insertOnly() && tx.getOptional("SELECT 1 FROM " + data + " LIMIT 1").isEmpty()) {
+                        tx.execute("INSERT INTO " + data + " (id, data) SELECT row_id, data FROM (SELECT row_id, data, MAX(op_id) "
+                                + "FROM ps_oplog WHERE row_type = ? GROUP BY row_id)", table.name());
+                        filled.add(SchemaSql.literal(table.name()));
+                    }
+                }
+            }
+            String notFilled = filled.isEmpty() ? "" : " AND o.row_type NOT IN (" + String.join(", ", filled) + ")";
             for (String bucket : buckets) {
                 tx.execute("INSERT OR IGNORE INTO ps_publish (row_type, row_id) SELECT o.row_type, o.row_id FROM ps_oplog o "
-                        + "JOIN ps_buckets b ON b.id = o.bucket WHERE b.name = ? AND o.op_id > b.last_applied_op", bucket);
+                        + "JOIN ps_buckets b ON b.id = o.bucket WHERE b.name = ? AND o.op_id > b.last_applied_op" + notFilled, bucket);
             }
             if (full) {
                 tx.execute("INSERT OR IGNORE INTO ps_publish (row_type, row_id) SELECT row_type, row_id FROM ps_updated_rows");
