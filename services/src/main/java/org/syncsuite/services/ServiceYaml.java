@@ -19,6 +19,8 @@ public final class ServiceYaml {
     private String clientAuth = "";
     private final Map<String, Object> apiParameters = new LinkedHashMap<>();
     private String syncConfig = "";
+    private final java.util.List<String> apiTokens = new java.util.ArrayList<>();
+    private String attachments = "";
 
     /** The replicated database on {@code db}, read as {@code user}. */
     public ServiceYaml source(EmbeddedMariaDb db, String database, String user, String password) {
@@ -84,6 +86,24 @@ public final class ServiceYaml {
         return this;
     }
 
+    /** An admin API token ({@code api.tokens}). */
+    public ServiceYaml apiToken(String token) {
+        apiTokens.add(token);
+        return this;
+    }
+
+    /**
+     * The {@code attachments:} section: bytes in {@code bucket} of {@code s3}, metadata in the
+     * storage server's {@code powersync_attachments} unless {@code moreYaml} says otherwise;
+     * {@code moreYaml} holds further keys of the section (limits), one per line, unindented.
+     */
+    public ServiceYaml attachments(EmbeddedS3 s3, String bucket, String moreYaml) {
+        attachments = "attachments:\n  s3:\n    endpoint: " + s3.endpoint() + "\n    bucket: " + bucket + "\n    access_key: "
+                + s3.accessKey() + "\n    secret_key: " + s3.secretKey() + "\n    region: " + s3.region() + "\n"
+                + (moreYaml == null || moreYaml.isBlank() ? "" : moreYaml.strip().indent(2));
+        return this;
+    }
+
     public ServiceYaml syncConfigContent(String yaml) {
         syncConfig = "sync_config:\n  content: |\n" + yaml.indent(4);
         return this;
@@ -102,10 +122,17 @@ public final class ServiceYaml {
             kafkaProperties.forEach((k, v) -> yaml.append("    ").append(k).append(": \"").append(v).append("\"\n"));
         }
         yaml.append(clientAuth);
-        if (!apiParameters.isEmpty()) {
-            yaml.append("api:\n  parameters:\n");
-            apiParameters.forEach((k, v) -> yaml.append("    ").append(k).append(": ").append(v).append('\n'));
+        if (!apiParameters.isEmpty() || !apiTokens.isEmpty()) {
+            yaml.append("api:\n");
+            if (!apiTokens.isEmpty()) {
+                yaml.append("  tokens:\n");
+                apiTokens.forEach(t -> yaml.append("    - \"").append(t).append("\"\n"));
+            }
+            if (!apiParameters.isEmpty()) {
+                yaml.append("  parameters:\n");
+                apiParameters.forEach((k, v) -> yaml.append("    ").append(k).append(": ").append(v).append('\n'));
+            }
         }
-        return yaml.append(syncConfig).toString();
+        return yaml.append(attachments).append(syncConfig).toString();
     }
 }

@@ -11,7 +11,27 @@ import java.util.Optional;
  */
 public record ServiceConfig(Path file, SourceConnection connection, Optional<StorageConfig> storage, int port,
                             Optional<SyncConfigSource> syncConfig, ClientAuth clientAuth, Api api,
-                            Optional<KafkaConfig> kafka) {
+                            Optional<KafkaConfig> kafka, Optional<AttachmentsConfig> attachments) {
+
+    /**
+     * Our {@code attachments:} section: the S3-compatible store of the bytes (credentials from the
+     * section, else {@code AWS_ACCESS_KEY_ID} / {@code AWS_SECRET_ACCESS_KEY}), the metadata
+     * database (by default the storage server's {@code powersync_attachments}), and the limits.
+     * An empty {@code allowedMediaTypes} allows every type; {@code type/*} allows a family.
+     */
+    public record AttachmentsConfig(String s3Endpoint, String s3Region, String s3Bucket, String s3AccessKey, String s3SecretKey,
+                                    boolean createBucket, StorageConfig database, long maxFileSizeBytes, long userQuotaBytes,
+                                    List<String> allowedMediaTypes, int presignedUrlExpirySeconds, int uploadExpiryMinutes,
+                                    int orphanSweepMinutes) {
+        public AttachmentsConfig {
+            allowedMediaTypes = List.copyOf(allowedMediaTypes);
+        }
+
+        @Override
+        public String toString() {
+            return "AttachmentsConfig[" + s3Endpoint + "/" + s3Bucket + ", metadata " + database + "]";
+        }
+    }
 
     /** The replicated source: MySQL or MariaDB. */
     public record SourceConnection(String id, String tag, String type, String hostname, int port, String database,

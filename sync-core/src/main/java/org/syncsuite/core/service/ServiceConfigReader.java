@@ -89,6 +89,7 @@ public final class ServiceConfigReader {
                 .orElse(new ServiceConfig.ClientAuth(List.of(), Optional.empty(), List.of(), false, Optional.empty(), List.of()));
         ServiceConfig.Api api = api(top.section("api"));
         Optional<ServiceConfig.KafkaConfig> kafka = top.section("kafka").map(this::kafka);
+        Optional<ServiceConfig.AttachmentsConfig> attachments = top.section("attachments").map(a -> attachments(a, storage));
         for (String key : top.remainingKeys()) {
             if (!TOP_LEVEL.contains(key)) {
                 top.unknown(key, TOP_LEVEL);
@@ -97,7 +98,7 @@ public final class ServiceConfigReader {
         if (!issues.isEmpty()) {
             throw new ServiceConfigException(issues);
         }
-        return new ServiceConfig(file, connection, storage, port, syncConfig, clientAuth, api, kafka);
+        return new ServiceConfig(file, connection, storage, port, syncConfig, clientAuth, api, kafka, attachments);
     }
 
     private ServiceConfig.SourceConnection connection(Section top) {
@@ -277,6 +278,49 @@ public final class ServiceConfigReader {
         });
         s.finish(Set.of("bootstrap_servers", "topic_prefix", "properties"));
         return new ServiceConfig.KafkaConfig(bootstrap == null ? "" : bootstrap, prefix, properties);
+    }
+
+    private ServiceConfig.AttachmentsConfig attachments(Section s, Optional<ServiceConfig.StorageConfig> storage) {
+        Optional<Section> s3 = s.section("s3");
+        String endpoint = s3.map(x -> x.string("endpoint", null)).orElse(null);
+        if (endpoint == null) {
+            (s3.isPresent() ? s3.get() : s).missing(s3.isPresent() ? "endpoint" : "s3", "the S3-compatible store's endpoint, "
+                    + "e.g. s3: {endpoint: https://s3.eu-west-1.amazonaws.com, bucket: attachments}");
+        } else if (!endpoint.matches("https?://.+")) {
+            s3.get().invalid("endpoint", "must be an http:// or https:// URL, not " + endpoint);
+        }
+        String bucket = s3.map(x -> x.string("bucket", "attachments")).orElse("attachments");
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            s3.orElse(s).invalid("bucket", "an S3 bucket name is 3 to 63 lower-case letters, digits, '.' and '-', not " + bucket);
+        }
+        String accessKey = s3.map(x -> x.string("access_key", null)).orElse(null);
+        String secretKey = s3.map(x -> x.string("secret_key", null)).orElse(null);
+        accessKey = accessKey != null ? accessKey : environment.apply("AWS_ACCESS_KEY_ID");
+        secretKey = secretKey != null ? secretKey : environment.apply("AWS_SECRET_ACCESS_KEY");
+        String region = s3.map(x -> x.string("region", "us-east-1")).orElse("us-east-1");
+        boolean create = s3.map(x -> x.bool("create_bucket", true)).orElse(true);
+        s3.ifPresent(x -> x.finish(Set.of("endpoint", "region", "bucket", "access_key", "secret_key", "create_bucket")));
+        ServiceConfig.StorageConfig database = s.section("database").map(this::storage).orElseGet(() -> storage
+                .map(st -> new ServiceConfig.StorageConfig(st.type(), st.hostname(), st.port(), "powersync_attachments", st.username(),
+                        st.password(), st.maxPoolSize(), st.tls()))
+                .orElse(null));
+        if (database == null) {
+            s.missing("database", "the metadata database (a storage-like section), or a storage: section whose server it shares");
+        }
+        ServiceConfig.AttachmentsConfig result = new ServiceConfig.AttachmentsConfig(endpoint == null ? "" : endpoint, region, bucket,
+                accessKey == null ? "" : accessKey, secretKey == null ? "" : secretKey, create, database,
+                s.integer("max_file_size_mb", 100, 1, 5_000_000) * 1024L * 1024L,
+                s.integer("user_quota_mb", 1024, 1, Integer.MAX_VALUE) * 1024L * 1024L,
+                s.stringOrList("allowed_media_types"), s.integer("presigned_url_expiry_seconds", 900, 1, 604_800),
+                s.integer("upload_expiry_minutes", 1440, 1, 525_600), s.integer("orphan_sweep_minutes", 60, 0, 525_600));
+        for (String type : result.allowedMediaTypes()) {
+            if (!type.matches("[a-z0-9][a-z0-9!#$&^_.+-]*/([a-z0-9][a-z0-9!#$&^_.+-]*|\\*)")) {
+                s.invalid("allowed_media_types", "a media type is type/subtype or type/*, not " + type);
+            }
+        }
+        s.finish(Set.of("s3", "database", "max_file_size_mb", "user_quota_mb", "allowed_media_types", "presigned_url_expiry_seconds",
+                "upload_expiry_minutes", "orphan_sweep_minutes"));
+        return result;
     }
 
     // ---- typed access to one mapping, with positions and consumed keys

@@ -164,4 +164,53 @@ class ServiceConfigReaderTest {
         assertThatThrownBy(() -> read("replication: [\n")).isInstanceOf(ServiceConfigException.class)
                 .hasMessageContaining("YAML_SYNTAX");
     }
+
+    @Test
+    void theAttachmentsSectionWithItsDefaults() {
+        String source = "replication:\n  connections:\n    - type: mysql\n      hostname: db\n      database: app\n      username: u\n      password: p\n"
+                + "storage:\n  type: mysql\n  hostname: storage.internal\n  username: ps\n  password: secret\n";
+        ServiceConfig.AttachmentsConfig defaults = read(source + """
+                attachments:
+                  s3:
+                    endpoint: https://s3.eu-west-1.amazonaws.com
+                    access_key: AK
+                    secret_key: SK
+                """).attachments().orElseThrow();
+        assertThat(defaults.s3Bucket()).isEqualTo("attachments");
+        assertThat(defaults.s3Region()).isEqualTo("us-east-1");
+        assertThat(defaults.createBucket()).isTrue();
+        assertThat(defaults.database().hostname()).isEqualTo("storage.internal");
+        assertThat(defaults.database().database()).isEqualTo("powersync_attachments");
+        assertThat(defaults.database().password()).isEqualTo("secret");
+        assertThat(defaults.maxFileSizeBytes()).isEqualTo(100L * 1024 * 1024);
+        assertThat(defaults.userQuotaBytes()).isEqualTo(1024L * 1024 * 1024);
+        assertThat(defaults.allowedMediaTypes()).isEmpty();
+        assertThat(defaults.presignedUrlExpirySeconds()).isEqualTo(900);
+        assertThat(read(source).attachments()).isEmpty();
+
+        ServiceConfig.AttachmentsConfig set = read(source + """
+                attachments:
+                  s3: {endpoint: "http://127.0.0.1:9000", bucket: photos, create_bucket: false}
+                  database: {hostname: meta, database: files, username: u, password: p}
+                  max_file_size_mb: 5
+                  user_quota_mb: 50
+                  allowed_media_types: [image/*, application/pdf]
+                """).attachments().orElseThrow();
+        assertThat(set.s3Bucket()).isEqualTo("photos");
+        assertThat(set.createBucket()).isFalse();
+        assertThat(set.database().hostname()).isEqualTo("meta");
+        assertThat(set.maxFileSizeBytes()).isEqualTo(5L * 1024 * 1024);
+        assertThat(set.allowedMediaTypes()).containsExactly("image/*", "application/pdf");
+
+        assertThatThrownBy(() -> read(source + """
+                attachments:
+                  s3: {endpoint: "ftp://files", bucket: Bad_Bucket}
+                  allowed_media_types: [images]
+                  max_file_size: 5
+                """)).isInstanceOf(ServiceConfigException.class)
+                .hasMessageContaining("attachments.s3.endpoint").hasMessageContaining("attachments.s3.bucket")
+                .hasMessageContaining("attachments.allowed_media_types").hasMessageContaining("attachments.max_file_size");
+        assertThatThrownBy(() -> read(source + "attachments:\n  max_file_size_mb: 5\n"))
+                .isInstanceOf(ServiceConfigException.class).hasMessageContaining("attachments.s3");
+    }
 }

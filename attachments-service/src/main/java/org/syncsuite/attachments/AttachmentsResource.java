@@ -1,0 +1,421 @@
+package org.syncsuite.attachments;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import jakarta.annotation.security.PermitAll;
+import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.syncsuite.core.service.ServiceConfig;
+
+/**
+ * The attachments REST API. Clients call it with the JWT they sync with ({@code Authorization:
+ * Bearer}); services with an admin API token of {@code api.tokens} ({@code X-Api-Token}), which
+ * reaches every user's attachments. Errors are {@code {"code": ..., "error": ...}}.
+ */
+@RequestScoped
+@Path("/attachments")
+@PermitAll
+@Tag(name = "attachments", description = "Files beside the synced data, on S3-compatible storage")
+public class AttachmentsResource {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    JsonWebToken token;
+
+    @Inject
+    ServiceConfig serviceConfig;
+
+    @Inject
+    ServiceConfig.AttachmentsConfig config;
+
+    @Inject
+    Metadata metadata;
+
+    @Inject
+    ObjectStore store;
+
+    @Inject
+    WorkQueue queue;
+
+    @HeaderParam("X-Api-Token")
+    String apiToken;
+
+    @PUT
+    @Path("{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Upload an attachment's bytes (streamed); optional X-Content-SHA256 is checked")
+    @APIResponse(responseCode = "201", description = "Stored")
+    @APIResponse(responseCode = "200", description = "The same bytes were already stored under this id")
+    @APIResponse(responseCode = "400", description = "Bad id, SHA-256, filename or metadata; or the bytes do not match X-Content-SHA256")
+    @APIResponse(responseCode = "401", description = "No valid token")
+    @APIResponse(responseCode = "403", description = "The id is another user's")
+    @APIResponse(responseCode = "409", description = "The id holds other bytes, or an upload of it is in progress")
+    @APIResponse(responseCode = "413", description = "Larger than the size limit, or over the user's quota")
+    @APIResponse(responseCode = "415", description = "Media type not allowed")
+    @APIResponse(responseCode = "503", description = "S3 or the database is unavailable: retry")
+    public Response upload(@PathParam("id") String rawId, @HeaderParam("Content-Type") String contentType,
+                           @HeaderParam("Content-Length") String contentLength, @HeaderParam("X-Content-SHA256") String sha,
+                           @HeaderParam("X-Attachment-Filename") String filename, @HeaderParam("X-Attachment-Metadata") String meta,
+                           InputStream body) throws ObjectStore.ObjectStoreException {
+        Caller caller = caller();
+        String id = Uploads.id(rawId);
+        String mediaType = Uploads.mediaType(contentType, config.allowedMediaTypes());
+        String expected = Uploads.sha256(sha);
+        long declared = length(contentLength);
+        if (declared > config.maxFileSizeBytes()) {
+            throw tooLarge(declared);
+        }
+        AttachmentView reserved = metadata.reserve(caller, id, false, declared, mediaType, expected, Uploads.filename(filename),
+                Uploads.metadata(meta));
+        if (reserved.state() == AttachmentEntity.State.AVAILABLE) {
+            drain(body);
+            return Response.ok(reserved.toJson().toString(), MediaType.APPLICATION_JSON_TYPE).build();
+        }
+        long room = config.userQuotaBytes() - (metadata.usedBytes(caller.subject()) - reserved.size());
+        long limit = Math.min(config.maxFileSizeBytes(), room);
+        Uploads.Measured measured = new Uploads.Measured(body, limit, limit == config.maxFileSizeBytes()
+                ? "larger than the limit of " + config.maxFileSizeBytes() + " bytes" : "over the quota of " + config.userQuotaBytes() + " bytes");
+        try {
+            store.put(reserved.objectKey(), measured, declared, mediaType);
+        } catch (ObjectStore.ObjectStoreException e) {
+            metadata.abandon(id, reserved.objectKey());
+            queue.wake();
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof Uploads.TooLarge)) {
+                cause = cause.getCause();
+            }
+            if (cause != null) {
+                throw new ServiceError(413, limit == config.maxFileSizeBytes() ? "FILE_TOO_LARGE" : "QUOTA_EXCEEDED",
+                        "Attachment " + id + " is " + cause.getMessage());
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            metadata.abandon(id, reserved.objectKey());
+            queue.wake();
+            throw e;
+        }
+        String actual = measured.sha256();
+        if (expected != null && !expected.equals(actual)) {
+            metadata.abandon(id, reserved.objectKey());
+            queue.wake();
+            throw new ServiceError(400, "SHA256_MISMATCH", "The bytes received have SHA-256 " + actual + ", not " + expected
+                    + " as X-Content-SHA256 says: nothing was stored");
+        }
+        AttachmentView stored = metadata.complete(id, measured.count(), actual);
+        return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(stored.toJson().toString()).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @Operation(summary = "Download an attachment (HEAD: its headers): Range requests (206, 416), ETag and If-None-Match (304)")
+    @APIResponse(responseCode = "200", description = "The bytes")
+    @APIResponse(responseCode = "206", description = "The requested range")
+    @APIResponse(responseCode = "304", description = "Not modified")
+    @APIResponse(responseCode = "403", description = "Another user's")
+    @APIResponse(responseCode = "404", description = "No such attachment")
+    @APIResponse(responseCode = "416", description = "The range is outside the attachment")
+    public Response download(@PathParam("id") String rawId, @HeaderParam("Range") String range,
+                             @HeaderParam("If-None-Match") String ifNoneMatch) throws ObjectStore.ObjectStoreException {
+        return read(rawId, range, ifNoneMatch, true);
+    }
+
+    @HEAD
+    @Path("{id}")
+    @Operation(summary = "An attachment's headers without its bytes (its size also in X-Attachment-Size), without reading S3")
+    public Response head(@PathParam("id") String rawId, @HeaderParam("Range") String range,
+                         @HeaderParam("If-None-Match") String ifNoneMatch) throws ObjectStore.ObjectStoreException {
+        return read(rawId, range, ifNoneMatch, false);
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Delete an attachment: accepted at once, its object removed from S3 by the work queue (with retries)")
+    @APIResponse(responseCode = "202", description = "Accepted")
+    @APIResponse(responseCode = "403", description = "Another user's")
+    @APIResponse(responseCode = "404", description = "No such attachment")
+    public Response delete(@PathParam("id") String rawId) {
+        Caller caller = caller();
+        AttachmentView deleting = metadata.markDeleting(caller, Uploads.id(rawId));
+        queue.wake();
+        return Response.status(202).type(MediaType.APPLICATION_JSON_TYPE).entity(deleting.toJson().toString()).build();
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The caller's attachments, by id, a page at a time ({\"items\": [...], \"next\": id or null})")
+    public Response list(@QueryParam("after") @DefaultValue("") String after, @QueryParam("limit") @DefaultValue("100") int limit,
+                         @QueryParam("owner") String owner) {
+        Caller caller = caller();
+        if (limit < 1 || limit > 1000) {
+            throw new ServiceError(400, "INVALID_LIMIT", "limit is 1 to 1000, not " + limit);
+        }
+        String whose = owner == null || owner.isBlank() ? caller.subject() : owner;
+        if (!caller.mayAccess(whose)) {
+            throw new ServiceError(403, "FORBIDDEN", "Only an admin token lists another user's attachments");
+        }
+        List<AttachmentView> page = metadata.list(whose, after, limit + 1);
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode items = body.putArray("items");
+        page.stream().limit(limit).forEach(a -> items.add(a.toJson()));
+        body.put("next", page.size() > limit ? page.get(limit - 1).id() : null);
+        return Response.ok(body.toString(), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    @POST
+    @Path("{id}/upload-url")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "A presigned URL to PUT the bytes straight to S3; the upload is verified (size, SHA-256) before it is available")
+    @APIResponse(responseCode = "200", description = "{\"url\", \"method\": \"PUT\", \"headers\", \"expires_at\"}")
+    public Response uploadUrl(@PathParam("id") String rawId, String requestBody) throws ObjectStore.ObjectStoreException {
+        Caller caller = caller();
+        String id = Uploads.id(rawId);
+        JsonNode request = json(requestBody);
+        long size = request.path("size").asLong(-1);
+        if (size < 0) {
+            throw new ServiceError(400, "INVALID_SIZE", "A presigned upload declares its size in bytes: {\"size\": n, ...}");
+        }
+        if (size > config.maxFileSizeBytes()) {
+            throw tooLarge(size);
+        }
+        String mediaType = Uploads.mediaType(request.path("media_type").asText(null), config.allowedMediaTypes());
+        AttachmentView reserved = metadata.reserve(caller, id, true, size, mediaType, Uploads.sha256(request.path("sha256").asText(null)),
+                Uploads.filename(request.path("filename").asText(null)),
+                request.has("metadata") ? Uploads.metadata(request.get("metadata").toString()) : null);
+        if (reserved.state() == AttachmentEntity.State.AVAILABLE) {
+            return Response.ok(reserved.toJson().put("url", (String) null).toString(), MediaType.APPLICATION_JSON_TYPE).build();
+        }
+        String url = store.presigned(true, reserved.objectKey(), config.presignedUrlExpirySeconds());
+        ObjectNode answer = reserved.toJson().put("url", url).put("method", "PUT")
+                .put("url_expires_at", Instant.now().plusSeconds(config.presignedUrlExpirySeconds()).toString());
+        answer.putObject("headers").put("Content-Type", mediaType);
+        return Response.ok(answer.toString(), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    @POST
+    @Path("{id}/complete")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Verify a presigned upload now (it is also verified in the background until it expires)")
+    @APIResponse(responseCode = "200", description = "Available")
+    @APIResponse(responseCode = "409", description = "Not arrived yet, or rejected (size or SHA-256), with the reason")
+    public Response complete(@PathParam("id") String rawId) throws ObjectStore.ObjectStoreException {
+        Caller caller = caller();
+        String id = Uploads.id(rawId);
+        AttachmentView row = metadata.find(id).orElseThrow(() -> ServiceError.notFound(id));
+        if (!caller.mayAccess(row.owner())) {
+            throw ServiceError.forbidden(id);
+        }
+        WorkQueue.Check check = queue.check(id, row.objectKey());
+        return switch (check.verdict()) {
+            case AVAILABLE -> Response.ok(metadata.find(id).orElseThrow(() -> ServiceError.notFound(id)).toJson().toString(),
+                    MediaType.APPLICATION_JSON_TYPE).build();
+            case NOT_YET -> throw new ServiceError(409, "NOT_UPLOADED", "Attachment " + id + ": " + check.reason());
+            case REJECTED -> throw new ServiceError(409, "UPLOAD_REJECTED", "Attachment " + id + " was rejected: " + check.reason());
+            case EXPIRED -> throw new ServiceError(409, "UPLOAD_EXPIRED", "Attachment " + id + ": " + check.reason());
+            case GONE -> throw ServiceError.notFound(id);
+        };
+    }
+
+    @GET
+    @Path("{id}/download-url")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "A presigned URL to GET the bytes straight from S3")
+    public Response downloadUrl(@PathParam("id") String rawId) throws ObjectStore.ObjectStoreException {
+        AttachmentView row = readable(caller(), Uploads.id(rawId));
+        ObjectNode answer = row.toJson().put("url", store.presigned(false, row.objectKey(), config.presignedUrlExpirySeconds()))
+                .put("method", "GET").put("url_expires_at", Instant.now().plusSeconds(config.presignedUrlExpirySeconds()).toString());
+        return Response.ok(answer.toString(), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    @POST
+    @Path("admin/sweep")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Remove objects no attachment names now (admin token only)")
+    public Response sweep() throws ObjectStore.ObjectStoreException {
+        if (!caller().admin()) {
+            throw new ServiceError(403, "FORBIDDEN", "Only an admin token sweeps");
+        }
+        return Response.ok(JSON.createObjectNode().put("removed", queue.sweep()).toString(), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    // ---- helpers
+
+    private Response read(String rawId, String range, String ifNoneMatch, boolean withBody) throws ObjectStore.ObjectStoreException {
+        AttachmentView row = readable(caller(), Uploads.id(rawId));
+        String disposition = "attachment; filename=\"" + (row.filename() == null ? row.id() : row.filename()) + "\"";
+        if (ifNoneMatch != null && (ifNoneMatch.trim().equals("*") || List.of(ifNoneMatch.split(",")).stream()
+                .map(String::trim).map(tag -> tag.startsWith("W/") ? tag.substring(2) : tag).anyMatch(row.etag()::equals))) {
+            return Response.notModified().header("ETag", row.etag()).build();
+        }
+        long size = row.size();
+        Optional<long[]> bounds = range(range, size);
+        long offset = bounds.map(b -> b[0]).orElse(0L);
+        long length = bounds.map(b -> b[1] - b[0] + 1).orElse(size);
+        Response.ResponseBuilder response = Response.status(bounds.isPresent() ? 206 : 200)
+                .header("Content-Type", row.mediaType()).header("ETag", row.etag()).header("Accept-Ranges", "bytes")
+                .header("Content-Disposition", disposition).header("Content-Length", Long.toString(length))
+                .header("X-Attachment-Size", Long.toString(size));
+        if (bounds.isPresent()) {
+            response.header("Content-Range", "bytes " + offset + "-" + (offset + length - 1) + "/" + size);
+        }
+        if (!withBody || length == 0) {
+            return response.build();
+        }
+        InputStream in = store.get(row.objectKey(), offset, bounds.isPresent() ? length : -1);
+        StreamingOutput out = output -> {
+            try (InputStream source = in) {
+                source.transferTo(output);
+            }
+        };
+        return response.entity(out).build();
+    }
+
+    /** The byte range asked for, inclusive, within {@code size}; empty for the whole (no header, several ranges, or not bytes). */
+    static Optional<long[]> range(String header, long size) {
+        if (header == null || !header.trim().startsWith("bytes=") || header.contains(",")) {
+            return Optional.empty();
+        }
+        String spec = header.trim().substring(6).trim();
+        int dash = spec.indexOf('-');
+        if (dash < 0) {
+            return Optional.empty();
+        }
+        try {
+            String first = spec.substring(0, dash).trim();
+            String last = spec.substring(dash + 1).trim();
+            long start;
+            long end;
+            if (first.isEmpty()) {
+                long suffix = Long.parseLong(last);
+                if (suffix <= 0) {
+                    throw unsatisfiable(header, size);
+                }
+                start = Math.max(0, size - suffix);
+                end = size - 1;
+            } else {
+                start = Long.parseLong(first);
+                end = last.isEmpty() ? size - 1 : Math.min(Long.parseLong(last), size - 1);
+                if (end < start && !last.isEmpty()) {
+                    return Optional.empty(); // not a valid range: ignored
+                }
+            }
+            if (start >= size) {
+                throw unsatisfiable(header, size);
+            }
+            return Optional.of(new long[]{start, end});
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static ServiceError unsatisfiable(String header, long size) {
+        return new RangeError(size, "The range " + header + " is outside the attachment's " + size + " bytes");
+    }
+
+    /** 416 with {@code Content-Range: bytes *}{@code /size}. */
+    static final class RangeError extends ServiceError {
+        private static final long serialVersionUID = 1L;
+        private final long size;
+
+        RangeError(long size, String message) {
+            super(416, "RANGE_NOT_SATISFIABLE", message);
+            this.size = size;
+        }
+
+        @Override
+        Response response() {
+            return Response.fromResponse(super.response()).header("Content-Range", "bytes */" + size).build();
+        }
+    }
+
+    private AttachmentView readable(Caller caller, String id) {
+        AttachmentView row = metadata.find(id).orElseThrow(() -> ServiceError.notFound(id));
+        if (!caller.mayAccess(row.owner())) {
+            throw ServiceError.forbidden(id);
+        }
+        if (row.state() != AttachmentEntity.State.AVAILABLE) {
+            throw ServiceError.notFound(id);
+        }
+        return row;
+    }
+
+    private Caller caller() {
+        if (apiToken != null && !apiToken.isBlank()) {
+            if (serviceConfig.api().tokens().stream().anyMatch(t -> java.security.MessageDigest.isEqual(
+                    t.getBytes(StandardCharsets.UTF_8), apiToken.getBytes(StandardCharsets.UTF_8)))) {
+                return new Caller("admin", true);
+            }
+            throw ServiceError.unauthorized("The X-Api-Token is not one of api.tokens");
+        }
+        String subject = token == null ? null : token.getSubject();
+        if (subject == null || subject.isBlank()) {
+            throw ServiceError.unauthorized("A valid client token is required: Authorization: Bearer <jwt>");
+        }
+        return new Caller(subject, false);
+    }
+
+    private ServiceError tooLarge(long size) {
+        return new ServiceError(413, "FILE_TOO_LARGE", size + " bytes is larger than the limit of " + config.maxFileSizeBytes() + " bytes");
+    }
+
+    private static long length(String header) {
+        if (header == null || header.isBlank()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            throw new ServiceError(400, "INVALID_LENGTH", "Content-Length is not a number: " + header);
+        }
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            JsonNode node = body == null || body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+            if (!node.isObject()) {
+                throw new ServiceError(400, "INVALID_BODY", "The body must be a JSON object");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new ServiceError(400, "INVALID_BODY", "The body is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static void drain(InputStream body) {
+        try {
+            body.transferTo(java.io.OutputStream.nullOutputStream());
+        } catch (IOException ignored) {
+            // the client may stop sending: nothing to keep
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package org.syncsuite.attachments;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.PersistenceException;
+import jakarta.transaction.Transactional;
+
+import org.syncsuite.core.service.ServiceConfig;
+
+/**
+ * The metadata database (Hibernate, one JTA transaction per method): attachments and the work
+ * queue. Rules that depend on the stored state (ownership, immutability, quotas) are checked
+ * here, inside the transaction that changes it.
+ */
+@ApplicationScoped
+public class Metadata {
+
+    /** A claimed unit of work. */
+    record Claimed(long id, WorkItem.Kind kind, String attachmentId, String objectKey, int attempts) {
+    }
+
+    @PersistenceContext(unitName = "attachments")
+    EntityManager em;
+
+    @Inject
+    ServiceConfig.AttachmentsConfig config;
+
+    private final Clock clock = Clock.systemUTC();
+
+    LocalDateTime now() {
+        return LocalDateTime.now(clock).truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    @Transactional
+    public Optional<AttachmentView> find(String id) {
+        return Optional.ofNullable(em.find(AttachmentEntity.class, id)).map(AttachmentView::of);
+    }
+
+    /** Bytes {@code owner} holds or has reserved. */
+    @Transactional
+    public long usedBytes(String owner) {
+        Long used = em.createQuery("SELECT COALESCE(SUM(a.size), 0) FROM AttachmentEntity a WHERE a.owner = :owner "
+                + "AND a.state <> :deleting", Long.class).setParameter("owner", owner)
+                .setParameter("deleting", AttachmentEntity.State.DELETING).getSingleResult();
+        return used == null ? 0 : used;
+    }
+
+    /**
+     * Reserves {@code id} for a new upload by {@code caller}: {@code UPLOADING} (bytes through the
+     * service) or {@code PENDING} (a presigned upload, verified by the queue until it expires).
+     * An id already stored with the same SHA-256 by its owner answers that attachment (nothing to
+     * upload); any other existing id is a conflict, or forbidden when another user's.
+     */
+    @Transactional
+    public AttachmentView reserve(Caller caller, String id, boolean presigned, long declaredSize, String mediaType, String sha256,
+                                  String filename, String metadata) {
+        AttachmentEntity existing = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (existing != null) {
+            if (!caller.mayAccess(existing.getOwner())) {
+                throw ServiceError.forbidden(id);
+            }
+            if (existing.getState() == AttachmentEntity.State.AVAILABLE && sha256 != null && sha256.equals(existing.getSha256())) {
+                return AttachmentView.of(existing);
+            }
+            throw new ServiceError(409, existing.getState() == AttachmentEntity.State.AVAILABLE ? "ALREADY_EXISTS" : "BUSY",
+                    existing.getState() == AttachmentEntity.State.AVAILABLE
+                            ? "Attachment " + id + " is stored with other content (attachments are immutable: use a new id)"
+                            : "Attachment " + id + " is " + existing.getState().name().toLowerCase(java.util.Locale.ROOT) + " now");
+        }
+        long used = usedBytes(caller.subject());
+        if (used + Math.max(0, declaredSize) > config.userQuotaBytes()) {
+            throw new ServiceError(413, "QUOTA_EXCEEDED", "Storing " + Math.max(0, declaredSize) + " more bytes would exceed the quota of "
+                    + config.userQuotaBytes() + " bytes (" + used + " used)");
+        }
+        LocalDateTime now = now();
+        AttachmentEntity row = new AttachmentEntity(id, caller.subject(), presigned ? AttachmentEntity.State.PENDING
+                : AttachmentEntity.State.UPLOADING, Math.max(0, declaredSize), mediaType, now);
+        row.setSha256(sha256);
+        row.setFilename(filename);
+        row.setMetadata(metadata);
+        if (presigned) {
+            row.setExpiresAt(now.plusMinutes(config.uploadExpiryMinutes()));
+        }
+        em.persist(row);
+        if (presigned) {
+            em.persist(new WorkItem(WorkItem.Kind.VERIFY, id, row.getObjectKey(), now.plusSeconds(5), now));
+        }
+        try {
+            em.flush();
+        } catch (PersistenceException e) {
+            throw new ServiceError(409, "BUSY", "Attachment " + id + " is being created by another request");
+        }
+        return AttachmentView.of(row);
+    }
+
+    /** The bytes are stored and verified: the attachment becomes available. */
+    @Transactional
+    public AttachmentView complete(String id, long size, String sha256) {
+        AttachmentEntity row = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            throw ServiceError.notFound(id);
+        }
+        row.setState(AttachmentEntity.State.AVAILABLE);
+        row.setSize(size);
+        row.setSha256(sha256);
+        row.setExpiresAt(null);
+        row.setUpdatedAt(now());
+        return AttachmentView.of(row);
+    }
+
+    /**
+     * An upload that failed, was refused or expired: its row goes (if it is still that upload's),
+     * and the queue deletes its object, should any of it have landed.
+     */
+    @Transactional
+    public void abandon(String id, String objectKey) {
+        AttachmentEntity row = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (row != null && row.getObjectKey().equals(objectKey)) {
+            em.remove(row);
+        }
+        LocalDateTime now = now();
+        em.persist(new WorkItem(WorkItem.Kind.DELETE, id, objectKey, now, now));
+    }
+
+    /** Deletes {@code id} for {@code caller}: the row becomes {@code DELETING} and the queue removes the object, then the row. */
+    @Transactional
+    public AttachmentView markDeleting(Caller caller, String id) {
+        AttachmentEntity row = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (row == null) {
+            throw ServiceError.notFound(id);
+        }
+        if (!caller.mayAccess(row.getOwner())) {
+            throw ServiceError.forbidden(id);
+        }
+        if (row.getState() != AttachmentEntity.State.DELETING) {
+            LocalDateTime now = now();
+            row.setState(AttachmentEntity.State.DELETING);
+            row.setUpdatedAt(now);
+            em.persist(new WorkItem(WorkItem.Kind.DELETE, id, row.getObjectKey(), now, now));
+        }
+        return AttachmentView.of(row);
+    }
+
+    /** The row of a deleted attachment, once its object ({@code objectKey}) is gone. */
+    @Transactional
+    public void removeDeleted(String id, String objectKey) {
+        AttachmentEntity row = em.find(AttachmentEntity.class, id);
+        if (row != null && row.getState() == AttachmentEntity.State.DELETING && row.getObjectKey().equals(objectKey)) {
+            em.remove(row);
+        }
+    }
+
+    /** {@code owner}'s attachments after {@code after} (by id), at most {@code limit}. */
+    @Transactional
+    public List<AttachmentView> list(String owner, String after, int limit) {
+        return em.createQuery("SELECT a FROM AttachmentEntity a WHERE a.owner = :owner AND a.id > :after AND a.state <> :deleting "
+                        + "ORDER BY a.id", AttachmentEntity.class).setParameter("owner", owner).setParameter("after", after)
+                .setParameter("deleting", AttachmentEntity.State.DELETING).setMaxResults(limit).getResultList()
+                .stream().map(AttachmentView::of).toList();
+    }
+
+    // ---- the work queue
+
+    /**
+     * Up to {@code limit} due items, each leased for {@code lease} (moved ahead by it, so that a
+     * process that dies while working on one lets another take it then); rows locked by another
+     * instance are skipped.
+     */
+    @Transactional
+    @SuppressWarnings("unchecked")
+    public List<Claimed> claimDue(int limit, Duration lease) {
+        LocalDateTime now = now();
+        List<Object[]> rows = em.createNativeQuery("SELECT id, kind, attachment_id, object_key, attempts FROM work_items WHERE due_at <= ? "
+                + "ORDER BY due_at LIMIT " + limit + " FOR UPDATE SKIP LOCKED").setParameter(1, now).getResultList();
+        List<Claimed> claimed = new ArrayList<>();
+        for (Object[] row : rows) {
+            long id = ((Number) row[0]).longValue();
+            em.createNativeQuery("UPDATE work_items SET due_at = ? WHERE id = ?").setParameter(1, now.plus(lease)).setParameter(2, id)
+                    .executeUpdate();
+            claimed.add(new Claimed(id, WorkItem.Kind.valueOf((String) row[1]), (String) row[2], (String) row[3],
+                    ((Number) row[4]).intValue()));
+        }
+        return claimed;
+    }
+
+    @Transactional
+    public void done(long itemId) {
+        WorkItem item = em.find(WorkItem.class, itemId);
+        if (item != null) {
+            em.remove(item);
+        }
+    }
+
+    @Transactional
+    public void retry(long itemId, String error, Duration delay) {
+        WorkItem item = em.find(WorkItem.class, itemId);
+        if (item != null) {
+            item.setAttempts(item.getAttempts() + 1);
+            item.setLastError(error.length() > 4000 ? error.substring(0, 4000) : error);
+            item.setDueAt(now().plus(delay));
+        }
+    }
+
+    /** Makes the verification of {@code id} due now. */
+    @Transactional
+    public void verifySoon(String id) {
+        em.createQuery("UPDATE WorkItem w SET w.dueAt = :now WHERE w.attachmentId = :id AND w.kind = :verify")
+                .setParameter("now", now()).setParameter("id", id).setParameter("verify", WorkItem.Kind.VERIFY).executeUpdate();
+    }
+
+    /** Work items waiting, by kind (for health and tests). */
+    @Transactional
+    public long pending(WorkItem.Kind kind) {
+        return em.createQuery("SELECT COUNT(w) FROM WorkItem w WHERE w.kind = :kind", Long.class).setParameter("kind", kind)
+                .getSingleResult();
+    }
+
+    /** Which of the object keys {@code keys} an attachment's row names. */
+    @Transactional
+    public Set<String> knownObjects(Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(em.createQuery("SELECT a.objectKey FROM AttachmentEntity a WHERE a.objectKey IN :keys", String.class)
+                .setParameter("keys", keys).getResultList());
+    }
+}

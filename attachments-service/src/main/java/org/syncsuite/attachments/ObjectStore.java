@@ -1,0 +1,167 @@
+package org.syncsuite.attachments;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.Http;
+import io.minio.ListObjectsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
+
+import org.syncsuite.core.service.ServiceConfig;
+
+/**
+ * The bytes, in one bucket of any S3-compatible store, through the MinIO SDK. Large bodies are
+ * streamed in multipart uploads of {@link #PART_SIZE} (only one part is held in memory), and
+ * reads are streamed with an optional byte range. Every failure of the store is an
+ * {@link ObjectStoreException}.
+ */
+final class ObjectStore {
+
+    /** Multipart upload part size for bodies of unknown length. */
+    static final long PART_SIZE = 16L * 1024 * 1024;
+
+    /** The store failed or could not be reached: the work waits, nothing is lost. */
+    static final class ObjectStoreException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        ObjectStoreException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** What the store says of an object. */
+    record ObjectInfo(long size, Instant lastModified) {
+    }
+
+    private final MinioClient client;
+    private final String bucket;
+
+    ObjectStore(ServiceConfig.AttachmentsConfig config) {
+        this.client = MinioClient.builder().endpoint(config.s3Endpoint()).credentials(config.s3AccessKey(), config.s3SecretKey())
+                .region(config.s3Region()).build();
+        this.bucket = config.s3Bucket();
+    }
+
+    String bucket() {
+        return bucket;
+    }
+
+    /** Creates the bucket when it does not exist. */
+    void ensureBucket() throws ObjectStoreException {
+        try {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+                client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+            }
+        } catch (Exception e) {
+            throw failure("create the bucket " + bucket, e);
+        }
+    }
+
+    /** Stores {@code body} ({@code size} bytes, or -1 when unknown) as {@code key}. */
+    void put(String key, InputStream body, long size, String mediaType) throws ObjectStoreException {
+        try {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                    .stream(body, size, size >= 0 && size <= PART_SIZE ? -1L : PART_SIZE)
+                    .contentType(mediaType).build());
+        } catch (Exception e) {
+            throw failure("store " + key, e);
+        }
+    }
+
+    /** The object's bytes from {@code offset}, {@code length} of them (-1: to the end). */
+    InputStream get(String key, long offset, long length) throws ObjectStoreException {
+        try {
+            GetObjectArgs.Builder args = GetObjectArgs.builder().bucket(bucket).object(key);
+            if (offset > 0 || length >= 0) {
+                args.offset(offset);
+                if (length >= 0) {
+                    args.length(length);
+                }
+            }
+            return client.getObject(args.build());
+        } catch (Exception e) {
+            throw failure("read " + key, e);
+        }
+    }
+
+    /** The object's size and time, or empty when there is none. */
+    Optional<ObjectInfo> stat(String key) throws ObjectStoreException {
+        try {
+            StatObjectResponse stat = client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+            return Optional.of(new ObjectInfo(stat.size(), stat.lastModified() == null ? Instant.now() : stat.lastModified().toInstant()));
+        } catch (ErrorResponseException e) {
+            if (notFound(e)) {
+                return Optional.empty();
+            }
+            throw failure("look up " + key, e);
+        } catch (Exception e) {
+            throw failure("look up " + key, e);
+        }
+    }
+
+    /** Removes the object; one that is already gone is fine. */
+    void remove(String key) throws ObjectStoreException {
+        try {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+        } catch (ErrorResponseException e) {
+            if (!notFound(e)) {
+                throw failure("remove " + key, e);
+            }
+        } catch (Exception e) {
+            throw failure("remove " + key, e);
+        }
+    }
+
+    /** A URL that uploads (PUT) or downloads (GET) {@code key} without credentials until it expires. */
+    String presigned(boolean upload, String key, int expirySeconds) throws ObjectStoreException {
+        try {
+            return client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder().method(upload ? Http.Method.PUT : Http.Method.GET)
+                    .bucket(bucket).object(key).expiry(expirySeconds, TimeUnit.SECONDS).build());
+        } catch (Exception e) {
+            throw failure("sign a URL for " + key, e);
+        }
+    }
+
+    /** Every object under {@code prefix}, with its size and time. */
+    void list(String prefix, BiConsumer<String, ObjectInfo> each) throws ObjectStoreException {
+        try {
+            for (Result<Item> result : client.listObjects(ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+                Item item = result.get();
+                each.accept(item.objectName(), new ObjectInfo(item.size(),
+                        item.lastModified() == null ? Instant.now() : item.lastModified().toInstant()));
+            }
+        } catch (Exception e) {
+            throw failure("list " + prefix, e);
+        }
+    }
+
+    private static boolean notFound(ErrorResponseException e) {
+        String code = e.errorResponse() == null ? "" : e.errorResponse().code();
+        return "NoSuchKey".equals(code) || "NoSuchObject".equals(code) || (e.response() != null && e.response().code() == 404);
+    }
+
+    private ObjectStoreException failure(String what, Exception e) {
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        String detail = e instanceof ErrorResponseException r && r.errorResponse() != null
+                ? r.errorResponse().code() + ": " + r.errorResponse().message()
+                : e instanceof IOException ? "unreachable (" + e.getMessage() + ")" : String.valueOf(e.getMessage());
+        return new ObjectStoreException("S3 could not " + what + " in bucket " + bucket + ": " + detail, e);
+    }
+}

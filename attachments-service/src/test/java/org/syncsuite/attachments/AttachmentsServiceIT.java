@@ -1,0 +1,426 @@
+package org.syncsuite.attachments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.helidon.microprofile.server.Server;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.messages.Item;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.services.DevTokens;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.EmbeddedS3;
+import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
+import org.syncsuite.services.junit.WithBackingServices;
+
+/**
+ * The attachments service in this JVM (Helidon MP, Hibernate, MicroProfile JWT, the MinIO SDK)
+ * on the embedded MariaDB and an S3 server of its own (which one test stops and starts again):
+ * every status of the API, Range and ETag reads, presigned uploads verified by the work queue,
+ * limits and quotas, the orphan sweep, and deletes accepted during an S3 outage and carried out
+ * once S3 is back.
+ */
+@WithBackingServices
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AttachmentsServiceIT {
+
+    private static final String SECRET = "attachments test development key, 32+ bytes";
+    private static final String ADMIN = "admin-token-for-the-attachments-tests";
+    private static final String BUCKET = "attachments-it";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final EmbeddedMariaDb db;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private EmbeddedS3 s3;
+    private MinioClient minio;
+    private Server server;
+    private String url;
+
+    AttachmentsServiceIT(EmbeddedMariaDb db) {
+        this.db = db;
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "attachments-it").toAbsolutePath());
+        s3 = EmbeddedS3.builder().port(Ports.free()).dataDirectory(dir.resolve("s3")).build();
+        s3.start();
+        minio = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey()).region(s3.region()).build();
+        db.execute("DROP DATABASE IF EXISTS powersync_attachments");
+        Path yaml = dir.resolve("service.yaml");
+        Files.writeString(yaml, new ServiceYaml().source(db, "attachments_it_source", db.replicationUser(), db.replicationPassword())
+                .storage(db, "attachments_it_storage", db.rootUser(), db.rootPassword()).hs256(SECRET).apiToken(ADMIN)
+                .attachments(s3, BUCKET, """
+                        max_file_size_mb: 1
+                        user_quota_mb: 3
+                        allowed_media_types: [image/*, text/plain, application/octet-stream]
+                        presigned_url_expiry_seconds: 120
+                        """).text());
+        System.setProperty("attachments.queue.poll-millis", "200");
+        System.setProperty("attachments.queue.max-backoff-seconds", "1");
+        System.setProperty("attachments.orphan-grace-minutes", "0");
+        System.setProperty(AttachmentsMain.OBJECT_STORE, dir.resolve("transactions").toString());
+        int port = Ports.free();
+        AttachmentsSetup.configure(ServiceConfigReader.read(yaml), Optional.of(port));
+        server = Server.builder().build().start();
+        url = "http://127.0.0.1:" + port;
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> ready = get("/health/ready", null);
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        });
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void uploadsAndDownloadsWithRangesAndETags() throws Exception {
+        String alice = token("alice");
+        String id = UUID.randomUUID().toString();
+        byte[] photo = bytes(300 * 1024);
+        HttpResponse<String> created = put(id, alice, photo, "image/png", sha256(photo), "holiday.png", "{\"width\":640}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode stored = JSON.readTree(created.body());
+        assertThat(stored.get("size").asLong()).isEqualTo(photo.length);
+        assertThat(stored.get("sha256").asText()).isEqualTo(sha256(photo));
+        assertThat(stored.get("owner").asText()).isEqualTo("alice");
+        assertThat(stored.get("metadata").get("width").asInt()).isEqualTo(640);
+
+        HttpResponse<byte[]> whole = getBytes("/attachments/" + id, alice, null, null);
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.body()).isEqualTo(photo);
+        assertThat(whole.headers().firstValue("Content-Type")).contains("image/png");
+        assertThat(whole.headers().firstValue("ETag")).contains("\"" + sha256(photo) + "\"");
+        assertThat(whole.headers().firstValue("Content-Disposition")).contains("attachment; filename=\"holiday.png\"");
+        assertThat(whole.headers().firstValue("Accept-Ranges")).contains("bytes");
+
+        HttpResponse<Void> head = http.send(request("/attachments/" + id, alice).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("X-Attachment-Size")).contains(Integer.toString(photo.length));
+        assertThat(head.headers().firstValue("ETag")).contains("\"" + sha256(photo) + "\"");
+        assertThat(head.headers().firstValue("Content-Type")).contains("image/png");
+
+        assertThat(getBytes("/attachments/" + id, alice, null, "\"" + sha256(photo) + "\"").statusCode()).isEqualTo(304);
+        HttpResponse<byte[]> part = getBytes("/attachments/" + id, alice, "bytes=100-199", null);
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(part.headers().firstValue("Content-Range")).contains("bytes 100-199/" + photo.length);
+        assertThat(part.body()).isEqualTo(Arrays.copyOfRange(photo, 100, 200));
+        HttpResponse<byte[]> tail = getBytes("/attachments/" + id, alice, "bytes=-10", null);
+        assertThat(tail.statusCode()).isEqualTo(206);
+        assertThat(tail.body()).isEqualTo(Arrays.copyOfRange(photo, photo.length - 10, photo.length));
+        HttpResponse<byte[]> outside = getBytes("/attachments/" + id, alice, "bytes=999999-", null);
+        assertThat(outside.statusCode()).isEqualTo(416);
+        assertThat(outside.headers().firstValue("Content-Range")).contains("bytes */" + photo.length);
+        assertThat(error(new String(outside.body(), StandardCharsets.UTF_8))).isEqualTo("RANGE_NOT_SATISFIABLE");
+
+        // attachments are immutable: the same bytes again are fine, others are a conflict
+        assertThat(put(id, alice, photo, "image/png", sha256(photo), null, null).statusCode()).isEqualTo(200);
+        HttpResponse<String> other = put(id, alice, bytes(10), "image/png", null, null, null);
+        assertThat(other.statusCode()).isEqualTo(409);
+        assertThat(error(other.body())).isEqualTo("ALREADY_EXISTS");
+    }
+
+    @Test
+    void onlyTheOwnerOrAnAdminTokenReachesAnAttachment() throws Exception {
+        String id = UUID.randomUUID().toString();
+        byte[] file = bytes(1000);
+        assertThat(put(id, token("carol"), file, "text/plain", null, null, null).statusCode()).isEqualTo(201);
+
+        HttpResponse<String> anonymous = get("/attachments/" + id, null);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(error(anonymous.body())).isEqualTo("UNAUTHORIZED");
+        String forged = DevTokens.sign("another key entirely, also long enough".getBytes(StandardCharsets.UTF_8), "carol", 600);
+        assertThat(get("/attachments/" + id, forged).statusCode()).isEqualTo(401);
+        assertThat(get("/attachments/" + id, DevTokens.sign(SECRET.getBytes(StandardCharsets.UTF_8), "carol", -120)).statusCode())
+                .as("expired").isEqualTo(401);
+
+        String dave = token("dave");
+        assertThat(get("/attachments/" + id, dave).statusCode()).isEqualTo(403);
+        assertThat(error(get("/attachments/" + id, dave).body())).isEqualTo("FORBIDDEN");
+        assertThat(send(request("/attachments/" + id, dave).DELETE().build()).statusCode()).isEqualTo(403);
+        assertThat(put(id, dave, file, "text/plain", null, null, null).statusCode()).isEqualTo(403);
+        assertThat(get("/attachments/" + UUID.randomUUID(), dave).statusCode()).isEqualTo(404);
+
+        HttpResponse<byte[]> asAdmin = http.send(HttpRequest.newBuilder(URI.create(url + "/attachments/" + id))
+                .header("X-Api-Token", ADMIN).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(asAdmin.statusCode()).isEqualTo(200);
+        assertThat(asAdmin.body()).isEqualTo(file);
+        HttpResponse<String> wrongAdmin = http.send(HttpRequest.newBuilder(URI.create(url + "/attachments/" + id))
+                .header("X-Api-Token", "not-it").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongAdmin.statusCode()).isEqualTo(401);
+        HttpResponse<String> carols = http.send(HttpRequest.newBuilder(URI.create(url + "/attachments?owner=carol"))
+                .header("X-Api-Token", ADMIN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(carols.body()).get("items").findValuesAsText("id")).contains(id);
+        assertThat(get("/attachments?owner=carol", dave).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void limitsQuotasMediaTypesIdsAndChecksumsAreEnforced() throws Exception {
+        String erin = token("erin");
+        HttpResponse<String> big = put(UUID.randomUUID().toString(), erin, bytes(2 * 1024 * 1024), "image/jpeg", null, null, null);
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(error(big.body())).isEqualTo("FILE_TOO_LARGE");
+        // without a length, the stream is cut at the limit
+        String streamed = UUID.randomUUID().toString();
+        HttpResponse<String> chunked = http.send(request("/attachments/" + streamed, erin).header("Content-Type", "image/jpeg")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes(1536 * 1024)))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(413);
+        assertThat(get("/attachments/" + streamed, erin).statusCode()).isEqualTo(404);
+
+        HttpResponse<String> video = put(UUID.randomUUID().toString(), erin, bytes(10), "video/mp4", null, null, null);
+        assertThat(video.statusCode()).isEqualTo(415);
+        assertThat(error(video.body())).isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+        for (String bad : List.of("a..b", ".hidden", "x".repeat(129), "semi;colon")) {
+            HttpResponse<String> refused = put(java.net.URLEncoder.encode(bad, StandardCharsets.UTF_8), erin, bytes(10), "text/plain",
+                    null, null, null);
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertThat(error(refused.body())).isEqualTo("INVALID_ID");
+        }
+        String mismatch = UUID.randomUUID().toString();
+        HttpResponse<String> wrongSha = put(mismatch, erin, bytes(100), "text/plain", sha256(bytes(99)), null, null);
+        assertThat(wrongSha.statusCode()).isEqualTo(400);
+        assertThat(error(wrongSha.body())).isEqualTo("SHA256_MISMATCH");
+        assertThat(get("/attachments/" + mismatch, erin).statusCode()).isEqualTo(404);
+
+        // the quota of 3 MiB: three files of 0.9 MiB fit, a fourth does not
+        for (int i = 0; i < 3; i++) {
+            assertThat(put(UUID.randomUUID().toString(), erin, bytes(900 * 1024), "image/png", null, null, null).statusCode())
+                    .isEqualTo(201);
+        }
+        HttpResponse<String> over = put(UUID.randomUUID().toString(), erin, bytes(900 * 1024), "image/png", null, null, null);
+        assertThat(over.statusCode()).isEqualTo(413);
+        assertThat(error(over.body())).isEqualTo("QUOTA_EXCEEDED");
+    }
+
+    @Test
+    void theListingIsPaged() throws Exception {
+        String frank = token("frank");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = "frank-" + i;
+            ids.add(id);
+            assertThat(put(id, frank, bytes(10 + i), "text/plain", null, null, null).statusCode()).isEqualTo(201);
+        }
+        List<String> seen = new ArrayList<>();
+        String after = "";
+        do {
+            JsonNode page = JSON.readTree(get("/attachments?limit=2&after=" + after, frank).body());
+            assertThat(page.get("items").size()).isLessThanOrEqualTo(2);
+            page.get("items").forEach(item -> seen.add(item.get("id").asText()));
+            after = page.get("next").isNull() ? null : page.get("next").asText();
+        } while (after != null);
+        assertThat(seen).isEqualTo(ids);
+        assertThat(get("/attachments?limit=0", frank).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void presignedUploadsAreVerifiedBeforeTheyAreAvailable() throws Exception {
+        String grace = token("grace");
+        byte[] file = bytes(200 * 1024);
+        String id = UUID.randomUUID().toString();
+        JsonNode offer = JSON.readTree(post("/attachments/" + id + "/upload-url", grace, "{\"size\":" + file.length
+                + ",\"media_type\":\"image/webp\",\"sha256\":\"" + sha256(file) + "\"}").body());
+        assertThat(offer.get("state").asText()).isEqualTo("PENDING");
+        assertThat(get("/attachments/" + id, grace).statusCode()).as("not available before the upload").isEqualTo(404);
+        assertThat(error(post("/attachments/" + id + "/complete", grace, "").body())).isEqualTo("NOT_UPLOADED");
+        HttpResponse<String> direct = http.send(HttpRequest.newBuilder(URI.create(offer.get("url").asText()))
+                .header("Content-Type", "image/webp").PUT(HttpRequest.BodyPublishers.ofByteArray(file)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(direct.statusCode()).as(direct.body()).isEqualTo(200);
+        HttpResponse<String> verified = post("/attachments/" + id + "/complete", grace, "");
+        assertThat(verified.statusCode()).as(verified.body()).isEqualTo(200);
+        assertThat(JSON.readTree(verified.body()).get("state").asText()).isEqualTo("AVAILABLE");
+        JsonNode link = JSON.readTree(get("/attachments/" + id + "/download-url", grace).body());
+        HttpResponse<byte[]> fetched = http.send(HttpRequest.newBuilder(URI.create(link.get("url").asText())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(fetched.body()).isEqualTo(file);
+
+        // the queue verifies on its own too: a wrong upload is rejected and its object removed
+        String wrong = UUID.randomUUID().toString();
+        JsonNode offer2 = JSON.readTree(post("/attachments/" + wrong + "/upload-url", grace, "{\"size\":1000,\"media_type\":"
+                + "\"image/webp\",\"sha256\":\"" + sha256(bytes(1000)) + "\"}").body());
+        http.send(HttpRequest.newBuilder(URI.create(offer2.get("url").asText())).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(999)))
+                .build(), HttpResponse.BodyHandlers.discarding());
+        await().atMost(Duration.ofSeconds(20)).until(() -> get("/attachments/" + wrong + "/complete", grace).statusCode() != 0
+                && objects("objects/" + wrong + "/").isEmpty() && post("/attachments/" + wrong + "/complete", grace, "").statusCode() == 404);
+
+        // one never completed expires
+        String abandoned = UUID.randomUUID().toString();
+        post("/attachments/" + abandoned + "/upload-url", grace, "{\"size\":10}");
+        try (Connection c = db.rootConnection("powersync_attachments"); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE attachments SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE id = '" + abandoned + "'");
+        }
+        HttpResponse<String> expired = post("/attachments/" + abandoned + "/complete", grace, "");
+        assertThat(expired.statusCode()).isEqualTo(409);
+        assertThat(error(expired.body())).isEqualTo("UPLOAD_EXPIRED");
+        assertThat(post("/attachments/" + abandoned + "/complete", grace, "").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aDeleteAcceptedWhileS3IsDownIsCarriedOutOnceItIsBack() throws Exception {
+        String heidi = token("heidi");
+        String id = UUID.randomUUID().toString();
+        assertThat(put(id, heidi, bytes(5000), "text/plain", null, null, null).statusCode()).isEqualTo(201);
+        assertThat(objects("objects/" + id + "/")).hasSize(1);
+
+        s3.close();
+        try {
+            HttpResponse<String> accepted = send(request("/attachments/" + id, heidi).DELETE().build());
+            assertThat(accepted.statusCode()).isEqualTo(202);
+            assertThat(JSON.readTree(accepted.body()).get("state").asText()).isEqualTo("DELETING");
+            assertThat(get("/attachments/" + id, heidi).statusCode()).isEqualTo(404);
+            HttpResponse<String> upload = put(UUID.randomUUID().toString(), heidi, bytes(10), "text/plain", null, null, null);
+            assertThat(upload.statusCode()).isEqualTo(503);
+            assertThat(error(upload.body())).isEqualTo("STORAGE_UNAVAILABLE");
+            Thread.sleep(1500); // the queue tries and fails meanwhile
+            HttpResponse<String> ready = get("/health/ready", null);
+            assertThat(ready.statusCode()).as("S3 down does not take the service out").isEqualTo(200);
+            assertThat(JSON.readTree(ready.body()).findValue("pending_deletes").asLong()).isGreaterThanOrEqualTo(1);
+        } finally {
+            s3.start();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> objects("objects/" + id + "/").isEmpty()
+                && JSON.readTree(get("/health/ready", null).body()).findValue("pending_deletes").asLong() == 0);
+        assertThat(get("/attachments/" + id, heidi).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theSweepRemovesObjectsNoAttachmentNames() throws Exception {
+        String ivan = token("ivan");
+        String kept = UUID.randomUUID().toString();
+        assertThat(put(kept, ivan, bytes(100), "text/plain", null, null, null).statusCode()).isEqualTo(201);
+        byte[] stray = bytes(50);
+        minio.putObject(PutObjectArgs.builder().bucket(BUCKET).object("objects/orphan/" + UUID.randomUUID())
+                .stream(new java.io.ByteArrayInputStream(stray), (long) stray.length, -1L).build());
+        assertThat(post("/attachments/admin/sweep", ivan, "").statusCode()).isEqualTo(403);
+        HttpResponse<String> swept = http.send(HttpRequest.newBuilder(URI.create(url + "/attachments/admin/sweep"))
+                .header("X-Api-Token", ADMIN).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(swept.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(swept.body()).get("removed").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(objects("objects/orphan/")).isEmpty();
+        assertThat(objects("objects/" + kept + "/")).hasSize(1);
+        assertThat(getBytes("/attachments/" + kept, ivan, null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theApiIsDescribedWithOpenApi() throws Exception {
+        HttpResponse<String> openapi = get("/openapi", null);
+        assertThat(openapi.statusCode()).isEqualTo(200);
+        assertThat(openapi.body()).contains("/attachments/{id}", "/attachments/{id}/upload-url", "Range");
+    }
+
+    // ---- helpers
+
+    private static String token(String user) {
+        return DevTokens.sign(SECRET.getBytes(StandardCharsets.UTF_8), user, 600);
+    }
+
+    private static byte[] bytes(int size) {
+        byte[] bytes = new byte[size];
+        new Random(size * 31L + 7).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private HttpRequest.Builder request(String path, String token) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url + path));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        return builder;
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> put(String id, String token, byte[] body, String type, String sha, String filename, String meta)
+            throws Exception {
+        HttpRequest.Builder builder = request("/attachments/" + id, token).header("Content-Type", type)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (sha != null) {
+            builder.header("X-Content-SHA256", sha);
+        }
+        if (filename != null) {
+            builder.header("X-Attachment-Filename", filename);
+        }
+        if (meta != null) {
+            builder.header("X-Attachment-Metadata", meta);
+        }
+        return send(builder.build());
+    }
+
+    private HttpResponse<String> get(String path, String token) throws Exception {
+        return send(request(path, token).build());
+    }
+
+    private HttpResponse<String> post(String path, String token, String body) throws Exception {
+        return send(request(path, token).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private HttpResponse<byte[]> getBytes(String path, String token, String range, String ifNoneMatch) throws Exception {
+        HttpRequest.Builder builder = request(path, token);
+        if (range != null) {
+            builder.header("Range", range);
+        }
+        if (ifNoneMatch != null) {
+            builder.header("If-None-Match", ifNoneMatch);
+        }
+        return http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static String error(String body) throws Exception {
+        return JSON.readTree(body).get("code").asText();
+    }
+
+    private List<String> objects(String prefix) throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : minio.listObjects(ListObjectsArgs.builder().bucket(BUCKET).prefix(prefix).recursive(true).build())) {
+            keys.add(item.get().objectName());
+        }
+        return keys;
+    }
+}
