@@ -14,6 +14,7 @@ import org.syncsuite.demo.DemoSchema;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.EmbeddedS3;
 
 /**
  * The demo app the local stack runs: a to-do list schema with a few rows in the {@code demo}
@@ -47,7 +48,7 @@ final class DemoApp {
     }
 
     /** {@code service.yaml} for the stack's servers, in PowerSync's format plus the kafka section. */
-    static Path serviceConfig(StackDirectory directory, EmbeddedMariaDb db, EmbeddedKafka kafka, Path syncConfig) {
+    static Path serviceConfig(StackDirectory directory, EmbeddedMariaDb db, EmbeddedKafka kafka, EmbeddedS3 s3, Path syncConfig) {
         Path file = directory.root().resolve("service.yaml");
         String yaml = """
                 # Written by 'powersync stack start' at each start: the stack's servers and their ports.
@@ -78,12 +79,26 @@ final class DemoApp {
                       - kty: oct
                         alg: HS256
                         k: %s
+                # The admin API token (admin-token beside this file), for service-to-service calls.
+                api:
+                  tokens: ["%s"]
                 sync_config:
                   path: %s
                 port: 8080
+                # The attachments service: bytes in the stack's S3, metadata in powersync_attachments.
+                attachments:
+                  s3:
+                    endpoint: %s
+                    bucket: attachments
+                    access_key: %s
+                    secret_key: %s
+                    region: %s
+                  max_file_size_mb: 100
+                  user_quota_mb: 1024
                 """.formatted(db.host(), db.port(), DATABASE, db.replicationUser(), db.replicationPassword(),
                 db.host(), db.port(), db.rootUser(), kafka.bootstrapServers(), DevToken.AUDIENCE,
-                DevToken.key(directory.root()), syncConfig.getFileName());
+                DevToken.key(directory.root()), DevToken.adminToken(directory.root()), syncConfig.getFileName(),
+                s3.endpoint(), s3.accessKey(), s3.secretKey(), s3.region());
         try {
             Files.writeString(file, yaml, StandardCharsets.UTF_8);
             return file;

@@ -31,7 +31,17 @@ final class DevToken {
 
     /** The key, base64url as a JWK's {@code k}: read from {@code dev-key}, or made and written there. */
     static String key(Path stackRoot) {
-        Path file = stackRoot.resolve("dev-key");
+        return secret(stackRoot, "dev-key", "development key");
+    }
+
+    /** The stack's admin API token ({@code api.tokens}): read from {@code admin-token}, or made and written there. */
+    static String adminToken(Path stackRoot) {
+        return secret(stackRoot, "admin-token", "admin API token");
+    }
+
+    /** 32 random bytes, base64url, kept in {@code name} in the stack folder (readable by its owner only). */
+    private static String secret(Path stackRoot, String name, String what) {
+        Path file = stackRoot.resolve(name);
         try {
             if (Files.exists(file)) {
                 return Files.readString(file, StandardCharsets.US_ASCII).strip();
@@ -47,7 +57,7 @@ final class DevToken {
             }
             return key;
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not read or write the development key " + file, e);
+            throw new UncheckedIOException("Could not read or write the " + what + " " + file, e);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
+import org.syncsuite.attachments.AttachmentsMain;
 import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicationSetup;
@@ -36,6 +37,8 @@ final class LocalStack implements AutoCloseable {
     static final int DEFAULT_GATEWAY_PORT = 8080;
     /** The demo app's backend, where its upload queue goes. */
     static final int DEFAULT_BACKEND_PORT = 6060;
+    /** The attachments service. */
+    static final int DEFAULT_ATTACHMENTS_PORT = 6061;
 
     private static final System.Logger LOG = System.getLogger(LocalStack.class.getName());
 
@@ -47,9 +50,11 @@ final class LocalStack implements AutoCloseable {
     private final int replicatorPort;
     private final int gatewayPort;
     private final int backendPort;
+    private final int attachmentsPort;
     private StackService replicator;
     private StackService gateway;
     private StackService backend;
+    private StackService attachments;
     private String changesTopic;
 
     LocalStack(StackDirectory directory, Properties previous) {
@@ -69,6 +74,7 @@ final class LocalStack implements AutoCloseable {
         this.replicatorPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "replicator.port", DEFAULT_REPLICATOR_PORT));
         this.gatewayPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "gateway.port", DEFAULT_GATEWAY_PORT));
         this.backendPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "backend.port", DEFAULT_BACKEND_PORT));
+        this.attachmentsPort = org.syncsuite.services.Ports.preferredOrFree(port(previous, "attachments.port", DEFAULT_ATTACHMENTS_PORT));
     }
 
     private static int port(Properties previous, String key, int fallback) {
@@ -126,23 +132,26 @@ final class LocalStack implements AutoCloseable {
     private void startApplication() {
         DemoApp.createSchema(mariaDb);
         java.nio.file.Path syncConfig = DemoApp.syncConfig(directory);
-        java.nio.file.Path serviceYaml = DemoApp.serviceConfig(directory, mariaDb, kafka, syncConfig);
+        java.nio.file.Path serviceYaml = DemoApp.serviceConfig(directory, mariaDb, kafka, s3, syncConfig);
         ServiceConfig config = ServiceConfigReader.read(serviceYaml); // fails here, with file and line, if invalid
         ReplicationSetup.syncPlan(config);
         changesTopic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());
         replicator = StackService.start("replicator", ReplicatorMain.class, serviceYaml, replicatorPort,
-                directory.root().resolve("replicator.log"), without(DemoBackendMain.OWN_JARS, "sync-gateway"));
+                directory.root().resolve("replicator.log"), without("sync-gateway"));
         gateway = StackService.start("gateway", GatewayMain.class, serviceYaml, gatewayPort,
-                directory.root().resolve("gateway.log"), without(DemoBackendMain.OWN_JARS, "replicator"));
+                directory.root().resolve("gateway.log"), without("replicator"));
         java.nio.file.Path backendConfig = DemoApp.backendConfig(directory, mariaDb, backendPort);
         backend = StackService.start("demo backend", DemoBackendMain.class, List.of("--config", backendConfig.toString()),
-                backendConfig, backendPort, directory.root().resolve("demo-backend.log"), "replicator", "sync-gateway");
+                backendConfig, backendPort, directory.root().resolve("demo-backend.log"), "replicator", "sync-gateway",
+                "attachments-service");
+        attachments = StackService.start("attachments service", AttachmentsMain.class, serviceYaml, attachmentsPort,
+                directory.root().resolve("attachments.log"), "replicator", "sync-gateway", "demo-backend");
     }
 
-    private static String[] without(String[] modules, String module) {
-        String[] all = java.util.Arrays.copyOf(modules, modules.length + 1);
-        all[modules.length] = module;
-        return all;
+    /** The modules and jars only the demo backend and the attachments service use, and {@code module}. */
+    private static String[] without(String module) {
+        return java.util.stream.Stream.of(java.util.stream.Stream.of(module), java.util.Arrays.stream(DemoBackendMain.OWN_JARS),
+                java.util.Arrays.stream(AttachmentsMain.OWN_JARS)).flatMap(x -> x).distinct().toArray(String[]::new);
     }
 
     List<BackingService> services() {
@@ -186,6 +195,14 @@ final class LocalStack implements AutoCloseable {
             state.setProperty("gateway.info.storage", "MariaDB database powersync_storage");
             state.setProperty("gateway.info.service_config", directory.root().resolve("service.yaml").toString());
         }
+        if (attachments != null) {
+            state.setProperty("attachments.port", Integer.toString(attachments.port()));
+            state.setProperty("attachments.pid", Long.toString(attachments.pid()));
+            state.setProperty("attachments.info.health", attachments.healthUrl());
+            state.setProperty("attachments.info.log", attachments.logFile().toString());
+            state.setProperty("attachments.info.api", "http://127.0.0.1:" + attachments.port() + "/attachments (OpenAPI: /openapi)");
+            state.setProperty("attachments.info.storage", "S3 bucket attachments; metadata in MariaDB database powersync_attachments");
+        }
         if (backend != null) {
             state.setProperty("backend.port", Integer.toString(backend.port()));
             state.setProperty("backend.pid", Long.toString(backend.pid()));
@@ -200,6 +217,14 @@ final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        if (attachments != null) {
+            try {
+                attachments.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Stopping the attachments service failed", e);
+            }
+            attachments = null;
+        }
         if (backend != null) {
             try {
                 backend.close();

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
                 + "Data lives in the stack folder (.powersync/ in the working directory)."})
 final class StackCommand {
 
-    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3", "replicator", "gateway", "backend");
+    private static final List<String> SERVICES = List.of("mariadb", "kafka", "s3", "replicator", "gateway", "backend", "attachments");
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(90);
 
     @Spec
@@ -88,7 +88,7 @@ final class StackCommand {
             stack.close();
             synchronized (directory) {
                 Properties after = directory.readState().orElseGet(Properties::new);
-                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid", "replicator.pid", "gateway.pid", "backend.pid")) {
+                for (String key : List.of("pid", "pid.started", "mariadb.pid", "s3.pid", "replicator.pid", "gateway.pid", "backend.pid", "attachments.pid")) {
                     after.remove(key);
                 }
                 directory.writeState(after);
@@ -241,7 +241,7 @@ final class StackCommand {
      * this waits for that, and stops any that remain.
      */
     private static void killLeftovers(Properties state, PrintWriter out) {
-        for (String key : List.of("backend.pid", "gateway.pid", "replicator.pid", "mariadb.pid", "s3.pid")) {
+        for (String key : List.of("attachments.pid", "backend.pid", "gateway.pid", "replicator.pid", "mariadb.pid", "s3.pid")) {
             Optional<ProcessHandle> server = process(state, key);
             if (server.isEmpty() || !commandMentions(server.get(), state)) {
                 continue;

@@ -54,7 +54,7 @@ class StackCommandIT {
         Result status = run("stack", "status");
         assertThat(status.exitCode()).isZero();
         assertThat(status.output()).contains("mariadb    running", "kafka      running", "s3         running",
-                "replicator running", "gateway    running", "backend    running");
+                "replicator running", "gateway    running", "backend    running", "attachments running");
         // The replicator runs as its own service, with health and metrics.
         int replicatorPort = port(state, "replicator");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -90,6 +90,20 @@ class StackCommandIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> storageCount(ports.getFirst(),
                 "SELECT COUNT(*) FROM bucket_ops WHERE object_id = '5b2f0d1e-7c3a-4e9b-8f21-6a4d2c0e0099'") >= 1);
         ProcessHandle backend = pid(state, "backend.pid");
+        // The attachments service stores a photo in the stack's S3 for the same token, and gives it back.
+        int attachmentsPort = port(state, "attachments");
+        byte[] photo = "not really a photo, but bytes all the same".getBytes(StandardCharsets.UTF_8);
+        java.net.http.HttpResponse<String> stored = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + attachmentsPort + "/attachments/photo-1"))
+                        .header("Authorization", "Bearer " + token).header("Content-Type", "image/jpeg")
+                        .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(photo)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+        java.net.http.HttpResponse<byte[]> fetched = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + attachmentsPort + "/attachments/photo-1"))
+                        .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(fetched.body()).isEqualTo(photo);
+        ProcessHandle attachments = pid(state, "attachments.pid");
 
         Result second = run("stack", "start");
         assertThat(second.exitCode()).isEqualTo(1);
@@ -110,6 +124,7 @@ class StackCommandIT {
         assertThat(replicator.isAlive()).isFalse();
         assertThat(gateway.isAlive()).isFalse();
         assertThat(backend.isAlive()).isFalse();
+        assertThat(attachments.isAlive()).isFalse();
         assertThat(ports).noneMatch(Ports::isListening);
 
         Result stopped = run("stack", "status");
@@ -126,7 +141,8 @@ class StackCommandIT {
             assertThat(rs.next()).as("database created before the restart").isTrue();
         }
         List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"),
-                pid(restarted, "replicator.pid"), pid(restarted, "gateway.pid"), pid(restarted, "backend.pid"));
+                pid(restarted, "replicator.pid"), pid(restarted, "gateway.pid"), pid(restarted, "backend.pid"),
+                pid(restarted, "attachments.pid"));
         new ProcessBuilder("kill", "-INT", Long.toString(again.pid())).start().waitFor();
         assertThat(again.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(again.exitValue()).isEqualTo(130); // 128 + SIGINT
