@@ -1,5 +1,9 @@
 package org.syncsuite.attachments;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -23,14 +27,17 @@ public class AttachmentsHealth implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
+        // Built directly, not through the API's builder, which needs a provider of the runtime's.
         try {
-            return HealthCheckResponse.named("attachments").up()
-                    .withData("pending_deletes", metadata.pending(WorkItem.Kind.DELETE))
-                    .withData("pending_verifications", metadata.pending(WorkItem.Kind.VERIFY))
-                    .withData("bucket", queue.bucketReady() ? "ready" : "not reachable yet")
-                    .withData("last_queue_error", queue.lastError()).build();
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("pending_deletes", metadata.pending(WorkItem.Kind.DELETE));
+            data.put("pending_verifications", metadata.pending(WorkItem.Kind.VERIFY));
+            data.put("bucket", queue.bucketReady() ? "ready" : "not reachable yet");
+            data.put("last_queue_error", queue.lastError());
+            return new HealthCheckResponse("attachments", HealthCheckResponse.Status.UP, Optional.of(data));
         } catch (RuntimeException e) {
-            return HealthCheckResponse.named("attachments").down().withData("error", String.valueOf(e.getMessage())).build();
+            return new HealthCheckResponse("attachments", HealthCheckResponse.Status.DOWN,
+                    Optional.of(Map.of("error", String.valueOf(e.getMessage()))));
         }
     }
 }
