@@ -102,7 +102,12 @@ public class Metadata {
         try {
             em.flush();
         } catch (PersistenceException e) {
-            throw new ServiceError(409, "BUSY", "Attachment " + id + " is being created by another request");
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof java.sql.SQLIntegrityConstraintViolationException) {
+                    throw new ServiceError(409, "BUSY", "Attachment " + id + " is being created by another request");
+                }
+            }
+            throw e;
         }
         return AttachmentView.of(row);
     }

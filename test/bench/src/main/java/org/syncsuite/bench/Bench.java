@@ -21,6 +21,7 @@ public final class Bench {
         register(new FanoutBenchmark());
         register(new LatencyBenchmark());
         register(new ClientApplyBenchmark());
+        register(new AttachmentsBenchmark());
     }
 
     private Bench() {

@@ -31,7 +31,6 @@ import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
-import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.Ports;
@@ -298,7 +297,7 @@ final class LatencyBenchmark implements Benchmark {
 
     private static Process launch(Path dir, String name, String mainClass, Path yaml, int port, String without) throws IOException {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", ClassPath.without(without), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
+                "-cp", SyncBenchSupport.classPathWithout(without), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
         return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).start();
     }

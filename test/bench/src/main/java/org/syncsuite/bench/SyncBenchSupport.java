@@ -105,6 +105,15 @@ final class SyncBenchSupport {
         return checkpoint;
     }
 
+    /**
+     * This JVM's class path for a child JVM of one of our services, without {@code modules} and
+     * without the attachments service (whose CDI beans would start there too).
+     */
+    static String classPathWithout(String... modules) {
+        return ClassPath.without(java.util.stream.Stream.concat(java.util.Arrays.stream(modules),
+                java.util.Arrays.stream(org.syncsuite.attachments.AttachmentsMain.OWN_JARS)).toArray(String[]::new));
+    }
+
     static String token(String user) {
         return DevTokens.sign(SECRET.getBytes(StandardCharsets.UTF_8), user, 7200);
     }
@@ -125,7 +134,7 @@ final class SyncBenchSupport {
             log = dir.resolve("gateway.log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api", "-Dgateway.api.keepalive-seconds=600", "-cp",
-                    ClassPath.without("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
+                    classPathWithout("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
                     Integer.toString(port)));
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();

@@ -1,0 +1,272 @@
+package org.syncsuite.bench;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+
+import org.syncsuite.attachments.AttachmentsMain;
+import org.syncsuite.services.DevTokens;
+import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.EmbeddedS3;
+import org.syncsuite.services.Ports;
+import org.syncsuite.services.ServiceYaml;
+
+/**
+ * Upload and download throughput of the attachments service (in a JVM of its own, streaming
+ * through to the embedded S3 server) for 1 MiB and 100 MiB files, against the MinIO SDK writing
+ * and reading the same files straight to and from the same S3 server in the same run; and small
+ * (10 KiB) uploads per second with 8 clients, both ways.
+ */
+final class AttachmentsBenchmark implements Benchmark {
+
+    static final double GOAL_SHARE_OF_DIRECT = 0.8;
+    private static final byte[] SECRET = "attachments benchmark key, 32 bytes or more".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final int MIB = 1024 * 1024;
+
+    @Override
+    public String name() {
+        return "attachments";
+    }
+
+    @Override
+    public String description() {
+        return "attachments service: upload and download MB/s for 1 MiB and 100 MiB files, and 10 KiB uploads/s, vs. the MinIO SDK straight to S3";
+    }
+
+    @Override
+    public BenchReport run(BenchOptions options) throws Exception {
+        int smallFiles = options.integer("small-files", 64);
+        int largeFiles = options.integer("large-files", 2);
+        int tinyUploads = options.integer("tiny-uploads", 1000);
+        Path dir = Files.createDirectories(Path.of("target", "bench-attachments").toAbsolutePath());
+        Path large = dir.resolve("large.bin");
+        writeRandom(large, 100L * MIB);
+        byte[] small = random(MIB, 1);
+        byte[] tiny = random(10 * 1024, 2);
+        try (EmbeddedMariaDb db = EmbeddedMariaDb.builder().build();
+             EmbeddedS3 s3 = EmbeddedS3.builder().dataDirectory(dir.resolve("s3")).build()) {
+            db.start();
+            s3.start();
+            MinioClient minio = MinioClient.builder().endpoint(s3.endpoint()).credentials(s3.accessKey(), s3.secretKey())
+                    .region(s3.region()).build();
+            String bucket = "direct-" + UUID.randomUUID().toString().substring(0, 8);
+            minio.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+            Path yaml = dir.resolve("service.yaml");
+            Files.writeString(yaml, new ServiceYaml().source(db, "bench_source", db.rootUser(), db.rootPassword())
+                    .storage(db, "bench_storage", db.rootUser(), db.rootPassword())
+                    .hs256(new String(SECRET, java.nio.charset.StandardCharsets.UTF_8))
+                    .attachments(s3, "attachments", "max_file_size_mb: 200\nuser_quota_mb: 1000000\n").text());
+            int port = Ports.free();
+            Process service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                    "-cp", org.syncsuite.services.ClassPath.without("replicator", "sync-gateway"), AttachmentsMain.class.getName(),
+                    "-c", yaml.toString(), "--port", Integer.toString(port)).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("attachments.log").toFile()).start();
+            try {
+                String base = "http://127.0.0.1:" + port;
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+                awaitReady(http, base, service, dir);
+                String token = DevTokens.sign(SECRET, "bench-user", 7200);
+                Service ours = new Service(http, base, token);
+                Direct direct = new Direct(minio, bucket);
+                // warm-up of both paths
+                transfer(ours, small, null, 8);
+                transfer(direct, small, null, 8);
+
+                Rates oursSmall = transfer(ours, small, null, smallFiles);
+                Rates directSmall = transfer(direct, small, null, smallFiles);
+                Rates oursLarge = transfer(ours, null, large, largeFiles);
+                Rates directLarge = transfer(direct, null, large, largeFiles);
+                double oursTiny = tiny(ours, tiny, tinyUploads, 8);
+                double directTiny = tiny(direct, tiny, tinyUploads, 8);
+
+                double oursAll = (oursSmall.up + oursSmall.down + oursLarge.up + oursLarge.down) / 4;
+                double directAll = (directSmall.up + directSmall.down + directLarge.up + directLarge.down) / 4;
+                List<String> notes = new ArrayList<>();
+                notes.add(String.format(Locale.ROOT, "1 MiB x %d: upload %.1f MB/s vs %.1f direct (%.2fx), download %.1f vs %.1f (%.2fx)",
+                        smallFiles, oursSmall.up, directSmall.up, oursSmall.up / directSmall.up, oursSmall.down, directSmall.down,
+                        oursSmall.down / directSmall.down));
+                notes.add(String.format(Locale.ROOT, "100 MiB x %d: upload %.1f MB/s vs %.1f direct (%.2fx), download %.1f vs %.1f (%.2fx)",
+                        largeFiles, oursLarge.up, directLarge.up, oursLarge.up / directLarge.up, oursLarge.down, directLarge.down,
+                        oursLarge.down / directLarge.down));
+                notes.add(String.format(Locale.ROOT, "10 KiB uploads, 8 clients: %.0f/s vs %.0f/s direct (%.2fx)", oursTiny, directTiny,
+                        oursTiny / directTiny));
+                double worst = Math.min(Math.min(oursSmall.up / directSmall.up, oursSmall.down / directSmall.down),
+                        Math.min(oursLarge.up / directLarge.up, oursLarge.down / directLarge.down));
+                notes.add(String.format(Locale.ROOT, "goal: each transfer at least %.0f%% of direct: %s (lowest %.2fx)",
+                        GOAL_SHARE_OF_DIRECT * 100, worst >= GOAL_SHARE_OF_DIRECT ? "met" : "NOT met", worst));
+                notes.add("the service checks the token and the quota, computes SHA-256 and keeps metadata in MariaDB for each upload; "
+                        + "S3 (s3proxy on the local disk), MariaDB, the service and this JVM share the machine");
+                return new BenchReport(name(), String.format(Locale.ROOT,
+                        "%d x 1 MiB and %d x 100 MiB uploaded then downloaded one at a time; %d x 10 KiB uploads by 8 clients",
+                        smallFiles, largeFiles, tinyUploads),
+                        new BenchReport.Measurement("attachments service, mean of the four transfer rates", oursAll, "MB/s", ""),
+                        new BenchReport.Measurement("MinIO SDK straight to S3, the same transfers", directAll, "MB/s", ""),
+                        true, notes, List.of(
+                        new BenchReport.Reference("tiny", new BenchReport.Measurement("service: 10 KiB uploads/s (direct: "
+                                + String.format(Locale.ROOT, "%.0f", directTiny) + "/s)", oursTiny, "uploads/s", ""))));
+            } finally {
+                service.destroy();
+                service.waitFor();
+            }
+        }
+    }
+
+    record Rates(double up, double down) {
+    }
+
+    /** One way of storing and fetching a file. */
+    private interface Path2S3 {
+        void upload(String id, byte[] bytes, Path file, long size) throws Exception;
+
+        long download(String id) throws Exception;
+    }
+
+    /** Through the attachments service, with a client token. */
+    private record Service(HttpClient http, String base, String token) implements Path2S3 {
+        @Override
+        public void upload(String id, byte[] bytes, Path file, long size) throws Exception {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/attachments/" + id))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/octet-stream")
+                    .PUT(bytes != null ? HttpRequest.BodyPublishers.ofByteArray(bytes) : HttpRequest.BodyPublishers.ofFile(file)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 201) {
+                throw new IllegalStateException("Upload answered " + response.statusCode() + ": " + response.body());
+            }
+        }
+
+        @Override
+        public long download(String id) throws Exception {
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(base + "/attachments/" + id))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("Download answered " + response.statusCode());
+                }
+                return in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+    }
+
+    /** The MinIO SDK straight to the S3 server. */
+    private record Direct(MinioClient minio, String bucket) implements Path2S3 {
+        @Override
+        public void upload(String id, byte[] bytes, Path file, long size) throws Exception {
+            try (InputStream in = bytes != null ? new ByteArrayInputStream(bytes) : Files.newInputStream(file)) {
+                minio.putObject(PutObjectArgs.builder().bucket(bucket).object("objects/" + id).stream(in, size, -1L)
+                        .contentType("application/octet-stream").build());
+            }
+        }
+
+        @Override
+        public long download(String id) throws Exception {
+            try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(bucket).object("objects/" + id).build())) {
+                return in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+    }
+
+    /** Uploads {@code count} copies one at a time, then downloads them: MB/s each way. */
+    private static Rates transfer(Path2S3 path, byte[] bytes, Path file, int count) throws Exception {
+        long size = bytes != null ? bytes.length : Files.size(file);
+        List<String> ids = new ArrayList<>();
+        long started = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            String id = UUID.randomUUID().toString();
+            path.upload(id, bytes, file, size);
+            ids.add(id);
+        }
+        double up = size * count / 1e6 / ((System.nanoTime() - started) / 1e9);
+        started = System.nanoTime();
+        long read = 0;
+        for (String id : ids) {
+            read += path.download(id);
+        }
+        if (read != size * count) {
+            throw new IllegalStateException("Read " + read + " bytes, not " + size * count);
+        }
+        double down = read / 1e6 / ((System.nanoTime() - started) / 1e9);
+        return new Rates(up, down);
+    }
+
+    /** {@code count} uploads of {@code bytes} by {@code clients} at once: uploads per second. */
+    private static double tiny(Path2S3 path, byte[] bytes, int count, int clients) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        long started = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                futures.add(pool.submit(() -> {
+                    while (next.getAndIncrement() < count) {
+                        path.upload(UUID.randomUUID().toString(), bytes, null, bytes.length);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get();
+            }
+        }
+        return count / ((System.nanoTime() - started) / 1e9);
+    }
+
+    private static void awaitReady(HttpClient http, String base, Process service, Path dir) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!service.isAlive()) {
+                throw new IllegalStateException("The attachments service exited; see " + dir.resolve("attachments.log"));
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("The attachments service was not ready in 120 s; see " + dir.resolve("attachments.log"));
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static void writeRandom(Path file, long size) throws IOException {
+        if (Files.exists(file) && Files.size(file) == size) {
+            return;
+        }
+        Random random = new Random(3);
+        byte[] block = new byte[MIB];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long written = 0; written < size; written += block.length) {
+                random.nextBytes(block);
+                out.write(block);
+            }
+        }
+    }
+}
