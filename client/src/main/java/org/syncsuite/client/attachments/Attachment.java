@@ -33,7 +33,9 @@ public record Attachment(String id, String filename, String localUri, long times
 
     /** The record read from a row of the attachments table (as {@code SELECT *} gives it). */
     static Attachment fromRow(Map<String, Object> row) {
-        return new Attachment(String.valueOf(row.get("id")), (String) row.get("filename"), (String) row.get("local_uri"),
+        String id = String.valueOf(row.get("id"));
+        String filename = row.get("filename") instanceof String name ? name : id;
+        return new Attachment(id, filename, (String) row.get("local_uri"),
                 number(row.get("timestamp")), number(row.get("size")), (String) row.get("media_type"),
                 AttachmentState.fromCode((int) number(row.get("state"))), number(row.get("has_synced")) != 0,
                 (String) row.get("meta_data"));

@@ -77,6 +77,8 @@ public final class AttachmentQueue implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AttachmentQueue.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Rows the app wrote with a state the queue does not know are left alone. */
+    private static final String KNOWN_STATES = " WHERE state BETWEEN 0 AND 4";
 
     private final PowerSyncDatabase database;
     private final RemoteStorage remote;
@@ -112,6 +114,7 @@ public final class AttachmentQueue implements AutoCloseable {
     private Set<String> lastReferenced;
     private long nextPeriodic;
     private long roundRetryAt;
+    private int roundFailures;
     private boolean roundRetryPending;
     private Thread coordinator;
     private final Map<String, Transfer> inFlight = new HashMap<>();
@@ -403,7 +406,7 @@ public final class AttachmentQueue implements AutoCloseable {
 
     /** Every record, oldest first. */
     public List<Attachment> attachments() {
-        return database.getAll("SELECT * FROM " + table + " ORDER BY timestamp, id").stream().map(Attachment::fromRow).toList();
+        return database.getAll("SELECT * FROM " + table + KNOWN_STATES + " ORDER BY timestamp, id").stream().map(Attachment::fromRow).toList();
     }
 
     /**
@@ -420,7 +423,7 @@ public final class AttachmentQueue implements AutoCloseable {
         List<String> repaired = database.writeTransaction(tx -> {
             List<String> ids = new ArrayList<>();
             long now = clock.millis();
-            for (Map<String, Object> row : tx.getAll("SELECT * FROM " + table)) {
+            for (Map<String, Object> row : tx.getAll("SELECT * FROM " + table + KNOWN_STATES)) {
                 Attachment attachment = Attachment.fromRow(row);
                 String uri = attachment.localUri();
                 boolean exists = uri != null && exists(uri);
@@ -480,7 +483,7 @@ public final class AttachmentQueue implements AutoCloseable {
             counts.put(state, 0L);
         }
         for (Map<String, Object> row : database.getAll("SELECT state, COUNT(*) AS n FROM " + table + " GROUP BY state")) {
-            if (row.get("state") instanceof Number state) {
+            if (row.get("state") instanceof Number state && state.intValue() >= 0 && state.intValue() <= 4) {
                 counts.put(AttachmentState.fromCode(state.intValue()), ((Number) row.get("n")).longValue());
             }
         }
@@ -606,12 +609,14 @@ public final class AttachmentQueue implements AutoCloseable {
                         verifyNeeded |= verify;
                         reconcileNeeded |= reconcile;
                         roundRetryPending = true;
-                        roundRetryAt = System.nanoTime() + retryInitialDelay.toNanos();
+                        roundRetryAt = System.nanoTime() + backoff(++roundFailures);
                         for (Retry retry : retries.values()) {
                             if (retry.waiting && retry.dueAt - roundRetryAt < 0) {
                                 retry.dueAt = roundRetryAt; // not before the round can run again
                             }
                         }
+                    } else {
+                        roundFailures = 0;
                     }
                     changed.signalAll();
                 } finally {
@@ -657,7 +662,7 @@ public final class AttachmentQueue implements AutoCloseable {
             referenced.clear();
             List<WatchedAttachmentItem> items = watchedSql != null ? items(tx.getAll(watchedSql, watchedParameters)) : published;
             Map<String, Attachment> records = new HashMap<>();
-            for (Map<String, Object> row : tx.getAll("SELECT * FROM " + table)) {
+            for (Map<String, Object> row : tx.getAll("SELECT * FROM " + table + KNOWN_STATES)) {
                 Attachment attachment = Attachment.fromRow(row);
                 records.put(attachment.id(), attachment);
             }
@@ -1274,6 +1279,13 @@ public final class AttachmentQueue implements AutoCloseable {
                 }
             }
             tableName = table.name();
+            if (watchedSql != null) {
+                try {
+                    items(database.getAll(watchedSql, watchedParameters));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("The watched attachments query fails: " + e.getMessage(), e);
+                }
+            }
             return new AttachmentQueue(this);
         }
 

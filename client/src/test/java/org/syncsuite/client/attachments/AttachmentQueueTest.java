@@ -394,6 +394,27 @@ class AttachmentQueueTest {
     }
 
     @Test
+    void thePeriodicIntervalPicksUpWorkQueuedByAnotherConnection() throws Exception {
+        queue = builder().syncInterval(Duration.ofMillis(200)).build();
+        queue.start();
+        assertThat(queue.awaitIdle(Duration.ofSeconds(5))).isTrue();
+        byte[] bytes = randomBytes(100);
+        Path file = files().resolve("other.jpg");
+        Files.write(file, bytes);
+        // another connection's commit reaches no watcher of this one: only the periodic round finds it
+        try (PowerSyncDatabase other = PowerSyncDatabase.open(dir.resolve("app.db"), SCHEMA)) {
+            other.execute("INSERT INTO todos (id, photo_id) VALUES ('t1', 'other')");
+            other.execute("INSERT INTO attachments (id, filename, local_uri, timestamp, size, state, has_synced) "
+                    + "VALUES ('other', 'other.jpg', ?, 1, 100, ?, 0)", file.toString(), AttachmentState.QUEUED_UPLOAD.code());
+        }
+        long start = System.nanoTime();
+        assertThat(remote.started.tryAcquire(5, TimeUnit.SECONDS)).as("uploaded by a periodic round").isTrue();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+        Rows.awaitState(db, "other", AttachmentState.SYNCED);
+        assertThat(remote.files.get("other")).isEqualTo(bytes);
+    }
+
+    @Test
     void publishedItemsFeedTheQueueInsteadOfAQuery() throws Exception {
         remote.files.put("p1", randomBytes(100));
         try (SubmissionPublisher<List<WatchedAttachmentItem>> items = new SubmissionPublisher<>()) {
