@@ -24,6 +24,7 @@ import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -444,7 +445,7 @@ class AttachmentQueueTest {
 
     // ---- helpers
 
-    private static java.util.function.BiConsumer<PowerSyncDatabase.Transaction, Attachment> reference(String todoId) {
+    private static BiConsumer<PowerSyncDatabase.Transaction, Attachment> reference(String todoId) {
         return (tx, a) -> tx.execute("INSERT INTO todos (id, photo_id) VALUES (?, ?)", todoId, a.id());
     }
 
