@@ -19,9 +19,13 @@ public interface AttachmentErrorHandler {
         return retryable(error);
     }
 
-    /** A download failed: true to try again later, false to archive the attachment. */
+    /**
+     * A download failed: true to try again later, false to archive the attachment. By default a
+     * file the remote does not have yet is waited for too (with the backoff): the row that
+     * references it often syncs before the other device's upload of the file has finished.
+     */
     default boolean onDownloadError(Attachment attachment, Exception error) {
-        return retryable(error);
+        return retryable(error) || (error instanceof RemoteStorageException remote && remote.notFound());
     }
 
     /**

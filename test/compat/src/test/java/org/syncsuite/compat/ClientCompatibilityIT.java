@@ -47,6 +47,7 @@ import org.syncsuite.client.PowerSyncDatabase;
 import org.syncsuite.client.Schema;
 import org.syncsuite.client.SyncStreamSubscription;
 import org.syncsuite.client.Table;
+import org.syncsuite.attachments.AttachmentsMain;
 import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
@@ -492,8 +493,8 @@ class ClientCompatibilityIT {
 
     private void launch(String name, String mainClass, Path yaml, int port, String withoutModule) throws IOException {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", ClassPath.without(Stream.concat(Stream.of(withoutModule), Stream.of(DemoBackendMain.OWN_JARS))
-                        .toArray(String[]::new)), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
+                "-cp", ClassPath.without(Stream.of(Stream.of(withoutModule), Stream.of(DemoBackendMain.OWN_JARS),
+                        Stream.of(AttachmentsMain.OWN_JARS)).flatMap(x -> x).distinct().toArray(String[]::new)), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
         processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve(name + ".log").toFile()).start());
     }

@@ -35,6 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.syncsuite.attachments.AttachmentsMain;
 import org.syncsuite.client.Column;
 import org.syncsuite.client.CrudEntry;
 import org.syncsuite.client.CrudTransaction;
@@ -43,6 +44,12 @@ import org.syncsuite.client.PowerSyncCredentials;
 import org.syncsuite.client.PowerSyncDatabase;
 import org.syncsuite.client.Schema;
 import org.syncsuite.client.Table;
+import org.syncsuite.client.attachments.Attachment;
+import org.syncsuite.client.attachments.AttachmentQueue;
+import org.syncsuite.client.attachments.AttachmentState;
+import org.syncsuite.client.attachments.AttachmentTable;
+import org.syncsuite.client.attachments.AttachmentsServiceStorage;
+import org.syncsuite.client.attachments.RemoteStorage;
 import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.demo.DemoSchema;
 import org.syncsuite.gateway.GatewayMain;
@@ -51,6 +58,7 @@ import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.EmbeddedS3;
 import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
 import org.syncsuite.services.junit.WithBackingServices;
@@ -61,7 +69,9 @@ import org.syncsuite.services.junit.WithBackingServices;
  * own, and devices running our Java client whose upload queue goes to the demo backend with the
  * same token they sync with. Users see only their own lists; edits made offline go up after
  * reconnecting and reach the user's other device; a write the backend refuses is reported and
- * disappears from the device; concurrent offline edits resolve last-write-wins per column.
+ * disappears from the device; concurrent offline edits resolve last-write-wins per column; and a
+ * photo saved offline through the attachment queue reaches S3 through the attachments service
+ * after reconnecting, and the user's other device downloads the same bytes.
  */
 @WithBackingServices
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -74,10 +84,12 @@ class DemoAppIT {
             Table.of("lists", Column.text("created_at"), Column.text("name"), Column.text("owner_id")),
             Table.of("todos", Column.text("created_at"), Column.text("completed_at"), Column.text("description"),
                     Column.integer("completed"), Column.text("created_by"), Column.text("completed_by"),
-                    Column.text("list_id"), Column.text("photo_id")));
+                    Column.text("list_id"), Column.text("photo_id")),
+            AttachmentTable.create());
 
     private final EmbeddedMariaDb db;
     private final EmbeddedKafka kafka;
+    private final EmbeddedS3 s3;
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<Process> processes = new ArrayList<>();
     /** Every refusal the backend reported, as "user: reason". */
@@ -85,10 +97,12 @@ class DemoAppIT {
     private Path dir;
     private String gateway;
     private String backend;
+    private String attachments;
 
-    DemoAppIT(EmbeddedMariaDb db, EmbeddedKafka kafka) {
+    DemoAppIT(EmbeddedMariaDb db, EmbeddedKafka kafka, EmbeddedS3 s3) {
         this.db = db;
         this.kafka = kafka;
+        this.s3 = s3;
     }
 
     @BeforeAll
@@ -99,6 +113,8 @@ class DemoAppIT {
         Path yaml = dir.resolve("service.yaml");
         Files.writeString(yaml, new ServiceYaml().source(db, SOURCE, db.replicationUser(), db.replicationPassword())
                 .storage(db, "demoapp_storage", db.rootUser(), db.rootPassword()).kafka(kafka, "demoapp").hs256(SECRET)
+                .attachments(s3, "demoapp-attachments", "database: {hostname: " + db.host() + ", port: " + db.port()
+                        + ", database: demoapp_attachments, username: " + db.rootUser() + ", password: \"" + db.rootPassword() + "\"}")
                 .syncConfigContent(DemoSchema.syncConfig()).text());
         Path backendConfig = dir.resolve("demo-backend.properties");
         Properties properties = new Properties();
@@ -112,16 +128,18 @@ class DemoAppIT {
         }
         int gatewayPort = Ports.free();
         int backendPort = Ports.free();
-        launch("replicator", ReplicatorMain.class, List.of("-c", yaml.toString()), Ports.free(),
-                Stream.concat(Stream.of("sync-gateway"), Stream.of(DemoBackendMain.OWN_JARS)).toArray(String[]::new));
-        launch("gateway", GatewayMain.class, List.of("-c", yaml.toString()), gatewayPort,
-                Stream.concat(Stream.of("replicator"), Stream.of(DemoBackendMain.OWN_JARS)).toArray(String[]::new));
+        int attachmentsPort = Ports.free();
+        launch("replicator", ReplicatorMain.class, List.of("-c", yaml.toString()), Ports.free(), withoutServices("sync-gateway"));
+        launch("gateway", GatewayMain.class, List.of("-c", yaml.toString()), gatewayPort, withoutServices("replicator"));
         launch("demo-backend", DemoBackendMain.class, List.of("--config", backendConfig.toString()), backendPort,
-                "replicator", "sync-gateway");
+                "replicator", "sync-gateway", "attachments-service");
+        launch("attachments", AttachmentsMain.class, List.of("-c", yaml.toString()), attachmentsPort,
+                "replicator", "sync-gateway", "demo-backend");
         gateway = "http://127.0.0.1:" + gatewayPort;
         backend = "http://127.0.0.1:" + backendPort;
+        attachments = "http://127.0.0.1:" + attachmentsPort;
         await().atMost(Duration.ofSeconds(120)).until(() -> status(gateway + "/probes/readiness") == 200
-                && status(backend + "/health/ready") == 200);
+                && status(backend + "/health/ready") == 200 && status(attachments + "/health/ready") == 200);
     }
 
     @AfterAll
@@ -267,6 +285,110 @@ class DemoAppIT {
         }
     }
 
+    @Test
+    void aPhotoSavedOfflineReachesTheUsersOtherDeviceAndNoOtherUser() throws Exception {
+        String judy = user("judy");
+        String mallory = user("mallory");
+        Path folder = Files.createTempDirectory(dir, "devices");
+        java.util.concurrent.atomic.AtomicBoolean phoneOnline = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (PowerSyncDatabase phone = device(folder, "judy-phone", judy);
+             PowerSyncDatabase laptop = device(folder, "judy-laptop", judy);
+             AttachmentQueue phoneFiles = files(phone, folder.resolve("phone-files"), judy, phoneOnline);
+             AttachmentQueue laptopFiles = files(laptop, folder.resolve("laptop-files"), judy, new java.util.concurrent.atomic.AtomicBoolean(true))) {
+            phoneFiles.start();
+            laptopFiles.start();
+            String list = UUID.randomUUID().toString();
+            String todo = UUID.randomUUID().toString();
+            phone.execute("INSERT INTO lists (id, name, owner_id) VALUES (?, 'Garden', ?)", list, judy);
+            phone.execute("INSERT INTO todos (id, list_id, description, completed) VALUES (?, ?, 'Fix the fence', 0)", todo, list);
+            await().atMost(Duration.ofSeconds(30)).until(() -> laptop.getOptional("SELECT 1 FROM todos WHERE id = ?", todo).isPresent());
+
+            // Offline, the phone takes a photo of the fence and attaches it to the todo in one transaction.
+            phone.disconnect();
+            phoneOnline.set(false);
+            byte[] photo = new byte[512 * 1024];
+            new java.util.Random(42).nextBytes(photo);
+            Attachment saved = phoneFiles.saveFile(photo, "image/jpeg", "jpg", "{\"taken\":\"offline\"}",
+                    (tx, attachment) -> tx.execute("UPDATE todos SET photo_id = ? WHERE id = ?", attachment.id(), todo));
+            assertThat(phone.get("SELECT photo_id FROM todos WHERE id = ?", todo)).containsEntry("photo_id", saved.id());
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() ->
+                    phoneFiles.getAttachment(saved.id()).orElseThrow().state() == AttachmentState.QUEUED_UPLOAD);
+            assertThat(status(attachments + "/attachments/" + saved.id(), judy)).isEqualTo(404);
+
+            // Back online: the photo lands in S3, the row reaches the laptop, whose queue downloads the same bytes.
+            phoneOnline.set(true);
+            phone.connect(connector(judy));
+            phoneFiles.syncNow();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(phoneFiles.getAttachment(saved.id()).orElseThrow()
+                    .state()).as(phoneFiles.lastError(saved.id()) + " " + phoneFiles.currentStatus()).isEqualTo(AttachmentState.SYNCED));
+            HttpResponse<byte[]> stored = http.send(HttpRequest.newBuilder(URI.create(attachments + "/attachments/" + saved.id()))
+                    .header("Authorization", "Bearer " + token(judy)).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(stored.statusCode()).isEqualTo(200);
+            assertThat(sha256(stored.body())).isEqualTo(sha256(photo));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(laptop.get("SELECT photo_id FROM todos WHERE id = ?",
+                    todo)).containsEntry("photo_id", saved.id()));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(laptopFiles.getAttachment(saved.id())
+                    .map(Attachment::state)).as(laptopFiles.lastError(saved.id()) + " " + laptopFiles.currentStatus())
+                    .contains(AttachmentState.SYNCED));
+            Attachment downloaded = laptopFiles.getAttachment(saved.id()).orElseThrow();
+            assertThat(laptop.get("SELECT photo_id FROM todos WHERE id = ?", todo)).containsEntry("photo_id", saved.id());
+            assertThat(sha256(Files.readAllBytes(Path.of(downloaded.localUri())))).isEqualTo(sha256(photo));
+
+            // Another user, who knows the id, is refused.
+            assertThat(status(attachments + "/attachments/" + saved.id(), mallory)).isEqualTo(403);
+        }
+    }
+
+    private AttachmentQueue files(PowerSyncDatabase device, Path directory, String user, java.util.concurrent.atomic.AtomicBoolean online) {
+        RemoteStorage service = new AttachmentsServiceStorage(URI.create(attachments), () -> token(user));
+        RemoteStorage network = new RemoteStorage() {
+            @Override
+            public void uploadFile(java.io.InputStream data, Attachment attachment) throws Exception {
+                requireOnline();
+                service.uploadFile(data, attachment);
+            }
+
+            @Override
+            public java.io.InputStream downloadFile(Attachment attachment) throws Exception {
+                requireOnline();
+                return service.downloadFile(attachment);
+            }
+
+            @Override
+            public void deleteFile(Attachment attachment) throws Exception {
+                requireOnline();
+                service.deleteFile(attachment);
+            }
+
+            private void requireOnline() throws IOException {
+                if (!online.get()) {
+                    throw new java.net.ConnectException("offline");
+                }
+            }
+        };
+        return AttachmentQueue.builder(device, network).storageDirectory(directory)
+                .watchedAttachments("SELECT photo_id AS id, 'jpg' AS file_extension FROM todos WHERE photo_id IS NOT NULL")
+                .retryBackoff(Duration.ofMillis(200), Duration.ofSeconds(1)).build();
+    }
+
+    private static String token(String user) {
+        return DevTokens.sign(SECRET.getBytes(StandardCharsets.UTF_8), user, 3600);
+    }
+
+    private int status(String url, String user) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token(user)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static String[] withoutServices(String module) {
+        return Stream.of(Stream.of(module), Stream.of(DemoBackendMain.OWN_JARS), Stream.of(AttachmentsMain.OWN_JARS))
+                .flatMap(x -> x).distinct().toArray(String[]::new);
+    }
+
     // ---- devices and their connector
 
     private static String user(String name) {
@@ -290,7 +412,7 @@ class DemoAppIT {
      * transaction at a time, to the backend with the same token; refusals are logged, not retried.
      */
     private PowerSyncBackendConnector connector(String user) {
-        String token = DevTokens.sign(SECRET.getBytes(StandardCharsets.UTF_8), user, 3600);
+        String token = token(user);
         return new PowerSyncBackendConnector() {
             @Override
             public PowerSyncCredentials fetchCredentials() {
