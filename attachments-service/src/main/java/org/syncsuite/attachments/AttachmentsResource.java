@@ -48,6 +48,8 @@ import org.syncsuite.core.service.ServiceConfig;
 public class AttachmentsResource {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bytes copied per write from S3 to the response: large writes, few chunks. */
+    private static final int COPY_BUFFER = 256 * 1024;
 
     @Inject
     JsonWebToken token;
@@ -294,7 +296,10 @@ public class AttachmentsResource {
         InputStream in = store.get(row.objectKey(), offset, bounds.isPresent() ? length : -1);
         StreamingOutput out = output -> {
             try (InputStream source = in) {
-                source.transferTo(output);
+                byte[] buffer = new byte[COPY_BUFFER];
+                for (int n = source.read(buffer); n >= 0; n = source.read(buffer)) {
+                    output.write(buffer, 0, n);
+                }
             }
         };
         return response.entity(out).build();

@@ -22,8 +22,8 @@ import jakarta.transaction.Transactional;
 import org.syncsuite.core.service.ServiceConfig;
 
 /**
- * The metadata database (Hibernate, one JTA transaction per method): attachments and the work
- * queue. Rules that depend on the stored state (ownership, immutability, quotas) are checked
+ * The metadata database (Hibernate, one JTA transaction per method that writes; reads join one
+ * if there is one): attachments and the work queue. Rules that depend on the stored state (ownership, immutability, quotas) are checked
  * here, inside the transaction that changes it.
  */
 @ApplicationScoped
@@ -45,7 +45,7 @@ public class Metadata {
         return LocalDateTime.now(clock).truncatedTo(ChronoUnit.MILLIS);
     }
 
-    @Transactional
+    @Transactional(Transactional.TxType.SUPPORTS)
     public Optional<AttachmentView> find(String id) {
         return Optional.ofNullable(em.find(AttachmentEntity.class, id)).map(AttachmentView::of);
     }
@@ -170,7 +170,7 @@ public class Metadata {
     }
 
     /** {@code owner}'s attachments after {@code after} (by id), at most {@code limit}. */
-    @Transactional
+    @Transactional(Transactional.TxType.SUPPORTS)
     public List<AttachmentView> list(String owner, String after, int limit) {
         return em.createQuery("SELECT a FROM AttachmentEntity a WHERE a.owner = :owner AND a.id > :after AND a.state <> :deleting "
                         + "ORDER BY a.id", AttachmentEntity.class).setParameter("owner", owner).setParameter("after", after)
@@ -228,14 +228,14 @@ public class Metadata {
     }
 
     /** Work items waiting, by kind (for health and tests). */
-    @Transactional
+    @Transactional(Transactional.TxType.SUPPORTS)
     public long pending(WorkItem.Kind kind) {
         return em.createQuery("SELECT COUNT(w) FROM WorkItem w WHERE w.kind = :kind", Long.class).setParameter("kind", kind)
                 .getSingleResult();
     }
 
     /** Which of the object keys {@code keys} an attachment's row names. */
-    @Transactional
+    @Transactional(Transactional.TxType.SUPPORTS)
     public Set<String> knownObjects(Collection<String> keys) {
         if (keys.isEmpty()) {
             return Set.of();
