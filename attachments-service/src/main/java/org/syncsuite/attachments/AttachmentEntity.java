@@ -158,6 +158,10 @@ public class AttachmentEntity {
         return objectKey;
     }
 
+    void setObjectKey(String objectKey) {
+        this.objectKey = objectKey;
+    }
+
     static String newObjectKey(String id) {
         return "objects/" + id + "/" + java.util.UUID.randomUUID();
     }

@@ -100,41 +100,50 @@ public class AttachmentsResource {
         AttachmentView reserved = metadata.reserve(caller, id, false, declared, mediaType, expected, Uploads.filename(filename),
                 Uploads.metadata(meta));
         if (reserved.state() == AttachmentEntity.State.AVAILABLE) {
-            drain(body);
             return Response.ok(reserved.toJson().toString(), MediaType.APPLICATION_JSON_TYPE).build();
         }
-        long room = config.userQuotaBytes() - (metadata.usedBytes(caller.subject()) - reserved.size());
-        long limit = Math.min(config.maxFileSizeBytes(), room);
-        Uploads.Measured measured = new Uploads.Measured(body, limit, limit == config.maxFileSizeBytes()
-                ? "larger than the limit of " + config.maxFileSizeBytes() + " bytes" : "over the quota of " + config.userQuotaBytes() + " bytes");
+        // Without a length, the reservation is what the upload may grow to: the file limit, or the quota's room.
+        boolean quotaBound = declared < 0 && reserved.size() < config.maxFileSizeBytes();
+        long limit = declared >= 0 ? declared : reserved.size();
+        Uploads.Measured measured = new Uploads.Measured(body, limit, quotaBound
+                ? "over the quota of " + config.userQuotaBytes() + " bytes" : "larger than the limit of " + config.maxFileSizeBytes() + " bytes");
+        String key = reserved.objectKey();
         try {
-            store.put(reserved.objectKey(), measured, declared, mediaType);
+            store.put(key, measured, declared, mediaType);
         } catch (ObjectStore.ObjectStoreException e) {
-            metadata.abandon(id, reserved.objectKey());
-            queue.wake();
+            giveUp(id, key);
             Throwable cause = e;
             while (cause != null && !(cause instanceof Uploads.TooLarge)) {
                 cause = cause.getCause();
             }
             if (cause != null) {
-                throw new ServiceError(413, limit == config.maxFileSizeBytes() ? "FILE_TOO_LARGE" : "QUOTA_EXCEEDED",
-                        "Attachment " + id + " is " + cause.getMessage());
+                throw new ServiceError(413, quotaBound ? "QUOTA_EXCEEDED" : "FILE_TOO_LARGE", "Attachment " + id + " is " + cause.getMessage());
             }
             throw e;
         } catch (RuntimeException e) {
-            metadata.abandon(id, reserved.objectKey());
-            queue.wake();
+            giveUp(id, key);
             throw e;
         }
         String actual = measured.sha256();
         if (expected != null && !expected.equals(actual)) {
-            metadata.abandon(id, reserved.objectKey());
-            queue.wake();
+            giveUp(id, key);
             throw new ServiceError(400, "SHA256_MISMATCH", "The bytes received have SHA-256 " + actual + ", not " + expected
                     + " as X-Content-SHA256 says: nothing was stored");
         }
-        AttachmentView stored = metadata.complete(id, measured.count(), actual);
+        AttachmentView stored;
+        try {
+            stored = metadata.complete(id, key, key, measured.count(), actual);
+        } catch (ServiceError e) {
+            giveUp(id, key); // deleted while it was uploading: its bytes go too
+            throw e;
+        }
         return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(stored.toJson().toString()).build();
+    }
+
+    /** An upload that will not complete: its reservation goes, and its object (if any of it landed) is deleted by the queue. */
+    private void giveUp(String id, String key) {
+        metadata.abandon(id, key);
+        queue.wake();
     }
 
     @GET
@@ -254,7 +263,8 @@ public class AttachmentsResource {
     @Operation(summary = "A presigned URL to GET the bytes straight from S3")
     public Response downloadUrl(@PathParam("id") String rawId) throws ObjectStore.ObjectStoreException {
         AttachmentView row = readable(caller(), Uploads.id(rawId));
-        ObjectNode answer = row.toJson().put("url", store.presigned(false, row.objectKey(), config.presignedUrlExpirySeconds()))
+        ObjectNode answer = row.toJson().put("url", store.presignedDownload(row.objectKey(), config.presignedUrlExpirySeconds(),
+                        row.mediaType(), "attachment; filename=\"" + (row.filename() == null ? row.id() : row.filename()) + "\""))
                 .put("method", "GET").put("url_expires_at", Instant.now().plusSeconds(config.presignedUrlExpirySeconds()).toString());
         return Response.ok(answer.toString(), MediaType.APPLICATION_JSON_TYPE).build();
     }
@@ -315,31 +325,38 @@ public class AttachmentsResource {
         if (dash < 0) {
             return Optional.empty();
         }
-        try {
-            String first = spec.substring(0, dash).trim();
-            String last = spec.substring(dash + 1).trim();
-            long start;
-            long end;
-            if (first.isEmpty()) {
-                long suffix = Long.parseLong(last);
-                if (suffix <= 0) {
-                    throw unsatisfiable(header, size);
-                }
-                start = Math.max(0, size - suffix);
-                end = size - 1;
-            } else {
-                start = Long.parseLong(first);
-                end = last.isEmpty() ? size - 1 : Math.min(Long.parseLong(last), size - 1);
-                if (end < start && !last.isEmpty()) {
-                    return Optional.empty(); // not a valid range: ignored
-                }
-            }
-            if (start >= size) {
+        String first = spec.substring(0, dash).trim();
+        String last = spec.substring(dash + 1).trim();
+        if (!first.matches("\\d*") || !last.matches("\\d*") || (first.isEmpty() && last.isEmpty())) {
+            return Optional.empty(); // not a byte range: ignored
+        }
+        if (size == 0) {
+            throw unsatisfiable(header, size);
+        }
+        if (first.isEmpty()) {
+            long suffix = number(last);
+            if (suffix == 0) {
                 throw unsatisfiable(header, size);
             }
-            return Optional.of(new long[]{start, end});
+            return Optional.of(new long[]{Math.max(0, size - suffix), size - 1});
+        }
+        long start = number(first);
+        long end = last.isEmpty() ? Long.MAX_VALUE : number(last);
+        if (end < start) {
+            return Optional.empty(); // not a valid range: ignored
+        }
+        if (start >= size) {
+            throw unsatisfiable(header, size);
+        }
+        return Optional.of(new long[]{start, Math.min(end, size - 1)});
+    }
+
+    /** Digits as a number; more than a long holds reads as the largest (beyond any file). */
+    private static long number(String digits) {
+        try {
+            return Long.parseLong(digits);
         } catch (NumberFormatException e) {
-            return Optional.empty();
+            return Long.MAX_VALUE;
         }
     }
 
@@ -413,14 +430,6 @@ public class AttachmentsResource {
             return node;
         } catch (IOException e) {
             throw new ServiceError(400, "INVALID_BODY", "The body is not JSON: " + e.getMessage());
-        }
-    }
-
-    private static void drain(InputStream body) {
-        try {
-            body.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException ignored) {
-            // the client may stop sending: nothing to keep
         }
     }
 }

@@ -39,6 +39,9 @@ public class Metadata {
     @Inject
     ServiceConfig.AttachmentsConfig config;
 
+    /** How long a streamed upload may take before its reservation is given up (its process presumed dead). */
+    static final Duration STREAMED_UPLOAD_TIMEOUT = Duration.ofHours(6);
+
     private final Clock clock = Clock.systemUTC();
 
     LocalDateTime now() {
@@ -81,24 +84,26 @@ public class Metadata {
                             ? "Attachment " + id + " is stored with other content (attachments are immutable: use a new id)"
                             : "Attachment " + id + " is " + existing.getState().name().toLowerCase(java.util.Locale.ROOT) + " now");
         }
+        // The owner's rows are locked while the quota is counted: one reservation of a user at a time.
+        em.createQuery("SELECT a.id FROM AttachmentEntity a WHERE a.owner = :owner", String.class)
+                .setParameter("owner", caller.subject()).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
         long used = usedBytes(caller.subject());
-        if (used + Math.max(0, declaredSize) > config.userQuotaBytes()) {
+        long room = config.userQuotaBytes() - used;
+        // An upload of unknown length reserves what it may grow to; its real size replaces that at the end.
+        long reserved = declaredSize >= 0 ? declaredSize : Math.min(config.maxFileSizeBytes(), room);
+        if (reserved > room || room <= 0) {
             throw new ServiceError(413, "QUOTA_EXCEEDED", "Storing " + Math.max(0, declaredSize) + " more bytes would exceed the quota of "
                     + config.userQuotaBytes() + " bytes (" + used + " used)");
         }
         LocalDateTime now = now();
         AttachmentEntity row = new AttachmentEntity(id, caller.subject(), presigned ? AttachmentEntity.State.PENDING
-                : AttachmentEntity.State.UPLOADING, Math.max(0, declaredSize), mediaType, now);
+                : AttachmentEntity.State.UPLOADING, reserved, mediaType, now);
         row.setSha256(sha256);
         row.setFilename(filename);
         row.setMetadata(metadata);
-        if (presigned) {
-            row.setExpiresAt(now.plusMinutes(config.uploadExpiryMinutes()));
-        }
+        // An upload never completed (a presigned one never made, a streamed one whose process died) expires.
+        row.setExpiresAt(presigned ? now.plusMinutes(config.uploadExpiryMinutes()) : now.plus(STREAMED_UPLOAD_TIMEOUT));
         em.persist(row);
-        if (presigned) {
-            em.persist(new WorkItem(WorkItem.Kind.VERIFY, id, row.getObjectKey(), now.plusSeconds(5), now));
-        }
         try {
             em.flush();
         } catch (PersistenceException e) {
@@ -109,21 +114,34 @@ public class Metadata {
             }
             throw e;
         }
+        em.persist(new WorkItem(WorkItem.Kind.VERIFY, id, row.getObjectKey(),
+                presigned ? now.plusSeconds(5) : row.getExpiresAt(), now));
         return AttachmentView.of(row);
     }
 
-    /** The bytes are stored and verified: the attachment becomes available. */
+    /**
+     * The upload that wrote {@code uploadKey} is stored and verified: the attachment becomes
+     * available with its bytes at {@code finalKey} (the same key, or a copy the uploader never
+     * saw). Refused (404) when the row is no longer that upload's, e.g. deleted meanwhile: the
+     * caller then deletes the object.
+     */
     @Transactional
-    public AttachmentView complete(String id, long size, String sha256) {
+    public AttachmentView complete(String id, String uploadKey, String finalKey, long size, String sha256) {
         AttachmentEntity row = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
-        if (row == null) {
+        if (row == null || !row.getObjectKey().equals(uploadKey) || (row.getState() != AttachmentEntity.State.UPLOADING
+                && row.getState() != AttachmentEntity.State.PENDING)) {
             throw ServiceError.notFound(id);
         }
         row.setState(AttachmentEntity.State.AVAILABLE);
+        row.setObjectKey(finalKey);
         row.setSize(size);
         row.setSha256(sha256);
         row.setExpiresAt(null);
         row.setUpdatedAt(now());
+        if (!finalKey.equals(uploadKey)) {
+            LocalDateTime now = now();
+            em.persist(new WorkItem(WorkItem.Kind.DELETE, id, uploadKey, now, now));
+        }
         return AttachmentView.of(row);
     }
 
@@ -134,7 +152,8 @@ public class Metadata {
     @Transactional
     public void abandon(String id, String objectKey) {
         AttachmentEntity row = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
-        if (row != null && row.getObjectKey().equals(objectKey)) {
+        if (row != null && row.getObjectKey().equals(objectKey) && (row.getState() == AttachmentEntity.State.UPLOADING
+                || row.getState() == AttachmentEntity.State.PENDING)) {
             em.remove(row);
         }
         LocalDateTime now = now();
@@ -216,6 +235,15 @@ public class Metadata {
         if (item != null) {
             item.setAttempts(item.getAttempts() + 1);
             item.setLastError(error.length() > 4000 ? error.substring(0, 4000) : error);
+            item.setDueAt(now().plus(delay));
+        }
+    }
+
+    /** Looks at the item again after {@code delay}, without counting an attempt (nothing failed). */
+    @Transactional
+    public void postpone(long itemId, Duration delay) {
+        WorkItem item = em.find(WorkItem.class, itemId);
+        if (item != null) {
             item.setDueAt(now().plus(delay));
         }
     }

@@ -137,6 +137,30 @@ final class ObjectStore {
         }
     }
 
+    /**
+     * A URL that downloads {@code key} until it expires, answered with {@code mediaType} and
+     * {@code disposition} (so that a browser saves the file rather than running it).
+     */
+    String presignedDownload(String key, int expirySeconds, String mediaType, String disposition) throws ObjectStoreException {
+        try {
+            return client.getPresignedObjectUrl(GetPresignedObjectUrlArgs.builder().method(Http.Method.GET).bucket(bucket).object(key)
+                    .expiry(expirySeconds, TimeUnit.SECONDS).extraQueryParams(java.util.Map.of("response-content-type", mediaType,
+                            "response-content-disposition", disposition)).build());
+        } catch (Exception e) {
+            throw failure("sign a URL for " + key, e);
+        }
+    }
+
+    /** Copies {@code source} to {@code target} inside the store (objects up to 5 GiB). */
+    void copy(String source, String target) throws ObjectStoreException {
+        try {
+            client.copyObject(io.minio.CopyObjectArgs.builder().bucket(bucket).object(target)
+                    .source(io.minio.SourceObject.builder().bucket(bucket).object(source).build()).build());
+        } catch (Exception e) {
+            throw failure("copy " + source + " to " + target, e);
+        }
+    }
+
     /** Every object under {@code prefix}, with its size and time. */
     void list(String prefix, BiConsumer<String, ObjectInfo> each) throws ObjectStoreException {
         try {

@@ -35,7 +35,8 @@ import org.syncsuite.core.service.ServiceConfig;
 public class WorkQueue {
 
     private static final Logger LOG = Logger.getLogger(WorkQueue.class.getName());
-    private static final Duration LEASE = Duration.ofMinutes(2);
+    /** How long a claimed item is another instance's to leave alone: a few items, each well within it. */
+    private static final Duration LEASE = Duration.ofMinutes(10);
 
     @Inject
     Metadata metadata;
@@ -111,7 +112,7 @@ public class WorkQueue {
                 }
                 bucketReady = true;
                 int done = 0;
-                for (Metadata.Claimed item : metadata.claimDue(32, LEASE)) {
+                for (Metadata.Claimed item : metadata.claimDue(4, LEASE)) {
                     if (stopped) {
                         break;
                     }
@@ -167,7 +168,7 @@ public class WorkQueue {
                 case VERIFY -> {
                     Optional<Duration> again = verify(item.attachmentId(), item.objectKey());
                     if (again.isPresent()) {
-                        metadata.retry(item.id(), "the upload has not arrived yet", again.get());
+                        metadata.postpone(item.id(), again.get());
                     } else {
                         metadata.done(item.id());
                     }
@@ -190,9 +191,17 @@ public class WorkQueue {
      * Checks the presigned upload of {@code id} now; empty when settled, else when to look again.
      */
     Optional<Duration> verify(String id, String objectKey) throws ObjectStore.ObjectStoreException {
-        Verdict verdict = check(id, objectKey).verdict();
-        return verdict == Verdict.NOT_YET ? Optional.of(Duration.ofSeconds(Math.min(30, Math.max(1, pollMillis / 1000 * 5))))
-                : Optional.empty();
+        Check check = check(id, objectKey);
+        if (check.verdict() != Verdict.NOT_YET) {
+            return Optional.empty();
+        }
+        Optional<AttachmentView> row = metadata.find(id);
+        if (row.isPresent() && row.get().state() == AttachmentEntity.State.UPLOADING && row.get().expiresAt() != null) {
+            // a streamed upload in progress: looked at again when it would expire
+            return Optional.of(Duration.ofMillis(Math.max(1000, Duration.between(LocalDateTime.now(ZoneOffset.UTC),
+                    row.get().expiresAt()).toMillis())));
+        }
+        return Optional.of(Duration.ofSeconds(Math.min(30, Math.max(1, pollMillis / 1000 * 5))));
     }
 
     record Check(Verdict verdict, String reason) {
@@ -205,12 +214,22 @@ public class WorkQueue {
             return new Check(Verdict.GONE, "no such upload");
         }
         AttachmentView row = found.get();
+        boolean expired = row.expiresAt() != null && LocalDateTime.now(ZoneOffset.UTC).isAfter(row.expiresAt());
+        if (row.state() == AttachmentEntity.State.UPLOADING) {
+            if (expired) {
+                // the process streaming it is gone: its reservation goes, and whatever of it landed
+                metadata.abandon(id, objectKey);
+                wake();
+                return new Check(Verdict.EXPIRED, "the upload was not completed before " + AttachmentView.iso(row.expiresAt()));
+            }
+            return new Check(Verdict.NOT_YET, "the upload is in progress");
+        }
         if (row.state() != AttachmentEntity.State.PENDING) {
             return new Check(row.state() == AttachmentEntity.State.AVAILABLE ? Verdict.AVAILABLE : Verdict.GONE, row.state().name());
         }
         Optional<ObjectStore.ObjectInfo> object = store.stat(objectKey);
         if (object.isEmpty()) {
-            if (row.expiresAt() != null && LocalDateTime.now(ZoneOffset.UTC).isAfter(row.expiresAt())) {
+            if (expired) {
                 metadata.abandon(id, objectKey);
                 wake();
                 return new Check(Verdict.EXPIRED, "the upload was not completed before " + AttachmentView.iso(row.expiresAt()));
@@ -219,25 +238,39 @@ public class WorkQueue {
         }
         long size = object.get().size();
         String problem = null;
-        if (row.size() > 0 && size != row.size()) {
+        if (size != row.size()) {
             problem = "the upload has " + size + " bytes, not the " + row.size() + " declared";
-        } else if (size > config.maxFileSizeBytes()) {
-            problem = "the upload has " + size + " bytes, more than the " + config.maxFileSizeBytes() + " allowed";
         }
+        // The bytes are checked, and served, from a copy the uploader never saw: the presigned URL
+        // may still be used after this, and must not change what was verified.
+        String kept = AttachmentEntity.newObjectKey(id);
         String sha = null;
         if (problem == null) {
-            sha = sha256(objectKey);
-            if (row.sha256() != null && !row.sha256().equals(sha)) {
+            store.copy(objectKey, kept);
+            sha = sha256(kept);
+            if (store.stat(kept).map(ObjectStore.ObjectInfo::size).orElse(-1L) != row.size()) {
+                problem = "the upload changed while it was verified";
+            } else if (row.sha256() != null && !row.sha256().equals(sha)) {
                 problem = "the upload's SHA-256 is " + sha + ", not the " + row.sha256() + " declared";
             }
         }
         if (problem != null) {
             LOG.info("Presigned upload of attachment " + id + " rejected: " + problem);
             metadata.abandon(id, objectKey);
+            if (sha != null) {
+                metadata.abandon(id, kept);
+            }
             wake();
             return new Check(Verdict.REJECTED, problem);
         }
-        metadata.complete(id, size, sha);
+        try {
+            metadata.complete(id, objectKey, kept, size, sha);
+        } catch (ServiceError deletedMeanwhile) {
+            metadata.abandon(id, kept);
+            wake();
+            return new Check(Verdict.GONE, "deleted while it was verified");
+        }
+        wake();
         return new Check(Verdict.AVAILABLE, "verified");
     }
 

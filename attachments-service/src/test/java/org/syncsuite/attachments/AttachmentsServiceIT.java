@@ -151,6 +151,13 @@ class AttachmentsServiceIT {
         assertThat(outside.statusCode()).isEqualTo(416);
         assertThat(outside.headers().firstValue("Content-Range")).contains("bytes */" + photo.length);
         assertThat(error(new String(outside.body(), StandardCharsets.UTF_8))).isEqualTo("RANGE_NOT_SATISFIABLE");
+        assertThat(getBytes("/attachments/" + id, alice, "bytes=" + photo.length + "-" + (photo.length + 9), null).statusCode())
+                .as("a resume at the end of the file").isEqualTo(416);
+        HttpResponse<byte[]> huge = getBytes("/attachments/" + id, alice, "bytes=10-99999999999999999999", null);
+        assertThat(huge.statusCode()).isEqualTo(206);
+        assertThat(huge.body()).isEqualTo(Arrays.copyOfRange(photo, 10, photo.length));
+        assertThat(getBytes("/attachments/" + id, alice, "bytes=20-10", null).statusCode()).as("not a valid range: ignored")
+                .isEqualTo(200);
 
         // attachments are immutable: the same bytes again are fine, others are a conflict
         assertThat(put(id, alice, photo, "image/png", sha256(photo), null, null).statusCode()).isEqualTo(200);
@@ -270,10 +277,22 @@ class AttachmentsServiceIT {
         HttpResponse<String> verified = post("/attachments/" + id + "/complete", grace, "");
         assertThat(verified.statusCode()).as(verified.body()).isEqualTo(200);
         assertThat(JSON.readTree(verified.body()).get("state").asText()).isEqualTo("AVAILABLE");
+        // the presigned URL still works for a while, but what was verified does not change
+        http.send(HttpRequest.newBuilder(URI.create(offer.get("url").asText())).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(7)))
+                .build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(getBytes("/attachments/" + id, grace, null, null).body()).isEqualTo(file);
         JsonNode link = JSON.readTree(get("/attachments/" + id + "/download-url", grace).body());
         HttpResponse<byte[]> fetched = http.send(HttpRequest.newBuilder(URI.create(link.get("url").asText())).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(fetched.body()).isEqualTo(file);
+        assertThat(fetched.headers().firstValue("Content-Disposition").orElse("")).startsWith("attachment");
+
+        // a declared size is the size: nothing more may arrive under it
+        String zero = UUID.randomUUID().toString();
+        JsonNode zeroOffer = JSON.readTree(post("/attachments/" + zero + "/upload-url", grace, "{\"size\":0}").body());
+        http.send(HttpRequest.newBuilder(URI.create(zeroOffer.get("url").asText())).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(1000)))
+                .build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(error(post("/attachments/" + zero + "/complete", grace, "").body())).isEqualTo("UPLOAD_REJECTED");
 
         // the queue verifies on its own too: a wrong upload is rejected and its object removed
         String wrong = UUID.randomUUID().toString();
@@ -322,6 +341,52 @@ class AttachmentsServiceIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> objects("objects/" + id + "/").isEmpty()
                 && JSON.readTree(get("/health/ready", null).body()).findValue("pending_deletes").asLong() == 0);
         assertThat(get("/attachments/" + id, heidi).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aStreamedUploadWhoseProcessStallsExpiresAndItsLateBytesAreNotKept() throws Exception {
+        String ken = token("ken");
+        String id = UUID.randomUUID().toString();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.io.InputStream stalled = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(bytes(256 * 1024)), new java.io.InputStream() {
+            private boolean waited;
+
+            @Override
+            public int read() throws java.io.IOException {
+                if (!waited) {
+                    waited = true;
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                return -1;
+            }
+        });
+        var upload = http.sendAsync(request("/attachments/" + id, ken).header("Content-Type", "text/plain")
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> stalled)).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(state(id))
+                .as(upload.isDone() ? upload.get().statusCode() + " " + upload.get().body() : "in flight").isEqualTo("UPLOADING"));
+        assertThat(error(get("/attachments/" + id, ken).body())).isEqualTo("NOT_FOUND");
+        // its time runs out (as if its process had died): the queue gives the reservation up
+        try (Connection c = db.rootConnection("powersync_attachments"); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE attachments SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE WHERE id = '" + id + "'");
+            s.executeUpdate("UPDATE work_items SET due_at = UTC_TIMESTAMP(3) WHERE attachment_id = '" + id + "'");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> state(id).isEmpty());
+        release.countDown();
+        HttpResponse<String> late = upload.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> objects("objects/" + id + "/").isEmpty());
+        assertThat(put(id, ken, bytes(10), "text/plain", null, null, null).statusCode()).as("the id is free again").isEqualTo(201);
+    }
+
+    private String state(String id) throws Exception {
+        try (Connection c = db.rootConnection("powersync_attachments"); Statement s = c.createStatement();
+             java.sql.ResultSet rows = s.executeQuery("SELECT state FROM attachments WHERE id = '" + id + "'")) {
+            return rows.next() ? rows.getString(1) : "";
+        }
     }
 
     @Test

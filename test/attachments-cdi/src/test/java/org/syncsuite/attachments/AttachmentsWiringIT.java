@@ -138,8 +138,11 @@ class AttachmentsWiringIT {
         put(stray, "nobody's");
         assertThat(queue.sweep()).isGreaterThanOrEqualTo(1);
         assertThat(store.stat(stray)).isEmpty();
-        assertThat(store.stat(uploadedKey)).isPresent();
-        try (InputStream in = store.get(uploadedKey, 4, 5)) {
+        String keptKey = rows.find(uploaded).orElseThrow().objectKey();
+        assertThat(keptKey).as("served from a copy the uploader never saw").isNotEqualTo(uploadedKey);
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.stat(uploadedKey).isEmpty());
+        assertThat(store.stat(keptKey)).isPresent();
+        try (InputStream in = store.get(keptKey, 4, 5)) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("photo");
         }
         assertThat(readiness.call().getData().orElseThrow()).containsEntry("pending_deletes", 0L).containsEntry("bucket", "ready");

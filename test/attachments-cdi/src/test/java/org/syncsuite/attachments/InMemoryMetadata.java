@@ -50,9 +50,15 @@ public class InMemoryMetadata extends Metadata {
     }
 
     @Override
-    public AttachmentView complete(String id, long size, String sha256) {
+    public AttachmentView complete(String id, String uploadKey, String finalKey, long size, String sha256) {
         AttachmentView r = rows.get(id);
-        AttachmentView done = new AttachmentView(r.id(), r.objectKey(), r.owner(), AttachmentEntity.State.AVAILABLE, size, r.mediaType(),
+        if (r == null || !r.objectKey().equals(uploadKey)) {
+            throw ServiceError.notFound(id);
+        }
+        if (!finalKey.equals(uploadKey)) {
+            enqueue(WorkItem.Kind.DELETE, id, uploadKey);
+        }
+        AttachmentView done = new AttachmentView(r.id(), finalKey, r.owner(), AttachmentEntity.State.AVAILABLE, size, r.mediaType(),
                 sha256, r.filename(), r.metadata(), r.createdAt(), now(), null);
         rows.put(id, done);
         return done;
@@ -95,6 +101,12 @@ public class InMemoryMetadata extends Metadata {
     public void retry(long itemId, String error, Duration delay) {
         items.computeIfPresent(itemId, (k, i) -> new Item(i.id(), i.kind(), i.attachmentId(), i.objectKey(), i.attempts() + 1,
                 now().plus(delay), error));
+    }
+
+    @Override
+    public void postpone(long itemId, Duration delay) {
+        items.computeIfPresent(itemId, (k, i) -> new Item(i.id(), i.kind(), i.attachmentId(), i.objectKey(), i.attempts(),
+                now().plus(delay), i.error()));
     }
 
     @Override
