@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,11 +46,8 @@ import org.syncsuite.client.PowerSyncDatabase;
 import org.syncsuite.client.Schema;
 import org.syncsuite.client.SyncStreamSubscription;
 import org.syncsuite.client.Table;
-import org.syncsuite.attachments.AttachmentsMain;
-import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
-import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -92,7 +88,7 @@ class ClientCompatibilityIT {
     private final EmbeddedMariaDb db;
     private final EmbeddedKafka kafka;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<Process> processes = new ArrayList<>();
+    private SuiteProcesses processes;
     private Path dir;
     private Path js;
     private HttpServer backend;
@@ -121,10 +117,13 @@ class ClientCompatibilityIT {
                 .syncConfigPath("sync-config.yaml").text());
         int replicatorPort = Ports.free();
         int gatewayPort = Ports.free();
-        launch("replicator", ReplicatorMain.class.getName(), yaml, replicatorPort, "sync-gateway");
-        launch("gateway", GatewayMain.class.getName(), yaml, gatewayPort, "replicator");
+        processes = new SuiteProcesses(dir);
+        processes.launch("replicator", ReplicatorMain.class, List.of("-c", yaml.toString()), replicatorPort,
+                SuiteProcesses.withoutServices("sync-gateway"));
+        processes.launch("gateway", GatewayMain.class, List.of("-c", yaml.toString()), gatewayPort,
+                SuiteProcesses.withoutServices("replicator"));
         gateway = "http://127.0.0.1:" + gatewayPort;
-        await().atMost(Duration.ofSeconds(120)).until(() -> status(gateway + "/probes/readiness") == 200);
+        await().atMost(Duration.ofSeconds(120)).until(() -> processes.status(gateway + "/probes/readiness") == 200);
         backend = startBackend();
     }
 
@@ -133,11 +132,8 @@ class ClientCompatibilityIT {
         if (backend != null) {
             backend.stop(0);
         }
-        for (Process process : processes.reversed()) {
-            process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
+        if (processes != null) {
+            processes.close();
         }
     }
 
@@ -489,25 +485,6 @@ class ClientCompatibilityIT {
 
     private static String nodeExecutable() {
         return "node";
-    }
-
-    private void launch(String name, String mainClass, Path yaml, int port, String withoutModule) throws IOException {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", ClassPath.without(Stream.of(Stream.of(withoutModule), Stream.of(DemoBackendMain.OWN_JARS),
-                        Stream.of(AttachmentsMain.OWN_JARS)).flatMap(x -> x).distinct().toArray(String[]::new)), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
-        processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start());
-    }
-
-    private int status(String url) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
     }
 
     private static String hs256(String claims) {

@@ -18,13 +18,10 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -54,7 +51,6 @@ import org.syncsuite.demo.DemoBackendMain;
 import org.syncsuite.demo.DemoSchema;
 import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.replicator.ReplicatorMain;
-import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -91,7 +87,7 @@ class DemoAppIT {
     private final EmbeddedKafka kafka;
     private final EmbeddedS3 s3;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<Process> processes = new ArrayList<>();
+    private SuiteProcesses processes;
     /** Every refusal the backend reported, as "user: reason". */
     private final List<String> refusals = new CopyOnWriteArrayList<>();
     private Path dir;
@@ -129,26 +125,26 @@ class DemoAppIT {
         int gatewayPort = Ports.free();
         int backendPort = Ports.free();
         int attachmentsPort = Ports.free();
-        launch("replicator", ReplicatorMain.class, List.of("-c", yaml.toString()), Ports.free(), withoutServices("sync-gateway"));
-        launch("gateway", GatewayMain.class, List.of("-c", yaml.toString()), gatewayPort, withoutServices("replicator"));
-        launch("demo-backend", DemoBackendMain.class, List.of("--config", backendConfig.toString()), backendPort,
+        processes = new SuiteProcesses(dir);
+        processes.launch("replicator", ReplicatorMain.class, List.of("-c", yaml.toString()), Ports.free(),
+                SuiteProcesses.withoutServices("sync-gateway"));
+        processes.launch("gateway", GatewayMain.class, List.of("-c", yaml.toString()), gatewayPort,
+                SuiteProcesses.withoutServices("replicator"));
+        processes.launch("demo-backend", DemoBackendMain.class, List.of("--config", backendConfig.toString()), backendPort,
                 "replicator", "sync-gateway", "attachments-service");
-        launch("attachments", AttachmentsMain.class, List.of("-c", yaml.toString()), attachmentsPort,
+        processes.launch("attachments", AttachmentsMain.class, List.of("-c", yaml.toString()), attachmentsPort,
                 "replicator", "sync-gateway", "demo-backend");
         gateway = "http://127.0.0.1:" + gatewayPort;
         backend = "http://127.0.0.1:" + backendPort;
         attachments = "http://127.0.0.1:" + attachmentsPort;
-        await().atMost(Duration.ofSeconds(120)).until(() -> status(gateway + "/probes/readiness") == 200
-                && status(backend + "/health/ready") == 200 && status(attachments + "/health/ready") == 200);
+        await().atMost(Duration.ofSeconds(120)).until(() -> processes.status(gateway + "/probes/readiness") == 200
+                && processes.status(backend + "/health/ready") == 200 && processes.status(attachments + "/health/ready") == 200);
     }
 
     @AfterAll
     void stopTheSuite() throws InterruptedException {
-        for (Process process : processes.reversed()) {
-            process.destroy();
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
+        if (processes != null) {
+            processes.close();
         }
     }
 
@@ -384,11 +380,6 @@ class DemoAppIT {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
-    private static String[] withoutServices(String module) {
-        return Stream.of(Stream.of(module), Stream.of(DemoBackendMain.OWN_JARS), Stream.of(AttachmentsMain.OWN_JARS))
-                .flatMap(x -> x).distinct().toArray(String[]::new);
-    }
-
     // ---- devices and their connector
 
     private static String user(String name) {
@@ -461,26 +452,6 @@ class DemoAppIT {
                 }
                 return values;
             }
-        }
-    }
-
-    private void launch(String name, Class<?> main, List<String> options, int port, String... without) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", ClassPath.without(without), main.getName()));
-        command.addAll(options);
-        command.addAll(List.of("--port", Integer.toString(port)));
-        processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start());
-    }
-
-    private int status(String url) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
         }
     }
 }
