@@ -89,7 +89,7 @@ public class AttachmentsResource {
                            @HeaderParam("Content-Length") String contentLength, @HeaderParam("X-Content-SHA256") String sha,
                            @HeaderParam("X-Attachment-Filename") String filename, @HeaderParam("X-Attachment-Metadata") String meta,
                            InputStream body) throws ObjectStore.ObjectStoreException {
-        Caller caller = caller();
+        Caller caller = uploader();
         String id = Uploads.id(rawId);
         String mediaType = Uploads.mediaType(contentType, config.allowedMediaTypes());
         String expected = Uploads.sha256(sha);
@@ -209,7 +209,7 @@ public class AttachmentsResource {
     @Operation(summary = "A presigned URL to PUT the bytes straight to S3; the upload is verified (size, SHA-256) before it is available")
     @APIResponse(responseCode = "200", description = "{\"url\", \"method\": \"PUT\", \"headers\", \"expires_at\"}")
     public Response uploadUrl(@PathParam("id") String rawId, String requestBody) throws ObjectStore.ObjectStoreException {
-        Caller caller = caller();
+        Caller caller = uploader();
         String id = Uploads.id(rawId);
         JsonNode request = json(requestBody);
         long size = request.path("size").asLong(-1);
@@ -404,6 +404,15 @@ public class AttachmentsResource {
             throw ServiceError.unauthorized("A valid client token is required: Authorization: Bearer <jwt>");
         }
         return new Caller(subject, false);
+    }
+
+    /** Who uploads: a user, whose attachment it becomes. An admin token reads, lists and deletes, but owns nothing. */
+    private Caller uploader() {
+        Caller caller = caller();
+        if (caller.admin()) {
+            throw new ServiceError(403, "FORBIDDEN", "An attachment belongs to the user who uploads it: upload with a client token");
+        }
+        return caller;
     }
 
     private ServiceError tooLarge(long size) {

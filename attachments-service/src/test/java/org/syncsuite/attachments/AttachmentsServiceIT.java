@@ -191,6 +191,9 @@ class AttachmentsServiceIT {
                 .header("X-Api-Token", ADMIN).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(asAdmin.statusCode()).isEqualTo(200);
         assertThat(asAdmin.body()).isEqualTo(file);
+        HttpResponse<String> adminUpload = http.send(HttpRequest.newBuilder(URI.create(url + "/attachments/" + UUID.randomUUID()))
+                .header("X-Api-Token", ADMIN).PUT(HttpRequest.BodyPublishers.ofByteArray(file)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(adminUpload.statusCode()).as("an admin token owns nothing").isEqualTo(403);
         HttpResponse<String> wrongAdmin = http.send(HttpRequest.newBuilder(URI.create(url + "/attachments/" + id))
                 .header("X-Api-Token", "not-it").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(wrongAdmin.statusCode()).isEqualTo(401);

@@ -184,11 +184,14 @@ class ClientCompatibilityIT {
             laptop.connect(connector(token), options.withBson(true));
             assertThat(phone.waitForFirstSync(Duration.ofSeconds(60))).as(String.valueOf(phone.currentStatus())).isTrue();
             assertThat(laptop.waitForFirstSync(Duration.ofSeconds(60))).as(String.valueOf(laptop.currentStatus())).isTrue();
-            assertThat(phone.getAll("SELECT id FROM lists ORDER BY id")).extracting(row -> row.get("id"))
-                    .containsExactly(run + "-L1", run + "-L2");
-            assertThat(phone.getAll("SELECT id FROM announcements WHERE id LIKE ?", run + "-%")).hasSize(3);
-            assertThat(phone.getAll("SELECT id, list_id FROM todos ORDER BY id")).extracting(row -> row.get("id"))
-                    .containsExactly(run + "-t1", run + "-t2");
+            // the first checkpoint may predate the rows just seeded: they follow within moments
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(phone.getAll("SELECT id FROM lists ORDER BY id")).extracting(row -> row.get("id"))
+                        .containsExactly(run + "-L1", run + "-L2");
+                assertThat(phone.getAll("SELECT id FROM announcements WHERE id LIKE ?", run + "-%")).hasSize(3);
+                assertThat(phone.getAll("SELECT id, list_id FROM todos ORDER BY id")).extracting(row -> row.get("id"))
+                        .containsExactly(run + "-t1", run + "-t2");
+            });
 
             // a change made in MariaDB reaches both devices
             db.execute("UPDATE " + SOURCE + ".todos SET description = 'Oat milk' WHERE id = '" + run + "-t1'");
@@ -262,12 +265,12 @@ class ClientCompatibilityIT {
             // Subscribing while connected reopens the stream with the subscription: the list's todos arrive.
             SyncStreamSubscription groceries = device.syncStream("list_todos", Map.of("list_id", run + "-L1")).subscribe();
             assertThat(groceries.waitForFirstSync(Duration.ofSeconds(30))).isTrue();
-            assertThat(device.getAll("SELECT id FROM todos ORDER BY id")).extracting(row -> row.get("id"))
-                    .containsExactly(run + "-t1", run + "-t2");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(device.getAll("SELECT id FROM todos ORDER BY id"))
+                    .extracting(row -> row.get("id")).containsExactly(run + "-t1", run + "-t2"));
             SyncStreamSubscription work = device.syncStream("list_todos", Map.of("list_id", run + "-L2"))
                     .subscribe(Duration.ofSeconds(2), Optional.empty());
             assertThat(work.waitForFirstSync(Duration.ofSeconds(30))).isTrue();
-            assertThat(device.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t3")).isPresent();
+            await().atMost(Duration.ofSeconds(10)).until(() -> device.getOptional("SELECT 1 FROM todos WHERE id = ?", run + "-t3").isPresent());
 
             // Let go, its rows stay for its time to live, then go.
             work.unsubscribe();
