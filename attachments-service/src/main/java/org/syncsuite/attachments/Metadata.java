@@ -54,12 +54,25 @@ public class Metadata {
     }
 
     /** Bytes {@code owner} holds or has reserved. */
-    @Transactional
+    @Transactional(Transactional.TxType.SUPPORTS)
     public long usedBytes(String owner) {
-        Long used = em.createQuery("SELECT COALESCE(SUM(a.size), 0) FROM AttachmentEntity a WHERE a.owner = :owner "
-                + "AND a.state <> :deleting", Long.class).setParameter("owner", owner)
-                .setParameter("deleting", AttachmentEntity.State.DELETING).getSingleResult();
-        return used == null ? 0 : used;
+        List<?> used = em.createNativeQuery("SELECT used_bytes FROM owner_usage WHERE owner = ?").setParameter(1, owner).getResultList();
+        return used.isEmpty() ? 0 : ((Number) used.getFirst()).longValue();
+    }
+
+    /** Locks {@code owner}'s usage row (made when missing) and answers its bytes. */
+    private long lockUsage(String owner) {
+        em.createNativeQuery("INSERT INTO owner_usage (owner, used_bytes) VALUES (?, 0) ON DUPLICATE KEY UPDATE owner = owner")
+                .setParameter(1, owner).executeUpdate();
+        return ((Number) em.createNativeQuery("SELECT used_bytes FROM owner_usage WHERE owner = ? FOR UPDATE").setParameter(1, owner)
+                .getSingleResult()).longValue();
+    }
+
+    private void addUsage(String owner, long bytes) {
+        if (bytes != 0) {
+            em.createNativeQuery("UPDATE owner_usage SET used_bytes = GREATEST(0, used_bytes + ?) WHERE owner = ?")
+                    .setParameter(1, bytes).setParameter(2, owner).executeUpdate();
+        }
     }
 
     /**
@@ -84,10 +97,8 @@ public class Metadata {
                             ? "Attachment " + id + " is stored with other content (attachments are immutable: use a new id)"
                             : "Attachment " + id + " is " + existing.getState().name().toLowerCase(java.util.Locale.ROOT) + " now");
         }
-        // The owner's rows are locked while the quota is counted: one reservation of a user at a time.
-        em.createQuery("SELECT a.id FROM AttachmentEntity a WHERE a.owner = :owner", String.class)
-                .setParameter("owner", caller.subject()).setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
-        long used = usedBytes(caller.subject());
+        // The owner's usage row is locked while the quota is checked: one reservation of a user at a time.
+        long used = lockUsage(caller.subject());
         long room = config.userQuotaBytes() - used;
         // An upload of unknown length reserves what it may grow to; its real size replaces that at the end.
         long reserved = declaredSize >= 0 ? declaredSize : Math.min(config.maxFileSizeBytes(), room);
@@ -116,6 +127,7 @@ public class Metadata {
         }
         em.persist(new WorkItem(WorkItem.Kind.VERIFY, id, row.getObjectKey(),
                 presigned ? now.plusSeconds(5) : row.getExpiresAt(), now));
+        addUsage(caller.subject(), reserved);
         return AttachmentView.of(row);
     }
 
@@ -134,6 +146,7 @@ public class Metadata {
         }
         row.setState(AttachmentEntity.State.AVAILABLE);
         row.setObjectKey(finalKey);
+        addUsage(row.getOwner(), size - row.getSize());
         row.setSize(size);
         row.setSha256(sha256);
         row.setExpiresAt(null);
@@ -154,6 +167,7 @@ public class Metadata {
         AttachmentEntity row = em.find(AttachmentEntity.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (row != null && row.getObjectKey().equals(objectKey) && (row.getState() == AttachmentEntity.State.UPLOADING
                 || row.getState() == AttachmentEntity.State.PENDING)) {
+            addUsage(row.getOwner(), -row.getSize());
             em.remove(row);
         }
         LocalDateTime now = now();
@@ -172,6 +186,7 @@ public class Metadata {
         }
         if (row.getState() != AttachmentEntity.State.DELETING) {
             LocalDateTime now = now();
+            addUsage(row.getOwner(), -row.getSize());
             row.setState(AttachmentEntity.State.DELETING);
             row.setUpdatedAt(now);
             em.persist(new WorkItem(WorkItem.Kind.DELETE, id, row.getObjectKey(), now, now));

@@ -232,14 +232,24 @@ class AttachmentsServiceIT {
         assertThat(error(wrongSha.body())).isEqualTo("SHA256_MISMATCH");
         assertThat(get("/attachments/" + mismatch, erin).statusCode()).isEqualTo(404);
 
-        // the quota of 3 MiB: three files of 0.9 MiB fit, a fourth does not
+        // the quota of 3 MiB: three files of 0.9 MiB fit, a fourth does not, until one is deleted
+        List<String> fitting = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            assertThat(put(UUID.randomUUID().toString(), erin, bytes(900 * 1024), "image/png", null, null, null).statusCode())
-                    .isEqualTo(201);
+            fitting.add(UUID.randomUUID().toString());
+            assertThat(put(fitting.get(i), erin, bytes(900 * 1024), "image/png", null, null, null).statusCode()).isEqualTo(201);
         }
         HttpResponse<String> over = put(UUID.randomUUID().toString(), erin, bytes(900 * 1024), "image/png", null, null, null);
         assertThat(over.statusCode()).isEqualTo(413);
         assertThat(error(over.body())).isEqualTo("QUOTA_EXCEEDED");
+        assertThat(send(request("/attachments/" + fitting.getFirst(), erin).DELETE().build()).statusCode()).isEqualTo(202);
+        assertThat(put(UUID.randomUUID().toString(), erin, bytes(900 * 1024), "image/png", null, null, null).statusCode())
+                .as("room again after a delete").isEqualTo(201);
+        // refused and failed uploads leave nothing counted: exactly three files' bytes are held
+        try (Connection c = db.rootConnection("powersync_attachments"); Statement s = c.createStatement();
+             java.sql.ResultSet used = s.executeQuery("SELECT used_bytes FROM owner_usage WHERE owner = 'erin'")) {
+            assertThat(used.next()).isTrue();
+            assertThat(used.getLong(1)).isEqualTo(3L * 900 * 1024);
+        }
     }
 
     @Test

@@ -83,9 +83,15 @@ final class AttachmentsBenchmark implements Benchmark {
                     .hs256(new String(SECRET, java.nio.charset.StandardCharsets.UTF_8))
                     .attachments(s3, "attachments", "max_file_size_mb: 200\nuser_quota_mb: 1000000\n").text());
             int port = Ports.free();
-            Process service = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                    "-cp", org.syncsuite.services.ClassPath.without("replicator", "sync-gateway"), AttachmentsMain.class.getName(),
-                    "-c", yaml.toString(), "--port", Integer.toString(port)).directory(dir.toFile()).redirectErrorStream(true)
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+            if (options.flag("profile")) {
+                // --profile=true: a flight recording of the service, to see where a request's time goes
+                command.add("-XX:StartFlightRecording=filename=" + dir.resolve("attachments.jfr") + ",settings=profile");
+                System.out.println("   recording the service to " + dir.resolve("attachments.jfr"));
+            }
+            command.addAll(List.of("-cp", org.syncsuite.services.ClassPath.without("replicator", "sync-gateway"),
+                    AttachmentsMain.class.getName(), "-c", yaml.toString(), "--port", Integer.toString(port)));
+            Process service = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("attachments.log").toFile()).start();
             try {
                 String base = "http://127.0.0.1:" + port;
