@@ -264,7 +264,7 @@ public class AttachmentsResource {
     public Response downloadUrl(@PathParam("id") String rawId) throws ObjectStore.ObjectStoreException {
         AttachmentView row = readable(caller(), Uploads.id(rawId));
         ObjectNode answer = row.toJson().put("url", store.presignedDownload(row.objectKey(), config.presignedUrlExpirySeconds(),
-                        row.mediaType(), "attachment; filename=\"" + (row.filename() == null ? row.id() : row.filename()) + "\""))
+                        row.mediaType(), Uploads.disposition(row.filename() == null ? row.id() : row.filename())))
                 .put("method", "GET").put("url_expires_at", Instant.now().plusSeconds(config.presignedUrlExpirySeconds()).toString());
         return Response.ok(answer.toString(), MediaType.APPLICATION_JSON_TYPE).build();
     }
@@ -284,7 +284,7 @@ public class AttachmentsResource {
 
     private Response read(String rawId, String range, String ifNoneMatch, boolean withBody) throws ObjectStore.ObjectStoreException {
         AttachmentView row = readable(caller(), Uploads.id(rawId));
-        String disposition = "attachment; filename=\"" + (row.filename() == null ? row.id() : row.filename()) + "\"";
+        String disposition = Uploads.disposition(row.filename() == null ? row.id() : row.filename());
         if (ifNoneMatch != null && (ifNoneMatch.trim().equals("*") || List.of(ifNoneMatch.split(",")).stream()
                 .map(String::trim).map(tag -> tag.startsWith("W/") ? tag.substring(2) : tag).anyMatch(row.etag()::equals))) {
             return Response.notModified().header("ETag", row.etag()).build();

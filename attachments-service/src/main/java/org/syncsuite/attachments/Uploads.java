@@ -59,11 +59,40 @@ final class Uploads {
         if (name == null || name.isBlank()) {
             return null;
         }
-        if (name.length() > 255 || name.chars().anyMatch(c -> c < 0x20 || c == '"' || c == '\\' || c == '/')) {
+        if (name.length() > 255 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '/')) {
             throw new ServiceError(400, "INVALID_FILENAME", "A filename is at most 255 characters without control characters, "
                     + "quotes, slashes or backslashes");
         }
         return name;
+    }
+
+    /**
+     * {@code Content-Disposition: attachment} for {@code filename}: an ASCII {@code filename} for
+     * every client, and {@code filename*} (RFC 6266, UTF-8) when the name is not plain ASCII.
+     */
+    static String disposition(String filename) {
+        StringBuilder ascii = new StringBuilder();
+        boolean plain = true;
+        for (int i = 0; i < filename.length(); i++) {
+            char c = filename.charAt(i);
+            boolean printable = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+            ascii.append(printable ? c : '_');
+            plain &= printable;
+        }
+        if (plain) {
+            return "attachment; filename=\"" + filename + "\"";
+        }
+        StringBuilder encoded = new StringBuilder();
+        for (byte b : filename.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "!#$&+-.^_`|~".indexOf(c) >= 0) {
+                encoded.append((char) c);
+            } else {
+                encoded.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return "attachment; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
     }
 
     static String metadata(String json) {

@@ -279,7 +279,7 @@ class AttachmentsServiceIT {
         byte[] file = bytes(200 * 1024);
         String id = UUID.randomUUID().toString();
         JsonNode offer = JSON.readTree(post("/attachments/" + id + "/upload-url", grace, "{\"size\":" + file.length
-                + ",\"media_type\":\"image/webp\",\"sha256\":\"" + sha256(file) + "\"}").body());
+                + ",\"media_type\":\"image/webp\",\"sha256\":\"" + sha256(file) + "\",\"filename\":\"Blåbär.webp\"}").body());
         assertThat(offer.get("state").asText()).isEqualTo("PENDING");
         assertThat(get("/attachments/" + id, grace).statusCode()).as("not available before the upload").isEqualTo(404);
         assertThat(error(post("/attachments/" + id + "/complete", grace, "").body())).isEqualTo("NOT_UPLOADED");
@@ -290,6 +290,8 @@ class AttachmentsServiceIT {
         HttpResponse<String> verified = post("/attachments/" + id + "/complete", grace, "");
         assertThat(verified.statusCode()).as(verified.body()).isEqualTo(200);
         assertThat(JSON.readTree(verified.body()).get("state").asText()).isEqualTo("AVAILABLE");
+        assertThat(getBytes("/attachments/" + id, grace, null, null).headers().firstValue("Content-Disposition"))
+                .contains("attachment; filename=\"Bl_b_r.webp\"; filename*=UTF-8''Bl%C3%A5b%C3%A4r.webp");
         // the presigned URL still works for a while, but what was verified does not change
         http.send(HttpRequest.newBuilder(URI.create(offer.get("url").asText())).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes(7)))
                 .build(), HttpResponse.BodyHandlers.discarding());
