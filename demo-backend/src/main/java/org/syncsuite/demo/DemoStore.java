@@ -36,9 +36,11 @@ public class DemoStore {
     /** Longest text the demo accepts in a name or description. */
     static final int MAX_TEXT = 10_000;
 
-    private static final Set<String> LIST_COLUMNS = Set.of("created_at", "name", "owner_id");
-    private static final Set<String> TODO_COLUMNS = Set.of("created_at", "completed_at", "description", "completed",
-            "created_by", "completed_by", "list_id", "photo_id");
+    /** The columns a client may write, per table (the id is the entry's own). */
+    private static final Map<String, Set<String>> COLUMNS = Map.of(
+            "lists", Set.of("created_at", "name", "owner_id"),
+            "todos", Set.of("created_at", "completed_at", "description", "completed", "created_by", "completed_by", "list_id",
+                    "photo_id"));
 
     @PersistenceContext(unitName = "demo")
     private EntityManager em;
@@ -82,7 +84,7 @@ public class DemoStore {
 
     private void list(String user, CrudOp op) throws Refused {
         checkId(op.id());
-        checkColumns(op, LIST_COLUMNS);
+        checkColumns(op);
         TodoList list = em.find(TodoList.class, op.id());
         if (list != null && !list.getOwnerId().equals(user)) {
             throw new Refused("list " + op.id() + " belongs to another user");
@@ -142,7 +144,7 @@ public class DemoStore {
 
     private void todo(String user, CrudOp op) throws Refused {
         checkId(op.id());
-        checkColumns(op, TODO_COLUMNS);
+        checkColumns(op);
         Todo todo = em.find(Todo.class, op.id());
         if (todo != null) {
             ownList(user, todo.getListId(), "todo " + op.id() + " is in list " + todo.getListId() + ", which is not yours");
@@ -223,7 +225,8 @@ public class DemoStore {
         }
     }
 
-    private static void checkColumns(CrudOp op, Set<String> columns) throws Refused {
+    private static void checkColumns(CrudOp op) throws Refused {
+        Set<String> columns = COLUMNS.get(op.table());
         for (String column : op.data().keySet()) {
             if (!columns.contains(column)) {
                 throw new Refused("unknown column " + op.table() + "." + column);
