@@ -75,6 +75,29 @@ public final class SyncPlan {
         return names;
     }
 
+    /**
+     * How the config reads a source table (or table pattern): whether data queries and parameter
+     * queries read it, and the client-side tables its rows become.
+     */
+    public record TableUsage(String table, boolean dataQueries, boolean parameterQueries, List<String> outputTables) {
+        public TableUsage {
+            outputTables = List.copyOf(outputTables);
+        }
+    }
+
+    /** Every table or pattern the config reads, in config order, with how it is read. */
+    public List<TableUsage> tableUsage() {
+        List<TableUsage> usage = new ArrayList<>();
+        for (String table : tablePatterns()) {
+            List<String> outputs = new ArrayList<>();
+            dataSources.stream().filter(source -> source.table().name().equals(table))
+                    .forEach(source -> addOnce(outputs, source.outputTable().isEmpty() ? table : source.outputTable()));
+            boolean parameters = indexes.stream().anyMatch(index -> index.table().name().equals(table));
+            usage.add(new TableUsage(table, !outputs.isEmpty(), parameters, outputs));
+        }
+        return usage;
+    }
+
     private static void addOnce(List<String> names, String name) {
         if (!names.contains(name)) {
             names.add(name);
