@@ -25,7 +25,7 @@ final class SqlWriter {
             "else", "end", "as", "join", "inner", "on", "cast", "left", "right", "outer", "full", "cross", "natural",
             "group", "order", "by", "limit", "offset", "union", "intersect", "except", "having", "distinct",
             "like", "glob", "regexp", "match", "escape", "exists", "using", "window", "over", "with", "true", "false",
-            "isnull", "notnull", "array", "row", "x");
+            "isnull", "notnull");
 
     // Precedence levels, lowest first, as the parser reads them.
     private static final int OR = 1;

@@ -211,6 +211,19 @@ class SyncRulesMigratorTest {
     }
 
     @Test
+    void rewrittenQueriesKeepTheirFiltersAndQuoteOnlyWhatNeedsIt() {
+        String migrated = migratesFaithfully("""
+                bucket_definitions:
+                  filtered:
+                    parameters: SELECT request.user_id() AS user_id
+                    data:
+                      - SELECT id, description AS "select", -1.5 AS x FROM todos WHERE owner_id = bucket.user_id AND (region = 'eu' OR region IS NULL)
+                """);
+        assertThat(migrated).contains("SELECT id, description AS \"select\", -1.5 AS x FROM todos WHERE owner_id = "
+                + "auth.user_id() AND (region = 'eu' OR region IS NULL)");
+    }
+
+    @Test
     void clientParameters() {
         String migrated = migratesFaithfully("""
                 bucket_definitions:
