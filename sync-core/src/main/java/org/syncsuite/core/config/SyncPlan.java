@@ -35,17 +35,19 @@ public final class SyncPlan {
     private final List<ParameterIndex> indexes;
     private final List<CompiledStream> streams;
     private final List<ConfigIssue> warnings;
+    private final List<OutputTable> outputTables;
     private final Map<String, List<DataSource>> dataSourcesByTable = new ConcurrentHashMap<>();
     private final Map<String, List<ParameterIndex>> indexesByTable = new ConcurrentHashMap<>();
 
     SyncPlan(SyncConfigDocument.Options options, long bucketVersion, List<DataSource> dataSources,
-             List<ParameterIndex> indexes, List<CompiledStream> streams, List<ConfigIssue> warnings) {
+             List<ParameterIndex> indexes, List<CompiledStream> streams, List<ConfigIssue> warnings, List<OutputTable> outputTables) {
         this.options = options;
         this.bucketVersion = bucketVersion;
         this.dataSources = List.copyOf(dataSources);
         this.indexes = List.copyOf(indexes);
         this.streams = List.copyOf(streams);
         this.warnings = List.copyOf(warnings);
+        this.outputTables = List.copyOf(outputTables);
     }
 
     public SyncConfigDocument.Options options() {
@@ -60,6 +62,15 @@ public final class SyncPlan {
     /** Names of the streams (and legacy bucket definitions), in config order. */
     public List<String> streamNames() {
         return streams.stream().map(CompiledStream::name).toList();
+    }
+
+    /**
+     * The tables this config sends to clients, with their columns (without {@code id}), in the
+     * order the config first names them: what a client schema declares. Several data queries
+     * with one output table are merged.
+     */
+    public List<OutputTable> outputTables() {
+        return outputTables;
     }
 
     /** Whether any definition reads {@code table}: rows of other tables need not be replicated. */
