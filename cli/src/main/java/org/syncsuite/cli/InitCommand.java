@@ -24,10 +24,11 @@ final class InitCommand {
     CommandSpec spec;
 
     @Option(names = "--directory", paramLabel = "DIR", defaultValue = Project.DEFAULT_DIRECTORY,
+            scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "The folder to create (default: ${DEFAULT-VALUE}).")
     Path directory;
 
-    @Option(names = "--force", description = "Overwrite files that exist already.")
+    @Option(names = "--force", scope = picocli.CommandLine.ScopeType.INHERIT, description = "Overwrite files that exist already.")
     boolean force;
 
     @Command(name = "self-hosted", mixinStandardHelpOptions = true,

@@ -18,6 +18,7 @@ final class LinkCommand {
     CommandSpec spec;
 
     @Option(names = "--directory", paramLabel = "DIR", defaultValue = Project.DEFAULT_DIRECTORY,
+            scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "The project folder (default: ${DEFAULT-VALUE}).")
     Path directory;
 

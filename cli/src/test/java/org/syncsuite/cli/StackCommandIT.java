@@ -105,6 +105,8 @@ class StackCommandIT {
         assertThat(fetched.body()).isEqualTo(photo);
         ProcessHandle attachments = pid(state, "attachments.pid");
 
+        projectCommandsAgainstTheStack(gatewayPort);
+
         Result second = run("stack", "start");
         assertThat(second.exitCode()).isEqualTo(1);
         assertThat(second.output()).contains("already running");
@@ -140,6 +142,9 @@ class StackCommandIT {
              ResultSet rs = connection.createStatement().executeQuery("SHOW DATABASES LIKE 'kept_across_restarts'")) {
             assertThat(rs.next()).as("database created before the restart").isTrue();
         }
+        // A sync config deployed through the admin API outlives the restart: the stack's file did not change.
+        Result afterRestart = run("status");
+        assertThat(afterRestart.output()).contains("Active sync config: version 3 (powersync_3, active, from api)");
         List<ProcessHandle> restartedServers = List.of(pid(restarted, "mariadb.pid"), pid(restarted, "s3.pid"),
                 pid(restarted, "replicator.pid"), pid(restarted, "gateway.pid"), pid(restarted, "backend.pid"),
                 pid(restarted, "attachments.pid"));
@@ -153,6 +158,86 @@ class StackCommandIT {
         Result reset = run("stack", "reset");
         assertThat(reset.exitCode()).isZero();
         assertThat(workDir.resolve(".powersync")).doesNotExist();
+    }
+
+    /**
+     * The project commands a new user runs against the stack: init, validate, generate token and
+     * schema, status, deploy (dry run, then for real, then unchanged), compact, reprocess, migrate,
+     * completion, and the errors and exit codes of bad input.
+     */
+    private void projectCommandsAgainstTheStack(int gatewayPort) throws Exception {
+        Result init = run("init", "self-hosted");
+        assertThat(init.exitCode()).as(init.output()).isZero();
+        assertThat(workDir.resolve("powersync/service.yaml")).exists();
+        assertThat(workDir.resolve("powersync/cli.yaml")).exists();
+        assertThat(init.output()).contains("point at the local stack");
+        assertThat(run("init", "self-hosted").output()).contains("Nothing written");
+
+        Result validate = run("validate");
+        assertThat(validate.exitCode()).as(validate.output()).isZero();
+        assertThat(validate.output()).contains("Valid: 0 error(s)", "configuration, connections, sync-config checked");
+        assertThat(run("validate", "--output", "json").output()).contains("\"valid\" : true");
+        Files.writeString(workDir.resolve("bad.yaml"), "config:\n  edition: 3\nstreams:\n  s:\n    query: SELECT * FROM nowhere_table\n"
+                + "  t:\n    query: SELECT FROM\n");
+        Result invalid = run("validate", "--sync-config-file-path", "bad.yaml", "--output", "human");
+        assertThat(invalid.exitCode()).isEqualTo(1);
+        assertThat(invalid.output()).contains("bad.yaml:7:", "error", "nowhere_table", "Invalid:");
+        Result yaml = run("validate", "--sync-config-file-path", "bad.yaml", "--output", "yaml");
+        assertThat(yaml.output()).contains("valid: false", "line: 7");
+
+        Result token = run("generate", "token", "--subject", "demo-user", "--expires-in-seconds", "600");
+        assertThat(token.exitCode()).as(token.output()).isZero();
+        assertThat(firstSyncLine(gatewayPort, token.output().strip())).startsWith("{\"checkpoint\":").contains("demo-user");
+        assertThat(run("generate", "token", "--subject", "x", "--expires-in-seconds", "100000").exitCode()).isEqualTo(1);
+
+        Result status = run("status");
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.output()).contains("connected", "Active sync config: version 1", "table todos: key [\"id\"]");
+
+        Result schema = run("generate", "schema", "--output", "ts", "--output-path", "app/AppSchema.ts");
+        assertThat(schema.exitCode()).as(schema.output()).isZero();
+        assertThat(Files.readString(workDir.resolve("app/AppSchema.ts"))).contains("const todos = new Table(",
+                "completed: column.integer", "export const AppSchema = new Schema(");
+        assertThat(run("generate", "schema", "--output", "cobol").exitCode()).isEqualTo(1);
+
+        Path syncConfig = workDir.resolve("powersync/sync-config.yaml");
+        Files.writeString(syncConfig, Files.readString(syncConfig) + "  open_todos:\n    auto_subscribe: true\n"
+                + "    query: SELECT id, description FROM todos WHERE completed = 0\n");
+        Result dryRun = run("deploy", "--dry-run");
+        assertThat(dryRun.exitCode()).as(dryRun.output()).isZero();
+        assertThat(dryRun.output()).contains("+  open_todos:", "Dry run: nothing deployed.");
+        assertThat(run("status").output()).contains("Active sync config: version 1");
+        Result deploy = run("deploy");
+        assertThat(deploy.exitCode()).as(deploy.output()).isZero();
+        assertThat(deploy.output()).contains("Deployed as version 2", "Building version 2: active");
+        assertThat(run("status").output()).contains("Active sync config: version 2 (powersync_2, active, from api)");
+        assertThat(run("deploy").output()).contains("No changes");
+
+        Result compact = run("compact");
+        assertThat(compact.exitCode()).as(compact.output()).isZero();
+        assertThat(compact.output()).contains("Compacted version 2");
+        Result reprocess = run("reprocess");
+        assertThat(reprocess.exitCode()).as(reprocess.output()).isZero();
+        assertThat(reprocess.output()).contains("Reprocessing as version 3", "Building version 3: active");
+
+        Files.writeString(workDir.resolve("legacy.yaml"), "bucket_definitions:\n  user_lists:\n"
+                + "    parameters: SELECT request.user_id() as user_id\n    data:\n"
+                + "      - SELECT * FROM lists WHERE owner_id = bucket.user_id\n");
+        Result migrate = run("migrate", "sync-rules", "--input-file", "legacy.yaml", "--output-file", "streams.yaml");
+        assertThat(migrate.exitCode()).as(migrate.output()).isZero();
+        assertThat(Files.readString(workDir.resolve("streams.yaml"))).contains("edition: 3", "user_lists:", "auth.user_id()");
+
+        assertThat(run("completion").output()).contains("complete -F");
+        Result help = run("--help");
+        assertThat(help.output()).contains("init", "validate", "deploy", "status", "generate", "compact", "migrate", "stack",
+                "Exit codes:");
+        assertThat(run("bogus").exitCode()).isEqualTo(2);
+        assertThat(run("deploy", "service-config").exitCode()).isEqualTo(1);
+        assertThat(run("link", "self-hosted", "--directory", "elsewhere", "--api-url", "http://127.0.0.1:" + Ports.free())
+                .exitCode()).isZero();
+        Result unreachable = run("status", "--directory", "elsewhere");
+        assertThat(unreachable.exitCode()).isEqualTo(1);
+        assertThat(unreachable.output()).contains("Cannot reach");
     }
 
     private Process startStack() throws IOException {

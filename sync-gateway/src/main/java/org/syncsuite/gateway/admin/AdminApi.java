@@ -7,7 +7,6 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,8 +105,9 @@ public final class AdminApi {
 
     Live live() {
         try (Connection c = pool.getConnection();
-             PreparedStatement select = c.prepareStatement("SELECT id, state, content, deployed_from, created_at, activated_at, "
-                     + "last_checkpoint, last_checkpoint_position, last_checkpoint_at, written_position, snapshot_done, "
+             PreparedStatement select = c.prepareStatement("SELECT id, state, content, deployed_from, UNIX_TIMESTAMP(created_at), "
+                     + "UNIX_TIMESTAMP(activated_at), last_checkpoint, last_checkpoint_position, UNIX_TIMESTAMP(last_checkpoint_at), "
+                     + "written_position, snapshot_done, "
                      + "last_fatal_error, changes_offset FROM sync_config_versions WHERE state IN ('ACTIVE', 'ERRORED', 'PROCESSING') "
                      + "ORDER BY id")) {
             Optional<VersionRow> active = Optional.empty();
@@ -117,9 +117,9 @@ public final class AdminApi {
                     long checkpoint = rs.getLong(7);
                     boolean noCheckpoint = rs.wasNull();
                     VersionRow row = new VersionRow(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getTimestamp(5).toInstant(), instant(rs.getTimestamp(6)),
+                            instant(rs, 5).orElse(Instant.EPOCH), instant(rs, 6),
                             noCheckpoint ? Optional.empty() : Optional.of(checkpoint), Optional.ofNullable(rs.getString(8)),
-                            instant(rs.getTimestamp(9)), Optional.ofNullable(rs.getString(10)), rs.getBoolean(11),
+                            instant(rs, 9), Optional.ofNullable(rs.getString(10)), rs.getBoolean(11),
                             Optional.ofNullable(rs.getString(12)), rs.getLong(13));
                     if (row.state().equals("PROCESSING")) {
                         deploying = Optional.of(row);
@@ -134,8 +134,14 @@ public final class AdminApi {
         }
     }
 
-    private static Optional<Instant> instant(Timestamp timestamp) {
-        return Optional.ofNullable(timestamp).map(Timestamp::toInstant);
+    /**
+     * A {@code UNIX_TIMESTAMP(column)} value as an instant: read as seconds since the epoch, so
+     * that neither the server's nor the driver's time zone shifts it.
+     */
+    private static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
+        java.math.BigDecimal seconds = rs.getBigDecimal(column);
+        return seconds == null ? Optional.empty()
+                : Optional.of(Instant.ofEpochMilli(seconds.movePointRight(3).longValue()));
     }
 
     // ---- /api/admin/v1/diagnostics

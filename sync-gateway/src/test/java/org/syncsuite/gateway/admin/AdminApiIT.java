@@ -135,6 +135,9 @@ class AdminApiIT {
                 assertThat(deployed.get("slot_name").asText()).isEqualTo("powersync_1");
                 await().atMost(Duration.ofSeconds(60)).until(() -> current(base).at("/current/last_checkpoint").isTextual());
                 assertThat(current(base).at("/current/content").asText()).isEqualTo(WriterFixture.SYNC_CONFIG);
+                java.time.Instant checkpointAt = java.time.Instant.parse(current(base).at("/current/last_checkpoint_ts").asText());
+                assertThat(checkpointAt).as("the time of the last checkpoint, whatever the servers' time zones")
+                        .isBetween(java.time.Instant.now().minusSeconds(120), java.time.Instant.now().plusSeconds(5));
                 JsonNode active = admin(base, "/api/admin/v1/diagnostics", "{\"sync_rules_content\":true}")
                         .at("/data/active_sync_rules");
                 assertThat(active.get("content").asText()).isEqualTo(WriterFixture.SYNC_CONFIG);
