@@ -190,6 +190,8 @@ final class LocalStack implements AutoCloseable {
             state.setProperty("gateway.info.log", gateway.logFile().toString());
             state.setProperty("gateway.info.roles", "writer (changes topic into bucket storage) and api (PowerSync's sync protocol)");
             state.setProperty("gateway.info.endpoint", "http://127.0.0.1:" + gateway.port());
+            state.setProperty("gateway.info.dashboard", "http://127.0.0.1:" + gateway.port() + "/ (admin token: "
+                    + DevToken.adminToken(directory.root()) + ", also in " + directory.root().resolve("admin-token") + ")");
             state.setProperty("gateway.info.dev_token", DevToken.sign(DevToken.key(directory.root()), DevToken.DEMO_USER, 86_400)
                     + " (user " + DevToken.DEMO_USER + ", valid 24 h)");
             state.setProperty("gateway.info.storage", "MariaDB database powersync_storage");

@@ -283,6 +283,13 @@ public final class AdminApi {
         }
         ArrayNode errors = status.putArray("errors");
         issues.forEach(issue -> errors.add(issueJson(issue)));
+        for (JsonNode table : tables) {
+            for (JsonNode error : table.path("errors")) {
+                if ("fatal".equals(error.path("level").asText())) { // unknown tables are the compiler's warnings already
+                    errors.add(error.deepCopy());
+                }
+            }
+        }
         if (schema.isEmpty()) {
             errors.addObject().put("level", "warning").put("message", "The source database cannot be reached: tables and columns "
                     + "were not checked");
