@@ -29,11 +29,11 @@ final class LineDiff {
                 changed.add(false);
                 i++;
                 j++;
-            } else if (j < b.length && (i == a.length || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                lines.add("+" + b[j++]);
+            } else if (i < a.length && (j == b.length || lcs[i + 1][j] >= lcs[i][j + 1])) {
+                lines.add("-" + a[i++]);
                 changed.add(true);
             } else {
-                lines.add("-" + a[i++]);
+                lines.add("+" + b[j++]);
                 changed.add(true);
             }
         }

@@ -107,6 +107,10 @@ final class StackCommand {
             directory.writeState(state);
         }
 
+        String replicatorMetrics = state.getProperty("replicator.info.metrics");
+        if (replicatorMetrics != null) {
+            SnapshotWatch.await(replicatorMetrics, Duration.ofMinutes(10), out);
+        }
         printServices(out, state);
         out.printf("%nStack ready in %.1f s. Logs: %s%n", (System.nanoTime() - began) / 1e9, directory.log());
         out.println("Press Ctrl-C to stop, or run './powersync stack stop' from another terminal.");

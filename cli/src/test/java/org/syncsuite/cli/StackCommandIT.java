@@ -250,6 +250,7 @@ class StackCommandIT {
         while ((line = reader.readLine()) != null) {
             seen.append(line).append('\n');
             if (line.startsWith("Stack ready in")) {
+                assertThat(seen.toString()).as("the snapshot's progress is shown").containsPattern("Snapshot: \\d+ rows read, complete");
                 Thread drain = new Thread(() -> reader.lines().forEach(l -> { }));
                 drain.setDaemon(true);
                 drain.start();
