@@ -593,6 +593,10 @@ public final class AdminApi {
             throw new SyncException(ErrorCode.FORBIDDEN, "execute-sql is disabled (gateway.admin.execute-sql=disabled)");
         }
         ObjectNode data = JSON.createObjectNode();
+        if (sqlAccess == SqlAccess.READ_ONLY && !isReadStatement(query)) {
+            return data.put("success", false).put("error", "Only SELECT, SHOW, DESCRIBE, EXPLAIN, WITH and TABLE statements run "
+                    + "here (gateway.admin.execute-sql=read-only)");
+        }
         try (Connection c = source()) {
             c.setAutoCommit(false);
             c.setReadOnly(sqlAccess == SqlAccess.READ_ONLY);
@@ -649,6 +653,23 @@ public final class AdminApi {
             data.put("success", false).put("error", e.getMessage());
         }
         return data;
+    }
+
+    /**
+     * Whether a statement only reads: checked before it runs, besides the read-only transaction,
+     * because DDL and some administrative statements commit or act outside any transaction.
+     */
+    static boolean isReadStatement(String query) {
+        String text = query.strip();
+        while (text.startsWith("(")) {
+            text = text.substring(1).strip();
+        }
+        String first = text.split("[\\s(]", 2)[0].toUpperCase(Locale.ROOT);
+        return switch (first) {
+            case "SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH", "TABLE", "VALUES" -> !text.contains(";")
+                    || text.indexOf(';') == text.length() - 1;
+            default -> false;
+        };
     }
 
     private static JsonNode cellJson(Object value) {

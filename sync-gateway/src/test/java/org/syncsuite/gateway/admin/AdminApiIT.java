@@ -221,6 +221,12 @@ class AdminApiIT {
                         "{\"sql\":{\"query\":\"DELETE FROM lists\",\"args\":[]}}").get("data");
                 assertThat(write.get("success").asBoolean()).isFalse();
                 assertThat(write.get("error").asText()).containsIgnoringCase("read");
+                for (String statement : List.of("DROP TABLE lists", "SELECT 1; DROP TABLE lists", "SET GLOBAL read_only = 1",
+                        "CREATE TABLE x (id INT)")) {
+                    JsonNode refusedSql = admin(base, "/api/admin/v1/execute-sql", JSON.createObjectNode().set("sql",
+                            JSON.createObjectNode().put("query", statement)).toString()).get("data");
+                    assertThat(refusedSql.get("success").asBoolean()).as(statement).isFalse();
+                }
                 try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.jdbcUrl(source), db.rootUser(), db.rootPassword());
                      java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM lists")) {
                     rs.next();
