@@ -32,8 +32,8 @@ class StorageMigrationsIT {
         db.createDatabase(database);
         String url = db.jdbcUrl(database);
 
-        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).isEqualTo("2");
-        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).as("already current").isEqualTo("2");
+        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).isEqualTo("3");
+        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).as("already current").isEqualTo("3");
 
         try (Connection connection = db.rootConnection(database); Statement statement = connection.createStatement()) {
             assertThat(tables(statement)).containsExactlyInAnyOrder("op_id_sequence", "sync_config_versions", "bucket_ops",
