@@ -40,6 +40,7 @@ public enum ErrorCode {
     TOO_MANY_BUCKETS("PSYNC_S2305", 400, "Too many buckets for one connection"),
     STORAGE_UNAVAILABLE("PSYNC_S2401", 503, "Bucket storage is unavailable"),
     FORBIDDEN("PSYNC_S9001", 403, "The caller may not do this"),
+    SYNC_CONFIG_DEPLOYING("PSYNC_S4106", 409, "A sync config version is being deployed already"),
 
     // Attachments (ours)
     ATTACHMENT_NOT_FOUND("PSYNC_S9101", 404, "No such attachment"),

@@ -47,6 +47,7 @@ public final class SyncConfigCompiler {
     private final List<DataSource> dataSources = new ArrayList<>();
     private final List<ParameterIndex> indexes = new ArrayList<>();
     private final List<CompiledStream> streams = new ArrayList<>();
+    private final List<OutputTable> outputs = new ArrayList<>();
 
     private SyncConfigCompiler(SyncConfigDocument document, Options options) {
         this.document = document;
@@ -80,7 +81,7 @@ public final class SyncConfigCompiler {
             throw new SyncConfigException(all);
         }
         long version = document.options().versionedBucketIds() ? options.bucketVersion() : -1;
-        return new SyncPlan(document.options(), version, dataSources, indexes, streams, all);
+        return new SyncPlan(document.options(), version, dataSources, indexes, streams, all, OutputTable.merge(outputs));
     }
 
     private void compileAll() {
@@ -398,6 +399,7 @@ public final class SyncConfigCompiler {
 
     private Output output(Scope scope, Select select, QueryText query) {
         boolean star = false;
+        List<OutputColumn> described = new ArrayList<>();
         List<String> names = new ArrayList<>();
         List<Evaluator> columns = new ArrayList<>();
         for (Select.Projection projection : select.projections()) {
@@ -421,6 +423,11 @@ public final class SyncConfigCompiler {
             }
             names.add(name);
             columns.add(rowEvaluator(scope, item.expr()));
+            if (!name.equals("id")) {
+                Optional<String> sourceColumn = item.expr() instanceof Expr.Column column && scope.isSubject(column.qualifier())
+                        ? Optional.of(column.name()) : Optional.empty();
+                described.add(new OutputColumn(name, scope.subject.name(), sourceColumn, OutputTypes.of(item.expr())));
+            }
         }
         if (!star && !names.contains("id")) {
             throw new QueryError("QUERY_MISSING_ID", "Query must return an id column (select id, or another column AS id)",
@@ -428,6 +435,9 @@ public final class SyncConfigCompiler {
         }
         checkTable(scope.subject, query);
         String objectType = scope.subject.alias().orElse(TableMatcher.of(scope.subject.name()).isWildcard() ? "" : scope.subject.name());
+        String subject = scope.subject.name();
+        outputs.add(new OutputTable(scope.subject.alias().orElse(subject), subject, star, described,
+                star ? List.of(subject) : List.of()));
         return new Output(star, names, columns, objectType);
     }
 

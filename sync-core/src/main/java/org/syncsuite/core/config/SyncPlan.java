@@ -35,17 +35,19 @@ public final class SyncPlan {
     private final List<ParameterIndex> indexes;
     private final List<CompiledStream> streams;
     private final List<ConfigIssue> warnings;
+    private final List<OutputTable> outputTables;
     private final Map<String, List<DataSource>> dataSourcesByTable = new ConcurrentHashMap<>();
     private final Map<String, List<ParameterIndex>> indexesByTable = new ConcurrentHashMap<>();
 
     SyncPlan(SyncConfigDocument.Options options, long bucketVersion, List<DataSource> dataSources,
-             List<ParameterIndex> indexes, List<CompiledStream> streams, List<ConfigIssue> warnings) {
+             List<ParameterIndex> indexes, List<CompiledStream> streams, List<ConfigIssue> warnings, List<OutputTable> outputTables) {
         this.options = options;
         this.bucketVersion = bucketVersion;
         this.dataSources = List.copyOf(dataSources);
         this.indexes = List.copyOf(indexes);
         this.streams = List.copyOf(streams);
         this.warnings = List.copyOf(warnings);
+        this.outputTables = List.copyOf(outputTables);
     }
 
     public SyncConfigDocument.Options options() {
@@ -62,6 +64,15 @@ public final class SyncPlan {
         return streams.stream().map(CompiledStream::name).toList();
     }
 
+    /**
+     * The tables this config sends to clients, with their columns (without {@code id}), in the
+     * order the config first names them: what a client schema declares. Several data queries
+     * with one output table are merged.
+     */
+    public List<OutputTable> outputTables() {
+        return outputTables;
+    }
+
     /** Whether any definition reads {@code table}: rows of other tables need not be replicated. */
     public boolean readsTable(String table) {
         return !dataSourcesFor(table).isEmpty() || !indexesFor(table).isEmpty();
@@ -73,6 +84,29 @@ public final class SyncPlan {
         dataSources.forEach(source -> addOnce(names, source.table().name()));
         indexes.forEach(index -> addOnce(names, index.table().name()));
         return names;
+    }
+
+    /**
+     * How the config reads a source table (or table pattern): whether data queries and parameter
+     * queries read it, and the client-side tables its rows become.
+     */
+    public record TableUsage(String table, boolean dataQueries, boolean parameterQueries, List<String> outputTables) {
+        public TableUsage {
+            outputTables = List.copyOf(outputTables);
+        }
+    }
+
+    /** Every table or pattern the config reads, in config order, with how it is read. */
+    public List<TableUsage> tableUsage() {
+        List<TableUsage> usage = new ArrayList<>();
+        for (String table : tablePatterns()) {
+            List<String> outputs = new ArrayList<>();
+            dataSources.stream().filter(source -> source.table().name().equals(table))
+                    .forEach(source -> addOnce(outputs, source.outputTable().isEmpty() ? table : source.outputTable()));
+            boolean parameters = indexes.stream().anyMatch(index -> index.table().name().equals(table));
+            usage.add(new TableUsage(table, !outputs.isEmpty(), parameters, outputs));
+        }
+        return usage;
     }
 
     private static void addOnce(List<String> names, String name) {

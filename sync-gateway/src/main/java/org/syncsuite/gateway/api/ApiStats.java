@@ -17,6 +17,39 @@ public final class ApiStats {
     final LongAdder bytesSent = new LongAdder();
     final LongAdder writeCheckpoints = new LongAdder();
     private final AtomicLong lastLatencyMillis = new AtomicLong();
+    private final java.util.Map<String, java.util.Deque<UserError>> errorsByUser = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, java.util.Deque<UserError>> eldest) {
+            return size() > ERROR_USERS;
+        }
+    };
+    /** The users whose recent errors are kept (the most recently failing ones). */
+    static final int ERROR_USERS = 1000;
+    /** The errors kept per user. */
+    static final int ERRORS_PER_USER = 10;
+
+    /** A failed request of a known user: when, the error code and its message. */
+    public record UserError(java.time.Instant at, String code, String message) {
+    }
+
+    /** Remembers a failed request of {@code userId} (its token was valid), for the user inspector. */
+    public void userError(String userId, String code, String message) {
+        synchronized (errorsByUser) {
+            java.util.Deque<UserError> errors = errorsByUser.computeIfAbsent(userId, u -> new java.util.ArrayDeque<>());
+            errors.addFirst(new UserError(java.time.Instant.now(), code, message));
+            while (errors.size() > ERRORS_PER_USER) {
+                errors.removeLast();
+            }
+        }
+    }
+
+    /** {@code userId}'s recent failed requests, newest first. */
+    public java.util.List<UserError> recentErrors(String userId) {
+        synchronized (errorsByUser) {
+            java.util.Deque<UserError> errors = errorsByUser.get(userId);
+            return errors == null ? java.util.List.of() : java.util.List.copyOf(errors);
+        }
+    }
     private final AtomicLong maxLatencyMillis = new AtomicLong();
 
     void checkpointSent(long sourceTimestampMillis) {

@@ -115,6 +115,18 @@ public final class CheckpointHub implements AutoCloseable {
         return streams.size();
     }
 
+    /** The streams of {@code userId} open in this process. */
+    public synchronized int openStreamsOf(String userId) {
+        String prefix = userId + "/";
+        int n = 0;
+        for (Map.Entry<String, Set<StreamSignal>> entry : byWriteKey.entrySet()) {
+            if (entry.getKey().startsWith(prefix)) {
+                n += entry.getValue().size();
+            }
+        }
+        return n;
+    }
+
     CheckpointCache<BucketStore.CheckpointTotals> checksums() {
         return checksums;
     }

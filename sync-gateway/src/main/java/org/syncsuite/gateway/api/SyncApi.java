@@ -112,6 +112,12 @@ public final class SyncApi {
         return writeCheckpoints.request(token.userId(), clientId, requested);
     }
 
+    /** What {@code userId}'s connections get now: see {@link UserInspector}. */
+    public UserInspector.Inspection inspect(String userId, com.fasterxml.jackson.databind.JsonNode claims,
+                                            StreamingSyncRequest request) {
+        return new UserInspector(hub, storage, limits, stats).inspect(userId, claims, request);
+    }
+
     public int openStreams() {
         return open.get();
     }

@@ -1,7 +1,6 @@
 package org.syncsuite.gateway.api;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -43,7 +42,6 @@ import org.syncsuite.gateway.auth.VerifiedToken;
 import org.syncsuite.gateway.storage.BucketReader;
 import org.syncsuite.gateway.storage.BucketStore;
 import org.syncsuite.gateway.storage.LookupKeys;
-import org.syncsuite.gateway.storage.ParameterIndex;
 import org.syncsuite.gateway.storage.WriteCheckpoints;
 
 /**
@@ -265,7 +263,7 @@ final class SyncStream implements AutoCloseable {
             String lookup = new String(LookupKeys.lookup(indexId, key), StandardCharsets.UTF_8);
             lookupsUsed.add(lookup);
             List<String> rows = hub.lookups().getAll(List.of(lookup), served.checkpoint(),
-                    (keys, checkpoint) -> loadLookups(served.version(), keys, checkpoint)).getOrDefault(lookup, List.of());
+                    (keys, checkpoint) -> StorageReads.lookups(storage, served.version(), keys, checkpoint)).getOrDefault(lookup, List.of());
             List<List<SqliteValue>> tuples = new ArrayList<>();
             for (String row : rows) {
                 tuples.addAll(LookupKeys.parseResults(row));
@@ -288,34 +286,12 @@ final class SyncStream implements AutoCloseable {
         return buckets;
     }
 
-    private Map<String, List<String>> loadLookups(int group, List<String> keys, long checkpoint) throws SQLException {
-        List<byte[]> bytes = keys.stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
-        Map<ByteBuffer, List<String>> found;
-        try (Connection connection = storage.getConnection()) {
-            found = new ParameterIndex().results(connection, group, bytes, checkpoint);
-        }
-        Map<String, List<String>> results = new HashMap<>();
-        for (String key : keys) {
-            results.put(key, List.copyOf(found.getOrDefault(ByteBuffer.wrap(key.getBytes(StandardCharsets.UTF_8)), List.of())));
-        }
-        return results;
-    }
-
     private Map<String, BucketStore.CheckpointTotals> checksums(Set<String> buckets, CheckpointHub.Served served) {
         if (buckets.isEmpty()) {
             return Map.of();
         }
-        return hub.checksums().getAll(buckets, served.checkpoint(), (keys, checkpoint) -> {
-            Map<String, BucketStore.CheckpointTotals> found;
-            try (Connection connection = storage.getConnection()) {
-                found = new BucketStore().totalsAt(connection, served.version(), keys, checkpoint);
-            }
-            Map<String, BucketStore.CheckpointTotals> all = new HashMap<>(found);
-            for (String key : keys) {
-                all.putIfAbsent(key, new BucketStore.CheckpointTotals(0, 0, true, 0)); // no ops yet
-            }
-            return all;
-        });
+        return hub.checksums().getAll(buckets, served.checkpoint(),
+                (keys, checkpoint) -> StorageReads.totals(storage, served.version(), keys, checkpoint));
     }
 
     private long initialWriteCheckpoint(CheckpointHub.Served served) {

@@ -91,13 +91,18 @@ public class SyncRoutes implements HttpService {
         SyncApi api;
         SyncApi.Stream stream;
         String mediaType;
+        VerifiedToken token = null;
         try {
             api = api();
-            VerifiedToken token = api.authenticate(req.headers().first(HeaderNames.AUTHORIZATION));
+            token = api.authenticate(req.headers().first(HeaderNames.AUTHORIZATION));
             StreamingSyncRequest request = StreamingSyncRequest.parse(body(req));
             mediaType = SyncApi.negotiate(req.headers().first(HeaderNames.ACCEPT));
             stream = api.open(token, request);
         } catch (RuntimeException e) {
+            if (token != null) {
+                service.stats().userError(token.userId(), SyncException.in(e).map(s -> s.errorCode().code()).orElse("internal"),
+                        e.getMessage());
+            }
             fail(req, res, e);
             return;
         }
@@ -119,6 +124,8 @@ public class SyncRoutes implements HttpService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
+            service.stats().userError(token.userId(), SyncException.in(e).map(s -> s.errorCode().code()).orElse("internal"),
+                    "The stream ended with an error: " + e.getMessage());
             // After the 200 the protocol has no in-band error: the body ends and the client retries.
             LOG.log(SyncException.in(e).map(s -> s.errorCode().isTransient() || s.httpStatus() < 500).orElse(false)
                     ? Level.WARNING : Level.SEVERE, "A sync stream failed: " + e.getMessage(), e);

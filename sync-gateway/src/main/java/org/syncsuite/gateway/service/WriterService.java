@@ -65,7 +65,7 @@ public class WriterService {
         }
         StorageDatabase database = WriterSetup.storage(config);
         ServiceConfig.KafkaConfig kafka = WriterSetup.kafka(config);
-        WriterSetup.SyncConfigText syncConfig = WriterSetup.syncConfig(config);
+        Optional<WriterSetup.SyncConfigText> syncConfig = WriterSetup.optionalSyncConfig(config);
         WriterSetup.prepare(config, database);
         Map<String, Object> kafkaProperties = kafka.clientProperties();
         String connection = config.connection().id();
@@ -80,12 +80,18 @@ public class WriterService {
         WriterSupervisor writers = new WriterSupervisor(database, kafkaProperties, kafka.changesTopic(connection),
                 kafka.topicPrefix() + "." + connection, publisher, WriterSettings.DEFAULTS.withBatchOps(batchOps, maxBatchOps),
                 stats, Duration.ofSeconds(2)).withCompactionEvery(Duration.ofMinutes(compactEveryMinutes));
-        deployed = writers.deploy(syncConfig.name(), syncConfig.content());
+        if (syncConfig.isPresent()) {
+            deployed = writers.deploy(syncConfig.get().name(), syncConfig.get().content());
+        } else {
+            LOG.log(Level.INFO, "{0} has no sync_config: the writer builds what is deployed through the admin API "
+                    + "(POST /api/sync-rules/v1/deploy, powersync deploy)", config.file());
+        }
         writers.start();
         storage = database;
         supervisor = writers;
         LOG.log(Level.INFO, "Writing sync config version {0} from {1} into {2}", deployed, kafka.changesTopic(connection), database);
-        System.out.println(STARTED + " version " + deployed + " <- " + kafka.changesTopic(connection));
+        System.out.println(STARTED + " version " + (deployed == 0 ? "(deployed through the admin API)" : deployed)
+                + " <- " + kafka.changesTopic(connection));
         System.out.flush();
     }
 

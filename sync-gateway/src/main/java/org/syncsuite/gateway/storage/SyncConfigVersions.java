@@ -32,11 +32,21 @@ public final class SyncConfigVersions {
     public record Checkpoint(long opId, String sourcePosition, long changesOffset) {
     }
 
-    /** Stores a new version, {@code PROCESSING}, and returns its id. */
+    /** Where a version came from: the service config's {@code sync_config}, or the admin API. */
+    public enum Origin { CONFIG, API }
+
+    /** Stores a new version from the service config, {@code PROCESSING}, and returns its id. */
     public int deploy(Connection connection, String content) throws SQLException {
+        return deploy(connection, content, Origin.CONFIG);
+    }
+
+    /** Stores a new version, {@code PROCESSING}, and returns its id. */
+    public int deploy(Connection connection, String content, Origin origin) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO sync_config_versions (state, content) VALUES ('PROCESSING', ?)", Statement.RETURN_GENERATED_KEYS)) {
+                "INSERT INTO sync_config_versions (state, content, deployed_from) VALUES ('PROCESSING', ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
             insert.setString(1, content);
+            insert.setString(2, origin.name().toLowerCase(java.util.Locale.ROOT));
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 keys.next();
@@ -66,6 +76,17 @@ public final class SyncConfigVersions {
             stop.executeUpdate();
             activate.setInt(1, id);
             activate.executeUpdate();
+        }
+    }
+
+    /** The text of the last version deployed from {@code origin}, whatever its state now. */
+    public Optional<String> lastContentFrom(Connection connection, Origin origin) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT content FROM sync_config_versions WHERE deployed_from = ? ORDER BY id DESC LIMIT 1")) {
+            select.setString(1, origin.name().toLowerCase(java.util.Locale.ROOT));
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
         }
     }
 

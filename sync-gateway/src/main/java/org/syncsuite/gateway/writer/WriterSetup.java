@@ -58,9 +58,9 @@ public final class WriterSetup {
     public record SyncConfigText(String name, String content) {
     }
 
-    public static SyncConfigText syncConfig(ServiceConfig config) {
-        ServiceConfig.SyncConfigSource source = config.syncConfig().orElseThrow(() -> new SyncException(
-                ErrorCode.SERVICE_CONFIG_INVALID, config.file() + ": sync_config (path: or content:) is required"));
-        return new SyncConfigText(source.name(config.file()), source.text());
+    /** The service config's sync config, if it names one (else the admin API deploys it). */
+    public static java.util.Optional<SyncConfigText> optionalSyncConfig(ServiceConfig config) {
+        return config.syncConfig().map(source -> new SyncConfigText(source.name(config.file()), source.text()));
     }
+
 }

@@ -64,13 +64,46 @@ public final class WriterSupervisor implements AutoCloseable {
     }
 
     /**
-     * Makes {@code content} the sync config to serve: when neither the active version nor the one
-     * being processed holds this text, it is stored as a new processing version (stopping any other
-     * processing one). Returns the version that holds it. An invalid config is refused before
-     * anything is stored.
+     * Makes the service config's {@code content} the sync config to serve, unless it is the text
+     * last deployed from the service config and a version deployed since through the admin API
+     * serves instead (so a restart does not undo an API deploy; editing the file does). Returns
+     * the version that serves or is being built.
      */
     public int deploy(String name, String content) throws SQLException {
         SyncConfigCompiler.compile(name, content); // refuses an invalid config with its errors
+        try (Connection c = storage.open()) {
+            try {
+                versions.lockSequence(c);
+                Optional<String> lastFromConfig = versions.lastContentFrom(c, SyncConfigVersions.Origin.CONFIG);
+                List<SyncConfigVersions.Version> live = versions.inStates(c, SyncConfigVersions.State.PROCESSING,
+                        SyncConfigVersions.State.ACTIVE, SyncConfigVersions.State.ERRORED);
+                if (lastFromConfig.isPresent() && lastFromConfig.get().equals(content) && !live.isEmpty()) {
+                    c.commit();
+                    int serving = live.get(live.size() - 1).id();
+                    LOG.info("The sync config in " + name + " is unchanged since it was last deployed; version " + serving
+                            + " stays");
+                    return serving;
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        return deploy(storage, name, content, SyncConfigVersions.Origin.CONFIG, false);
+    }
+
+    /**
+     * Stores {@code content} as a new processing version of {@code storage} (stopping any other
+     * processing one), to be built from the changes topic while the active version serves; any
+     * process may call it, the writers pick the version up. Without {@code force}, a text that the
+     * active or processing version already holds deploys nothing. Returns the version that holds
+     * it. An invalid config is refused, with every error, before anything is stored.
+     */
+    public static int deploy(StorageDatabase storage, String name, String content, SyncConfigVersions.Origin origin,
+                             boolean force) throws SQLException {
+        SyncConfigCompiler.compile(name, content); // refuses an invalid config with its errors
+        SyncConfigVersions versions = new SyncConfigVersions();
         try (Connection c = storage.open()) {
             try {
                 versions.lockSequence(c);
@@ -80,11 +113,11 @@ public final class WriterSupervisor implements AutoCloseable {
                         .filter(v -> v.state() == SyncConfigVersions.State.PROCESSING).reduce((a, b) -> b);
                 Optional<SyncConfigVersions.Version> active = live.stream()
                         .filter(v -> v.state() != SyncConfigVersions.State.PROCESSING).reduce((a, b) -> b);
-                if (processing.isPresent() && processing.get().content().equals(content)) {
+                if (!force && processing.isPresent() && processing.get().content().equals(content)) {
                     c.commit();
                     return processing.get().id();
                 }
-                if (processing.isEmpty() && active.isPresent() && active.get().content().equals(content)) {
+                if (!force && processing.isEmpty() && active.isPresent() && active.get().content().equals(content)) {
                     c.commit();
                     return active.get().id();
                 }
@@ -93,7 +126,7 @@ public final class WriterSupervisor implements AutoCloseable {
                         versions.setState(c, v.id(), SyncConfigVersions.State.STOP, null);
                     }
                 }
-                int id = versions.deploy(c, content);
+                int id = versions.deploy(c, content, origin);
                 c.commit();
                 LOG.info("Sync config version " + id + " deployed from " + name + "; it is built from the changes topic "
                         + "while " + active.map(v -> "version " + v.id() + " keeps serving").orElse("nothing is served yet"));

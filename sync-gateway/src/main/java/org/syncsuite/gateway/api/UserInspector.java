@@ -1,0 +1,119 @@
+package org.syncsuite.gateway.api;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import javax.sql.DataSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.syncsuite.core.ErrorCode;
+import org.syncsuite.core.SqliteValue;
+import org.syncsuite.core.SyncException;
+import org.syncsuite.core.config.BucketResolution;
+import org.syncsuite.core.config.LookupSource;
+import org.syncsuite.core.config.ResolvedBucket;
+import org.syncsuite.core.protocol.InclusionReason;
+import org.syncsuite.core.protocol.StreamDescription;
+import org.syncsuite.core.protocol.StreamingSyncRequest;
+import org.syncsuite.core.sql.RequestParameters;
+import org.syncsuite.gateway.storage.BucketStore;
+import org.syncsuite.gateway.storage.LookupKeys;
+
+/**
+ * What one user's connection gets at the served checkpoint, without opening a stream: the
+ * buckets its request resolves to (through the parameter index, as a stream resolves them),
+ * each with the checksum and count the client must reach, the streams with their errors, the
+ * user's open streams and its recent errors. Answers the operator's "why is this user stuck on
+ * Syncing...?". Reads through the same shared caches as the streams.
+ */
+public final class UserInspector {
+
+    /** A bucket of the user at the checkpoint. */
+    public record Bucket(String bucket, List<String> sources, int priority, long checksum, long count) {
+    }
+
+    /** The inspection's result. */
+    public record Inspection(String userId, Optional<CheckpointHub.Served> served, List<Bucket> buckets,
+                             List<StreamDescription> streams, int openStreams, List<ApiStats.UserError> recentErrors) {
+    }
+
+    private final CheckpointHub hub;
+    private final DataSource storage;
+    private final ApiLimits limits;
+    private final ApiStats stats;
+
+    UserInspector(CheckpointHub hub, DataSource storage, ApiLimits limits, ApiStats stats) {
+        this.hub = hub;
+        this.storage = storage;
+        this.limits = limits;
+        this.stats = stats;
+    }
+
+    /**
+     * Resolves {@code userId}'s buckets with the token claims {@code claims} (at least {@code sub})
+     * and the sync request {@code request} (client parameters and stream subscriptions).
+     */
+    public Inspection inspect(String userId, JsonNode claims, StreamingSyncRequest request) {
+        Optional<CheckpointHub.Served> served = hub.served();
+        int open = hub.openStreamsOf(userId);
+        List<ApiStats.UserError> errors = stats.recentErrors(userId);
+        if (served.isEmpty()) {
+            return new Inspection(userId, served, List.of(), List.of(), open, errors);
+        }
+        CheckpointHub.Served at = served.get();
+        RequestParameters parameters = new RequestParameters(claims,
+                org.syncsuite.core.sql.SqlJson.parse(request.parametersJson()), Optional.empty());
+        int[] results = {0};
+        LookupSource lookups = (indexId, key) -> {
+            String lookup = new String(LookupKeys.lookup(indexId, key), StandardCharsets.UTF_8);
+            List<String> rows = hub.lookups().getAll(List.of(lookup), at.checkpoint(),
+                    (keys, checkpoint) -> StorageReads.lookups(storage, at.version(), keys, checkpoint)).getOrDefault(lookup, List.of());
+            List<List<SqliteValue>> tuples = new ArrayList<>();
+            for (String row : rows) {
+                tuples.addAll(LookupKeys.parseResults(row));
+            }
+            results[0] += tuples.size();
+            if (results[0] > limits.maxParameterResults()) {
+                throw new SyncException(ErrorCode.TOO_MANY_BUCKETS, "The sync config's parameter queries return more than "
+                        + limits.maxParameterResults() + " rows for this user (api.parameters.max_parameter_query_results)");
+            }
+            return tuples;
+        };
+        BucketResolution resolution = at.plan().resolveBuckets(parameters, request.effectiveStreams(), lookups,
+                limits.maxBuckets());
+        Set<String> names = new LinkedHashSet<>();
+        resolution.buckets().forEach(b -> names.add(b.bucket()));
+        Map<String, BucketStore.CheckpointTotals> totals = names.isEmpty() ? Map.of()
+                : hub.checksums().getAll(names, at.checkpoint(),
+                        (keys, checkpoint) -> StorageReads.totals(storage, at.version(), keys, checkpoint));
+        List<Bucket> buckets = new ArrayList<>();
+        for (ResolvedBucket bucket : resolution.buckets()) {
+            BucketStore.CheckpointTotals total = totals.getOrDefault(bucket.bucket(), new BucketStore.CheckpointTotals(0, 0, true, 0));
+            List<String> sources = new ArrayList<>();
+            for (InclusionReason reason : bucket.reasons()) {
+                int index = reason instanceof InclusionReason.Default d ? d.streamIndex() : -1;
+                if (reason instanceof InclusionReason.Subscription s) {
+                    sources.add("subscription " + s.subscriptionIndex());
+                } else if (index >= 0 && index < resolution.streams().size()) {
+                    sources.add(resolution.streams().get(index).name());
+                } else {
+                    sources.add(reason.toString());
+                }
+            }
+            buckets.add(new Bucket(bucket.bucket(), sources, bucket.priority(), total.checksum(), total.count()));
+        }
+        return new Inspection(userId, served, buckets, resolution.streams(), open, errors);
+    }
+
+    /** When the checkpoint's source transaction committed, if known. */
+    public static Optional<Instant> sourceCommit(CheckpointHub.Served served) {
+        return served.sourceMillis() > 0 ? Optional.of(Instant.ofEpochMilli(served.sourceMillis())) : Optional.empty();
+    }
+}
