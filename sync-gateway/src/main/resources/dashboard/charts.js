@@ -3,7 +3,7 @@
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 300;
 const HEIGHT = 110;
-const PAD = { left: 34, right: 6, top: 16, bottom: 16 };
+const PAD = { left: 40, right: 6, top: 16, bottom: 16 };
 
 function node(tag, attributes, text) {
   const element = document.createElementNS(SVG, tag);
@@ -30,11 +30,20 @@ function niceMax(max) {
   return 10 * power;
 }
 
+/** An axis label: at most one decimal, thousands as k. */
+export function compactNumber(value) {
+  if (value >= 1000) {
+    return `${Number((value / 1000).toFixed(1))}k`;
+  }
+  return String(Number(value.toFixed(value < 10 ? 1 : 0)));
+}
+
 /**
  * Draws points ({t: ms, v: number|null}, a null value breaks the line) over the window
- * [now - windowMs, now] into svg, labelling the axis with format(value).
+ * [now - windowMs, now] into svg, the latest value labelled with format(value) and the axis
+ * with axis(value).
  */
-export function drawLineChart(svg, points, { now = Date.now(), windowMs = 300_000, format = String } = {}) {
+export function drawLineChart(svg, points, { now = Date.now(), windowMs = 300_000, format = String, axis = compactNumber } = {}) {
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
   svg.replaceChildren();
   const from = now - windowMs;
@@ -49,7 +58,7 @@ export function drawLineChart(svg, points, { now = Date.now(), windowMs = 300_00
   for (const fraction of [0, 0.5, 1]) {
     const yy = PAD.top + innerH * (1 - fraction);
     svg.append(node('line', { class: fraction === 0 ? 'axis' : 'grid-line', x1: PAD.left, x2: WIDTH - PAD.right, y1: yy, y2: yy }));
-    svg.append(node('text', { x: PAD.left - 4, y: yy + 3, 'text-anchor': 'end' }, format(top * fraction)));
+    svg.append(node('text', { x: PAD.left - 4, y: yy + 3, 'text-anchor': 'end' }, axis(top * fraction)));
   }
   svg.append(node('text', { x: PAD.left, y: HEIGHT - 3 }, `-${Math.round(windowMs / 60_000)} min`));
   svg.append(node('text', { x: WIDTH - PAD.right, y: HEIGHT - 3, 'text-anchor': 'end' }, 'now'));

@@ -90,6 +90,14 @@ function rates(counter) {
   return points;
 }
 
+/** A duration for an axis label: 250ms, 1.5s, 3m. */
+function shortDuration(ms) {
+  if (ms < 1000) {
+    return `${Math.round(ms)}ms`;
+  }
+  return ms < 60_000 ? `${Number((ms / 1000).toFixed(1))}s` : `${Number((ms / 60_000).toFixed(1))}m`;
+}
+
 function gauge(field) {
   return samples.map((s) => {
     const value = s.status[field];
@@ -126,7 +134,7 @@ function renderStatus() {
   drawLineChart($('chart-checkpoints'), checkpoints, { now, windowMs: WINDOW_MS, format: rate });
   drawLineChart($('chart-ops'), ops, { now, windowMs: WINDOW_MS, format: rate });
   drawLineChart($('chart-streams'), gauge('open_streams'), { now, windowMs: WINDOW_MS, format: (v) => formatNumber(v) });
-  drawLineChart($('chart-lag'), gauge('replication_lag_ms'), { now, windowMs: WINDOW_MS, format: formatDuration });
+  drawLineChart($('chart-lag'), gauge('replication_lag_ms'), { now, windowMs: WINDOW_MS, format: formatDuration, axis: shortDuration });
 }
 
 function levelBadge(level) {
