@@ -109,6 +109,7 @@ try {
   expect(/401/.test(refusal) && /refused/i.test(refusal), `a wrong token should be refused with a 401 message, got: ${refusal}`);
   expect(await id('app-view').isHidden(), 'the dashboard opened with a wrong token');
   log(`wrong token refused: ${refusal}`);
+  await page.screenshot({ path: join(screenshots, '00-login-refused.png') });
 
   await id('login-token').fill(adminToken);
   await id('login-submit').click();
@@ -220,6 +221,26 @@ try {
     return state === 'done';
   }, 60_000);
   log(`compacted: ${(await id('compact-result').innerText()).replace(/\s+/g, ' ')}`);
+
+  // ---- reprocessing builds the same config again as the next version
+  await id('config-reprocess').click();
+  await id('confirm-dialog').waitFor({ state: 'visible' });
+  await id('confirm-ok').click();
+  const reprocessed = await until('reprocess to answer a version', async () => {
+    if (await id('config-error').isVisible()) {
+      throw new Failure(`reprocess failed: ${await id('config-error').textContent()}`);
+    }
+    const version = Number(await id('deploy-progress').getAttribute('data-version'));
+    return version > deployed ? version : null;
+  });
+  await until(`reprocessed version ${reprocessed} to become active`, async () => {
+    const state = await id('deploy-progress').getAttribute('data-state');
+    if (state === 'failed' || state === 'superseded') {
+      throw new Failure(`reprocessing ${state}: ${await id('deploy-progress').textContent()}`);
+    }
+    return state === 'active';
+  }, 180_000, 100);
+  log(`reprocessed as version ${reprocessed}, active`);
 
   // ---- the user inspector: the user's buckets with their counts
   await id('tab-inspect').click();

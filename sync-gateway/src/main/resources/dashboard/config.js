@@ -255,9 +255,11 @@ async function reprocess() {
   await busy($('config-reprocess'), async () => {
     try {
       const result = await admin.reprocess();
-      const slot = result?.connections?.[0]?.slot_name ?? '';
+      const slot = result?.connections?.[0]?.slot_name ?? result?.slot_name ?? '';
       const match = /(\d+)$/.exec(slot);
-      track(match ? Number(match[1]) : NaN, `Reprocessing as ${slot || 'a new version'}`);
+      const version = Number.isFinite(Number(result?.version)) && result?.version !== undefined ? Number(result.version)
+        : match ? Number(match[1]) : NaN;
+      track(version, `Reprocessing as ${Number.isFinite(version) ? `version ${version}` : 'a new version'}${slot ? ` (${slot})` : ''}`);
     } catch (error) {
       showError('config-error', `Reprocess failed: ${describe(error)}`);
     }
