@@ -33,16 +33,16 @@ final class DeployCommand implements Callable<Integer> {
     @Mixin
     SyncConfigOptions syncConfig;
 
-    @Option(names = "--dry-run", description = "Validate and show the diff against the deployed sync config; deploy nothing.")
+    @Option(names = "--dry-run", scope = picocli.CommandLine.ScopeType.INHERIT, description = "Validate and show the diff against the deployed sync config; deploy nothing.")
     boolean dryRun;
 
-    @Option(names = "--skip-validations", description = "Deploy without validating against the live source schema first.")
+    @Option(names = "--skip-validations", scope = picocli.CommandLine.ScopeType.INHERIT, description = "Deploy without validating against the live source schema first.")
     boolean skipValidations;
 
-    @Option(names = "--no-wait", description = "Return once the new version is stored, without waiting until it serves.")
+    @Option(names = "--no-wait", scope = picocli.CommandLine.ScopeType.INHERIT, description = "Return once the new version is stored, without waiting until it serves.")
     boolean noWait;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(names = "--timeout", scope = picocli.CommandLine.ScopeType.INHERIT, paramLabel = "SECONDS", defaultValue = "600",
             description = "How long to wait for the new version to serve (default: ${DEFAULT-VALUE} s).")
     long timeoutSeconds;
 
@@ -104,27 +104,15 @@ final class DeployCommand implements Callable<Integer> {
                 : PowerSync.ExitCodes.FAILED;
     }
 
-    /** {@code deploy sync-config}: the same as {@code deploy}. */
+    /** {@code deploy sync-config}: the same as {@code deploy}, with the same options (before or after it). */
     @Command(name = "sync-config", mixinStandardHelpOptions = true, description = "Deploy only the sync config (the same as deploy).")
     static final class SyncConfig implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ProjectOptions options;
-        @Mixin
-        SyncConfigOptions syncConfig;
-        @Option(names = "--dry-run", description = "Validate and show the diff; deploy nothing.")
-        boolean dryRun;
-        @Option(names = "--skip-validations", description = "Deploy without validating against the live source schema first.")
-        boolean skipValidations;
-        @Option(names = "--no-wait", description = "Return once the new version is stored, without waiting until it serves.")
-        boolean noWait;
-        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "600", description = "How long to wait (default: ${DEFAULT-VALUE} s).")
-        long timeoutSeconds;
+        @picocli.CommandLine.ParentCommand
+        DeployCommand parent;
 
         @Override
         public Integer call() throws InterruptedException {
-            return deploySyncConfig(spec, options, syncConfig, dryRun, skipValidations, !noWait, timeoutSeconds);
+            return parent.call();
         }
     }
 

@@ -13,6 +13,16 @@ final class LineDiff {
     static String unified(String beforeName, String before, String afterName, String after) {
         String[] a = before.split("\n", -1);
         String[] b = after.split("\n", -1);
+        if ((long) a.length * b.length > 4_000_000L) { // too large to align line by line: the whole text changed
+            StringBuilder out = new StringBuilder("--- " + beforeName + "\n+++ " + afterName + "\n@@\n");
+            for (String line : a) {
+                out.append('-').append(line).append('\n');
+            }
+            for (String line : b) {
+                out.append('+').append(line).append('\n');
+            }
+            return before.equals(after) ? "" : out.toString();
+        }
         int[][] lcs = new int[a.length + 1][b.length + 1];
         for (int i = a.length - 1; i >= 0; i--) {
             for (int j = b.length - 1; j >= 0; j--) {

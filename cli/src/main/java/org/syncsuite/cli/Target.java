@@ -10,35 +10,54 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * The running instance a command talks to, and how it was found. In order: {@code --api-url}
- * (or the {@code API_URL} variable); the project's {@code cli.yaml} ({@code api_url},
- * {@code api_key}); a local stack started from this working directory ({@code .powersync/}: its
- * gateway port and admin token). The API key comes from {@code cli.yaml}, else the
- * {@code PS_ADMIN_TOKEN} variable, else the local stack's {@code admin-token}.
+ * The running instance a command talks to, and how it was found. In order: {@code --api-url};
+ * the project's {@code cli.yaml} ({@code api_url}, {@code api_key}); the {@code API_URL}
+ * variable; a local stack started from this working directory ({@code .powersync/}: its gateway
+ * port and admin token). The admin token is {@code PS_ADMIN_TOKEN} when set, else the one that
+ * belongs to the URL: {@code api_key} of {@code cli.yaml} for its {@code api_url}, the local
+ * stack's for the stack. A token is never sent to another instance.
  */
 record Target(String apiUrl, Optional<String> apiKey, String foundIn) {
 
     static Target resolve(Optional<String> apiUrlFlag, Project project) {
         Map<String, Object> cli = project.cliYaml();
-        Optional<Properties> stack = localStack();
-        Optional<String> key = text(cli.get("api_key")).or(() -> env("PS_ADMIN_TOKEN")).or(Target::localStackToken);
+        Optional<String> cliUrl = text(cli.get("api_url")).map(Target::trim);
+        Optional<String> cliKey = text(cli.get("api_key"));
+        Optional<String> envKey = env("PS_ADMIN_TOKEN");
+        Optional<String> stackUrl = localStack().map(state -> state.getProperty("gateway.port"))
+                .map(port -> "http://127.0.0.1:" + port);
+        // The key goes only to the instance it belongs to: cli.yaml's to cli.yaml's URL, the stack's to the stack.
         if (apiUrlFlag.isPresent()) {
-            return new Target(trim(apiUrlFlag.get()), key, "--api-url");
+            String url = trim(apiUrlFlag.get());
+            return new Target(url, keyFor(url, cliUrl, cliKey, envKey, stackUrl), "--api-url");
         }
-        Optional<String> fromEnv = env("API_URL");
+        if (cliUrl.isPresent()) {
+            return new Target(cliUrl.get(), cliKey.or(() -> envKey), project.cliConfig().toString());
+        }
+        Optional<String> fromEnv = env("API_URL").map(Target::trim);
         if (fromEnv.isPresent()) {
-            return new Target(trim(fromEnv.get()), key, "API_URL");
+            return new Target(fromEnv.get(), keyFor(fromEnv.get(), cliUrl, cliKey, envKey, stackUrl), "API_URL");
         }
-        Optional<String> fromCli = text(cli.get("api_url"));
-        if (fromCli.isPresent()) {
-            return new Target(trim(fromCli.get()), key, project.cliConfig().toString());
-        }
-        if (stack.isPresent() && stack.get().getProperty("gateway.port") != null) {
-            return new Target("http://127.0.0.1:" + stack.get().getProperty("gateway.port"), key,
+        if (stackUrl.isPresent()) {
+            return new Target(stackUrl.get(), envKey.or(Target::localStackToken),
                     "the local stack (" + StackDirectory.DEFAULT_NAME + "/)");
         }
         throw new CliException("No instance to talk to: pass --api-url, set API_URL, run 'powersync link self-hosted "
                 + "--api-url URL', or start a local stack here with 'powersync stack start'");
+    }
+
+    private static Optional<String> keyFor(String url, Optional<String> cliUrl, Optional<String> cliKey, Optional<String> envKey,
+                                           Optional<String> stackUrl) {
+        if (envKey.isPresent()) {
+            return envKey;
+        }
+        if (cliUrl.isPresent() && cliUrl.get().equals(url)) {
+            return cliKey;
+        }
+        if (stackUrl.isPresent() && (stackUrl.get().equals(url) || url.equals(stackUrl.get().replace("127.0.0.1", "localhost")))) {
+            return localStackToken();
+        }
+        return Optional.empty();
     }
 
     /** The API key, or an error that says how to give one. */

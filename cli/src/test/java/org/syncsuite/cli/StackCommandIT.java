@@ -212,6 +212,20 @@ class StackCommandIT {
         assertThat(deploy.output()).contains("Deployed as version 2", "Building version 2: active");
         assertThat(run("status").output()).contains("Active sync config: version 2 (powersync_2, active, from api)");
         assertThat(run("deploy").output()).contains("No changes");
+        Result subcommandDryRun = run("deploy", "sync-config", "--dry-run");
+        assertThat(subcommandDryRun.output()).contains("Dry run: nothing deployed.");
+
+        // A table the replicator does not replicate (its service.yaml's sync config does not read it) is refused.
+        try (Connection connection = DriverManager.getConnection(
+                "jdbc:mysql://127.0.0.1:" + state().getProperty("mariadb.port") + "/demo?useSSL=false", "root", "")) {
+            connection.createStatement().execute("CREATE TABLE notes (id VARCHAR(36) PRIMARY KEY, body TEXT)");
+        }
+        Files.writeString(workDir.resolve("notes.yaml"), "config:\n  edition: 3\nstreams:\n  notes:\n    auto_subscribe: true\n"
+                + "    query: SELECT * FROM notes\n");
+        Result unreplicated = run("deploy", "--sync-config-file-path", "notes.yaml");
+        assertThat(unreplicated.exitCode()).isEqualTo(1);
+        assertThat(unreplicated.output()).contains("Table notes is not replicated", "Not deployed");
+        assertThat(run("status").output()).contains("Active sync config: version 2");
 
         Result compact = run("compact");
         assertThat(compact.exitCode()).as(compact.output()).isZero();

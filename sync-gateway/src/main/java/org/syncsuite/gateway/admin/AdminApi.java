@@ -151,8 +151,8 @@ public final class AdminApi {
         ObjectNode data = JSON.createObjectNode();
         ServiceConfig.SourceConnection source = config.connection();
         ObjectNode connection = data.putArray("connections").addObject();
-        connection.put("id", source.id()).put("tag", source.tag())
-                .put("uri", "mysql://" + source.username() + "@" + source.hostname() + ":" + source.port() + "/" + source.database());
+        String uri = "mysql://" + source.username() + "@" + source.hostname() + ":" + source.port() + "/" + source.database();
+        connection.put("id", source.id()).put("tag", source.tag()).put("uri", uri).put("postgres_uri", uri);
         ArrayNode connectionErrors = connection.putArray("errors");
         Optional<Map<String, List<SourceColumn>>> schema = Optional.empty();
         try {
@@ -322,19 +322,55 @@ public final class AdminApi {
         return result;
     }
 
-    private static List<ConfigIssue> issues(String content, Optional<Map<String, List<SourceColumn>>> schema) {
+    private List<ConfigIssue> issues(String content, Optional<Map<String, List<SourceColumn>>> schema) {
         Map<String, List<String>> columns = new HashMap<>();
         schema.ifPresent(s -> s.forEach((table, cols) -> columns.put(table, cols.stream().map(SourceColumn::name).toList())));
-        return SyncConfigCompiler.validate("sync-config.yaml", content, new SyncConfigCompiler.Options(1,
-                schema.map(s -> new SourceSchema(columns))));
+        List<ConfigIssue> issues = new ArrayList<>(SyncConfigCompiler.validate("sync-config.yaml", content,
+                new SyncConfigCompiler.Options(1, schema.map(s -> new SourceSchema(columns)))));
+        if (issues.stream().noneMatch(ConfigIssue::isError)) {
+            issues.addAll(unreplicated(SyncConfigCompiler.compile("sync-config.yaml", content)));
+        }
+        return issues;
+    }
+
+    /**
+     * The tables a candidate reads that the replicator does not replicate: it replicates the
+     * tables of the sync config its service config names (the same {@code service.yaml} as this
+     * gateway's), and rows of any other table never reach the changes topic.
+     */
+    List<ConfigIssue> unreplicated(SyncPlan candidate) {
+        Optional<ServiceConfig.SyncConfigSource> source = config.syncConfig();
+        if (source.isEmpty()) {
+            return List.of();
+        }
+        SyncPlan replicated;
+        try {
+            replicated = SyncConfigCompiler.compile(source.get().name(config.file()), source.get().text());
+        } catch (SyncException e) {
+            return List.of();
+        }
+        List<ConfigIssue> issues = new ArrayList<>();
+        for (String table : candidate.tablePatterns()) {
+            if (!table.contains("%") && !replicated.readsTable(table)) {
+                issues.add(new ConfigIssue(ConfigIssue.Severity.ERROR, "TABLE_NOT_REPLICATED", "Table " + table + " is not "
+                        + "replicated: the replicator replicates the tables that " + source.get().name(config.file())
+                        + " (sync_config of the service config) reads; add a query of " + table + " there and restart the "
+                        + "replicator first", "sync-config.yaml", 0, 0));
+            }
+        }
+        return issues;
     }
 
     // ---- /api/sync-rules/v1/deploy, current, reprocess; /api/admin/v1/reprocess
 
     /** Stores {@code content} as a new version built beside the active one; the same text again deploys nothing. */
     public ObjectNode deploy(String content) {
+        List<ConfigIssue> unreplicated = unreplicated(SyncConfigCompiler.compile("sync-config.yaml", content));
+        if (!unreplicated.isEmpty()) {
+            throw new SyncConfigException(unreplicated);
+        }
         try {
-            int version = WriterSupervisor.deploy(storage, "sync-config.yaml", content, SyncConfigVersions.Origin.API, false);
+            int version = WriterSupervisor.deploy(storage, "sync-config.yaml", content, SyncConfigVersions.Origin.API, false, false);
             return JSON.createObjectNode().put("slot_name", "powersync_" + version).put("version", version);
         } catch (SQLException e) {
             throw storageDown(e);
@@ -359,21 +395,20 @@ public final class AdminApi {
         putOptional(node, "last_checkpoint_ts", version.lastCheckpointAt().map(Instant::toString));
         putOptional(node, "last_lsn", version.lastCheckpointPosition().map(AdminApi::positionText));
         putOptional(node, "last_fatal_error", version.lastError());
+        node.put("changes_offset", version.changesOffset()).put("initial_replication_done", version.snapshotDone());
         return node;
     }
 
     /** Rebuilds the active version's buckets from the changes topic as a new version; the old one serves meanwhile. */
     public ObjectNode reprocess() {
         Live live = live();
-        if (live.deploying().isPresent()) {
-            throw new SyncException(ErrorCode.SYNC_CONFIG_DEPLOYING, "Version " + live.deploying().get().id()
-                    + " is being deployed; reprocess once it is active");
-        }
-        VersionRow active = live.active().orElseThrow(() -> new SyncException(ErrorCode.NO_ACTIVE_SYNC_CONFIG,
+        VersionRow active = live.active().orElseThrow(() -> new SyncException(ErrorCode.REQUEST_INVALID,
                 "No sync config is deployed: nothing to reprocess"));
         try {
+            // refused inside the deploy's transaction if a version is being deployed by then
             int version = WriterSupervisor.deploy(storage, "sync config version " + active.id(), active.content(),
-                    active.deployedFrom().equals("api") ? SyncConfigVersions.Origin.API : SyncConfigVersions.Origin.CONFIG, true);
+                    active.deployedFrom().equals("api") ? SyncConfigVersions.Origin.API : SyncConfigVersions.Origin.CONFIG,
+                    true, true);
             return JSON.createObjectNode().put("slot_name", "powersync_" + version).put("version", version);
         } catch (SQLException e) {
             throw storageDown(e);
@@ -659,6 +694,10 @@ public final class AdminApi {
      * Whether a statement only reads: checked before it runs, besides the read-only transaction,
      * because DDL and some administrative statements commit or act outside any transaction.
      */
+    private static final java.util.regex.Pattern UNSAFE_READ = java.util.regex.Pattern.compile(
+            "(?i)\\bINTO\\s+(OUTFILE|DUMPFILE)\\b|\\bINTO\\s+@|\\bFOR\\s+UPDATE\\b|\\bLOCK\\s+IN\\s+SHARE\\s+MODE\\b|\\bFOR\\s+SHARE\\b"
+                    + "|\\b(LOAD_FILE|GET_LOCK|SLEEP|BENCHMARK|RELEASE_ALL_LOCKS|RELEASE_LOCK)\\s*\\(");
+
     static boolean isReadStatement(String query) {
         String text = query.strip();
         while (text.startsWith("(")) {
@@ -666,8 +705,8 @@ public final class AdminApi {
         }
         String first = text.split("[\\s(]", 2)[0].toUpperCase(Locale.ROOT);
         return switch (first) {
-            case "SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH", "TABLE", "VALUES" -> !text.contains(";")
-                    || text.indexOf(';') == text.length() - 1;
+            case "SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH", "TABLE", "VALUES" -> (!text.contains(";")
+                    || text.indexOf(';') == text.length() - 1) && !UNSAFE_READ.matcher(text).find();
             default -> false;
         };
     }
@@ -713,7 +752,8 @@ public final class AdminApi {
         for (UserInspector.Bucket bucket : inspection.buckets()) {
             ObjectNode node = buckets.addObject();
             node.put("bucket", bucket.bucket()).put("stream_or_definition", String.join(", ", bucket.sources()))
-                    .put("priority", bucket.priority()).put("checksum", (int) bucket.checksum()).put("count", bucket.count());
+                    .put("priority", bucket.priority()).put("checksum", (int) bucket.checksum()).put("count", bucket.count())
+                    .put("last_op", String.valueOf(bucket.lastOp()));
         }
         ArrayNode streams = data.putArray("streams");
         for (StreamDescription stream : inspection.streams()) {
@@ -762,7 +802,8 @@ public final class AdminApi {
     private Connection source() throws SQLException {
         ServiceConfig.SourceConnection source = config.connection();
         return DriverManager.getConnection("jdbc:mysql://" + source.hostname() + ":" + source.port() + "/" + source.database()
-                + "?allowPublicKeyRetrieval=true&useSSL=" + source.tls().enabled() + "&connectTimeout=5000&socketTimeout=60000",
+                + "?allowPublicKeyRetrieval=true&allowMultiQueries=false&allowLoadLocalInfile=false&useSSL=" + source.tls().enabled()
+                + "&connectTimeout=5000&socketTimeout=60000",
                 source.username(), source.password());
     }
 

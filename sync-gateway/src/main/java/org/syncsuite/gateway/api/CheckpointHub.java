@@ -116,12 +116,11 @@ public final class CheckpointHub implements AutoCloseable {
     }
 
     /** The streams of {@code userId} open in this process. */
-    public synchronized int openStreamsOf(String userId) {
-        String prefix = userId + "/";
+    public int openStreamsOf(String userId) {
         int n = 0;
-        for (Map.Entry<String, Set<StreamSignal>> entry : byWriteKey.entrySet()) {
-            if (entry.getKey().startsWith(prefix)) {
-                n += entry.getValue().size();
+        for (StreamSignal signal : streams) {
+            if (signal.userId.equals(userId)) {
+                n++;
             }
         }
         return n;

@@ -31,6 +31,8 @@ final class StreamSignal {
     }
 
     final String writeKey;
+    /** The user whose stream this is. */
+    final String userId;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition woken = lock.newCondition();
     // guarded by lock
@@ -46,8 +48,9 @@ final class StreamSignal {
     Set<String> registeredLookups = Set.of();
     WaitingWrite waitingWrite;
 
-    StreamSignal(String writeKey) {
-        this.writeKey = writeKey;
+    StreamSignal(String userId, String clientId) {
+        this.userId = userId;
+        this.writeKey = userId + "/" + clientId;
     }
 
     void changed(Iterable<String> changedBuckets, Iterable<String> changedLookups) {

@@ -99,7 +99,7 @@ final class SyncStream implements AutoCloseable {
         this.stats = stats;
         this.clock = clock;
         this.clientId = request.clientId().orElse("");
-        this.signal = new StreamSignal(token.userId() + "/" + clientId);
+        this.signal = new StreamSignal(token.userId(), clientId);
         this.parameters = new RequestParameters(token.claims(), org.syncsuite.core.sql.SqlJson.parse(request.parametersJson()),
                 Optional.empty());
         for (StreamingSyncRequest.BucketRequest bucket : request.buckets()) {

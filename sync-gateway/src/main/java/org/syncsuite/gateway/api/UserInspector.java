@@ -36,7 +36,7 @@ import org.syncsuite.gateway.storage.LookupKeys;
 public final class UserInspector {
 
     /** A bucket of the user at the checkpoint. */
-    public record Bucket(String bucket, List<String> sources, int priority, long checksum, long count) {
+    public record Bucket(String bucket, List<String> sources, int priority, long checksum, long count, long lastOp) {
     }
 
     /** The inspection's result. */
@@ -93,6 +93,7 @@ public final class UserInspector {
         Map<String, BucketStore.CheckpointTotals> totals = names.isEmpty() ? Map.of()
                 : hub.checksums().getAll(names, at.checkpoint(),
                         (keys, checkpoint) -> StorageReads.totals(storage, at.version(), keys, checkpoint));
+        Map<String, Long> lastOps = lastOps(at, names);
         List<Bucket> buckets = new ArrayList<>();
         for (ResolvedBucket bucket : resolution.buckets()) {
             BucketStore.CheckpointTotals total = totals.getOrDefault(bucket.bucket(), new BucketStore.CheckpointTotals(0, 0, true, 0));
@@ -107,9 +108,32 @@ public final class UserInspector {
                     sources.add(reason.toString());
                 }
             }
-            buckets.add(new Bucket(bucket.bucket(), sources, bucket.priority(), total.checksum(), total.count()));
+            buckets.add(new Bucket(bucket.bucket(), sources, bucket.priority(), total.checksum(), total.count(),
+                    lastOps.getOrDefault(bucket.bucket(), 0L)));
         }
         return new Inspection(userId, served, buckets, resolution.streams(), open, errors);
+    }
+
+    /** Each bucket's last op id at the checkpoint (one index lookup per bucket). */
+    private Map<String, Long> lastOps(CheckpointHub.Served at, Set<String> buckets) {
+        Map<String, Long> last = new java.util.HashMap<>();
+        try (java.sql.Connection connection = storage.getConnection();
+             java.sql.PreparedStatement select = connection.prepareStatement(
+                     "SELECT MAX(op_id) FROM bucket_ops WHERE group_id = ? AND bucket = ? AND op_id <= ?")) {
+            for (String bucket : buckets) {
+                select.setInt(1, at.version());
+                select.setBytes(2, bucket.getBytes(StandardCharsets.UTF_8));
+                select.setLong(3, at.checkpoint());
+                try (java.sql.ResultSet rs = select.executeQuery()) {
+                    if (rs.next()) {
+                        last.put(bucket, rs.getLong(1));
+                    }
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
+        }
+        return last;
     }
 
     /** When the checkpoint's source transaction committed, if known. */

@@ -90,18 +90,20 @@ public final class WriterSupervisor implements AutoCloseable {
                 throw e;
             }
         }
-        return deploy(storage, name, content, SyncConfigVersions.Origin.CONFIG, false);
+        return deploy(storage, name, content, SyncConfigVersions.Origin.CONFIG, false, false);
     }
 
     /**
      * Stores {@code content} as a new processing version of {@code storage} (stopping any other
      * processing one), to be built from the changes topic while the active version serves; any
      * process may call it, the writers pick the version up. Without {@code force}, a text that the
-     * active or processing version already holds deploys nothing. Returns the version that holds
-     * it. An invalid config is refused, with every error, before anything is stored.
+     * active or processing version already holds deploys nothing. With {@code refuseIfProcessing},
+     * a version being built already makes it fail with {@link org.syncsuite.core.ErrorCode#SYNC_CONFIG_DEPLOYING}
+     * (checked under the same lock as the insert). Returns the version that holds it. An invalid
+     * config is refused, with every error, before anything is stored.
      */
     public static int deploy(StorageDatabase storage, String name, String content, SyncConfigVersions.Origin origin,
-                             boolean force) throws SQLException {
+                             boolean force, boolean refuseIfProcessing) throws SQLException {
         SyncConfigCompiler.compile(name, content); // refuses an invalid config with its errors
         SyncConfigVersions versions = new SyncConfigVersions();
         try (Connection c = storage.open()) {
@@ -113,6 +115,10 @@ public final class WriterSupervisor implements AutoCloseable {
                         .filter(v -> v.state() == SyncConfigVersions.State.PROCESSING).reduce((a, b) -> b);
                 Optional<SyncConfigVersions.Version> active = live.stream()
                         .filter(v -> v.state() != SyncConfigVersions.State.PROCESSING).reduce((a, b) -> b);
+                if (refuseIfProcessing && processing.isPresent()) {
+                    throw new org.syncsuite.core.SyncException(org.syncsuite.core.ErrorCode.SYNC_CONFIG_DEPLOYING, "Version "
+                            + processing.get().id() + " is being deployed; try again once it is active");
+                }
                 if (!force && processing.isPresent() && processing.get().content().equals(content)) {
                     c.commit();
                     return processing.get().id();
