@@ -139,6 +139,10 @@ final class InitCommand {
                 api:
                   tokens: ["%s"]
 
+                # The sync config: 'powersync validate' and 'powersync deploy' use this file.
+                sync_config:
+                  path: sync-config.yaml
+
                 port: 8080
                 """.formatted(source.type(), source.hostname(), source.port(), source.database(), source.username(), source.password(),
                 storage.hostname(), storage.port(), storage.database(), storage.username(), storage.password(),
@@ -200,10 +204,11 @@ final class InitCommand {
               tokens:
                 - !env PS_ADMIN_TOKEN
 
-            # The sync config: deployed with 'powersync deploy' (kept in bucket storage). Uncomment to read it
-            # from a file at every start instead.
-            # sync_config:
-            #   path: sync-config.yaml
+            # The sync config. The replicator replicates the tables it reads; the gateway deploys it at start
+            # when the file changed. 'powersync deploy' rolls out edits without a restart (a version deployed
+            # so is kept until this file changes); a new table needs the replicator restarted with the file.
+            sync_config:
+              path: sync-config.yaml
 
             port: 8080
             """;

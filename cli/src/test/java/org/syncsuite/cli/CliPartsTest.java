@@ -36,6 +36,21 @@ class CliPartsTest {
     }
 
     @Test
+    void theGenericServiceConfigTemplateIsValidOnceItsVariablesAreSet() {
+        java.util.Map<String, String> environment = java.util.Map.of("PS_MYSQL_HOST", "db", "PS_MYSQL_DATABASE", "app",
+                "PS_MYSQL_USER", "repl", "PS_MYSQL_PASSWORD", "secret", "PS_STORAGE_HOST", "storage", "PS_STORAGE_USER", "ps",
+                "PS_STORAGE_PASSWORD", "secret", "PS_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092", "PS_DEV_JWT_KEY",
+                "c2VjcmV0LWtleS1vZi10aGlydHktdHdvLWJ5dGVzLi4", "PS_ADMIN_TOKEN", "admin");
+        var config = org.syncsuite.core.service.ServiceConfigReader.read(java.nio.file.Path.of("powersync/service.yaml"),
+                InitCommand.GENERIC_SERVICE_YAML, environment::get);
+        assertThat(config.connection().hostname()).isEqualTo("db");
+        assertThat(config.api().tokens()).containsExactly("admin");
+        assertThat(config.syncConfig()).isPresent();
+        assertThat(org.syncsuite.core.config.SyncConfigCompiler.compile("sync-config.yaml", InitCommand.SYNC_CONFIG_YAML)
+                .streamNames()).containsExactly("my_lists", "list_todos");
+    }
+
+    @Test
     void progressPrintsOneLinePerTenthWithoutATerminal() {
         StringWriter text = new StringWriter();
         Progress progress = new Progress(new PrintWriter(text), "Building");
