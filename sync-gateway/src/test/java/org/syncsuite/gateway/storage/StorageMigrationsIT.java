@@ -40,7 +40,7 @@ class StorageMigrationsIT {
                     "bucket_state", "current_data", "parameter_index", "checkpoints", "write_checkpoints", "schema_history");
             try (ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM schema_history WHERE success")) {
                 rs.next();
-                assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(2);
+                assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(3);
             }
             try (ResultSet rs = statement.executeQuery("SELECT last_op_id FROM op_id_sequence WHERE id = 1")) {
                 assertThat(rs.next()).isTrue();
