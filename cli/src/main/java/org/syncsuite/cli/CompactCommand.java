@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code powersync compact}: compacts the active version's buckets now (checksums stay; storage shrinks). */
 @Command(name = "compact", mixinStandardHelpOptions = true,
         description = {"Compact the buckets of the serving sync config now: superseded operations become MOVE, "
-                + "leading runs become CLEAR; every checksum stays the same and clients converge."})
+                + "leading runs become CLEAR; every checksum stays the same and clients converge.",
+            "Shows a progress bar of the buckets done."})
 final class CompactCommand implements Callable<Integer> {
 
     @Spec
@@ -32,6 +33,15 @@ final class CompactCommand implements Callable<Integer> {
                     + "wait ends first.")
     long timeoutMinutes;
 
+    /** The compaction's progress, or nothing when it cannot be read (the answer of the compaction itself decides). */
+    private static JsonNode pollQuietly(AdminClient client) {
+        try {
+            return client.get("/api/admin/v1/compact");
+        } catch (CliException e) {
+            return AdminClient.JSON.createObjectNode();
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -42,6 +52,7 @@ final class CompactCommand implements Callable<Integer> {
         CompletableFuture<JsonNode> result = CompletableFuture.supplyAsync(() ->
                 client.post("/api/admin/v1/compact", AdminClient.JSON.createObjectNode(), limit));
         Progress progress = new Progress(spec.commandLine().getErr(), "Compacting");
+        Thread.sleep(200); // the compaction counts its buckets first
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {
             try {
@@ -58,7 +69,11 @@ final class CompactCommand implements Callable<Integer> {
                     progress.done("still running on the instance after " + timeoutMinutes + " minutes");
                     return PowerSync.ExitCodes.FAILED;
                 }
-                progress.update(0, -1, "");
+                JsonNode state = pollQuietly(client);
+                long total = state.path("buckets_total").asLong(-1);
+                long done = state.path("buckets_done").asLong(0);
+                progress.update(done, state.path("running").asBoolean() ? total : -1,
+                        state.path("running").asBoolean() ? done + " of " + total + " buckets" : "");
             } catch (ExecutionException e) {
                 progress.done("failed");
                 throw e.getCause() instanceof RuntimeException r ? r : new CliException(e.getCause().getMessage(), e.getCause());

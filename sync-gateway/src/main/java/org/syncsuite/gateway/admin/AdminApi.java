@@ -427,23 +427,71 @@ public final class AdminApi {
 
     // ---- /api/admin/v1/compact
 
-    /** Compacts the active version's buckets now, up to its last checkpoint; checksums stay as they were. */
+    /** A compaction started through the API: its progress, then its result or failure. */
+    private record Compaction(Instant started, long bucketsTotal, java.util.concurrent.atomic.AtomicLong visited,
+                              java.util.concurrent.atomic.AtomicReference<ObjectNode> outcome) {
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<Compaction> compaction = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /**
+     * Compacts the active version's buckets now, up to its last checkpoint; checksums stay as they
+     * were. Returns when done; {@link #compaction()} tells its progress meanwhile.
+     */
     public ObjectNode compact() {
         long started = System.nanoTime();
+        Live live = live();
+        long total = 0;
+        if (live.active().isPresent()) {
+            try (Connection c = pool.getConnection();
+                 PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM bucket_state WHERE group_id = ?")) {
+                count.setInt(1, live.active().get().id());
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    total = rs.getLong(1);
+                }
+            } catch (SQLException e) {
+                throw storageDown(e);
+            }
+        }
+        Compaction job = new Compaction(clock.instant(), total, new java.util.concurrent.atomic.AtomicLong(),
+                new java.util.concurrent.atomic.AtomicReference<>());
+        compaction.set(job);
         Compactor.Result result;
         try {
-            result = WriterSupervisor.compactActive(storage);
+            result = WriterSupervisor.compactActive(storage, job.visited()::set);
         } catch (SQLException e) {
+            job.outcome().set(JSON.createObjectNode().put("error", e.getMessage()));
             throw storageDown(e);
+        } catch (RuntimeException e) {
+            job.outcome().set(JSON.createObjectNode().put("error", String.valueOf(e.getMessage())));
+            throw e;
         }
         ObjectNode data = JSON.createObjectNode();
-        live().active().ifPresent(v -> data.put("version", v.id()));
+        live.active().ifPresent(v -> data.put("version", v.id()));
         data.put("buckets_visited", result.bucketsVisited()).put("buckets_skipped", result.bucketsSkipped())
                 .put("ops_scanned", result.opsScanned()).put("ops_moved", result.opsMoved()).put("ops_cleared", result.opsCleared())
                 .put("ops_before", result.opsBefore()).put("ops_after", result.opsAfter()).put("ops_deleted", result.opsDeleted())
                 .put("bytes_before", result.bytesBefore()).put("bytes_after", result.bytesAfter())
                 .put("parameter_rows_deleted", result.parameterRowsDeleted())
                 .put("duration_ms", (System.nanoTime() - started) / 1_000_000);
+        job.outcome().set(data);
+        return data;
+    }
+
+    /** The last compaction started through this process's API: running or not, buckets done of the total, its result. */
+    public ObjectNode compaction() {
+        Compaction job = compaction.get();
+        ObjectNode data = JSON.createObjectNode();
+        if (job == null) {
+            return data.put("running", false);
+        }
+        ObjectNode outcome = job.outcome().get();
+        data.put("running", outcome == null).put("started_at", job.started().toString())
+                .put("buckets_total", job.bucketsTotal()).put("buckets_done", job.visited().get());
+        if (outcome != null) {
+            data.set("result", outcome);
+        }
         return data;
     }
 
@@ -529,25 +577,8 @@ public final class AdminApi {
     }
 
     private SourcePosition sourceHead() {
-        try (Connection c = source(); Statement statement = c.createStatement()) {
-            boolean mariadb;
-            try (ResultSet rs = statement.executeQuery("SELECT VERSION()")) {
-                rs.next();
-                mariadb = rs.getString(1).toLowerCase(Locale.ROOT).contains("mariadb");
-            }
-            String gtids;
-            try (ResultSet rs = statement.executeQuery(mariadb ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed")) {
-                rs.next();
-                gtids = rs.getString(1) == null ? "" : rs.getString(1).replaceAll("\\s+", "");
-            }
-            try (ResultSet rs = statement.executeQuery("SHOW MASTER STATUS")) {
-                if (!rs.next()) {
-                    throw new SyncException(ErrorCode.SOURCE_MISCONFIGURED, "SHOW MASTER STATUS returned nothing: is the binary log on?");
-                }
-                return SourcePosition.at(gtids, rs.getString(1), rs.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw sourceDown(e);
+        try (org.syncsuite.gateway.api.SourceHead head = new org.syncsuite.gateway.api.SourceHead(config.connection())) {
+            return head.get();
         }
     }
 

@@ -94,6 +94,7 @@ public class AdminRoutes implements HttpService {
                     return wrap(admin().executeSql(sql.get("query").asText(), args));
                 }))
                 .post("/admin/v1/compact", guarded((req, body) -> wrap(admin().compact())))
+                .get("/admin/v1/compact", guarded((req, body) -> wrap(admin().compaction())))
                 .post("/admin/v1/status", guarded((req, body) -> wrap(admin().status())))
                 .post("/admin/v1/inspect-user", guarded((req, body) -> {
                     JsonNode request = JSON.readTree(nonEmpty(body));

@@ -1,7 +1,6 @@
 package org.syncsuite.gateway.api;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -23,7 +22,6 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 import org.syncsuite.core.ErrorCode;
-import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.SourcePosition;
 import org.syncsuite.core.config.BucketResolution;
@@ -41,7 +39,6 @@ import org.syncsuite.core.sql.RequestParameters;
 import org.syncsuite.gateway.auth.VerifiedToken;
 import org.syncsuite.gateway.storage.BucketReader;
 import org.syncsuite.gateway.storage.BucketStore;
-import org.syncsuite.gateway.storage.LookupKeys;
 import org.syncsuite.gateway.storage.WriteCheckpoints;
 
 /**
@@ -258,23 +255,7 @@ final class SyncStream implements AutoCloseable {
 
     private Map<String, ResolvedBucket> resolve(CheckpointHub.Served served) {
         Set<String> lookupsUsed = new LinkedHashSet<>();
-        int[] results = {0};
-        LookupSource source = (indexId, key) -> {
-            String lookup = new String(LookupKeys.lookup(indexId, key), StandardCharsets.UTF_8);
-            lookupsUsed.add(lookup);
-            List<String> rows = hub.lookups().getAll(List.of(lookup), served.checkpoint(),
-                    (keys, checkpoint) -> StorageReads.lookups(storage, served.version(), keys, checkpoint)).getOrDefault(lookup, List.of());
-            List<List<SqliteValue>> tuples = new ArrayList<>();
-            for (String row : rows) {
-                tuples.addAll(LookupKeys.parseResults(row));
-            }
-            results[0] += tuples.size();
-            if (results[0] > limits.maxParameterResults()) {
-                throw new SyncException(ErrorCode.TOO_MANY_BUCKETS, "The sync config's parameter queries return more than "
-                        + limits.maxParameterResults() + " rows for this connection (api.parameters.max_parameter_query_results)");
-            }
-            return tuples;
-        };
+        LookupSource source = StorageReads.lookupSource(hub, storage, served, limits.maxParameterResults(), lookupsUsed);
         BucketResolution resolution = served.plan().resolveBuckets(parameters, request.effectiveStreams(), source,
                 limits.maxBuckets());
         lastResolution = resolution;

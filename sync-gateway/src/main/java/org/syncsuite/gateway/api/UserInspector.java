@@ -14,7 +14,6 @@ import javax.sql.DataSource;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import org.syncsuite.core.ErrorCode;
-import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.config.BucketResolution;
 import org.syncsuite.core.config.LookupSource;
@@ -24,7 +23,6 @@ import org.syncsuite.core.protocol.StreamDescription;
 import org.syncsuite.core.protocol.StreamingSyncRequest;
 import org.syncsuite.core.sql.RequestParameters;
 import org.syncsuite.gateway.storage.BucketStore;
-import org.syncsuite.gateway.storage.LookupKeys;
 
 /**
  * What one user's connection gets at the served checkpoint, without opening a stream: the
@@ -70,22 +68,7 @@ public final class UserInspector {
         CheckpointHub.Served at = served.get();
         RequestParameters parameters = new RequestParameters(claims,
                 org.syncsuite.core.sql.SqlJson.parse(request.parametersJson()), Optional.empty());
-        int[] results = {0};
-        LookupSource lookups = (indexId, key) -> {
-            String lookup = new String(LookupKeys.lookup(indexId, key), StandardCharsets.UTF_8);
-            List<String> rows = hub.lookups().getAll(List.of(lookup), at.checkpoint(),
-                    (keys, checkpoint) -> StorageReads.lookups(storage, at.version(), keys, checkpoint)).getOrDefault(lookup, List.of());
-            List<List<SqliteValue>> tuples = new ArrayList<>();
-            for (String row : rows) {
-                tuples.addAll(LookupKeys.parseResults(row));
-            }
-            results[0] += tuples.size();
-            if (results[0] > limits.maxParameterResults()) {
-                throw new SyncException(ErrorCode.TOO_MANY_BUCKETS, "The sync config's parameter queries return more than "
-                        + limits.maxParameterResults() + " rows for this user (api.parameters.max_parameter_query_results)");
-            }
-            return tuples;
-        };
+        LookupSource lookups = StorageReads.lookupSource(hub, storage, at, limits.maxParameterResults(), new java.util.HashSet<>());
         BucketResolution resolution = at.plan().resolveBuckets(parameters, request.effectiveStreams(), lookups,
                 limits.maxBuckets());
         Set<String> names = new LinkedHashSet<>();

@@ -170,8 +170,14 @@ public final class Compactor {
      * group, and its parameter index history when {@link Options#compactParameterIndex()}.
      */
     public Result compactGroup(int groupId, long maxOpId) throws SQLException {
+        return compactGroup(groupId, maxOpId, visited -> { });
+    }
+
+    /** {@link #compactGroup(int, long)}, telling {@code progress} how many buckets were done after each one. */
+    public Result compactGroup(int groupId, long maxOpId, java.util.function.LongConsumer progress) throws SQLException {
         requireOpId(maxOpId);
         Result result = Result.EMPTY;
+        long done = 0;
         try (Session session = new Session(dataSource.getConnection())) {
             Connection connection = session.connection;
             byte[] after = null;
@@ -189,6 +195,7 @@ public final class Compactor {
                 connection.commit();
                 for (BucketRow bucket : page) {
                     result = result.plus(compactBucket(connection, groupId, bucket, maxOpId));
+                    progress.accept(++done);
                 }
                 if (page.size() < LIST_PAGE) {
                     break;

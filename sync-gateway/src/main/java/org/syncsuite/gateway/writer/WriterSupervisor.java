@@ -174,6 +174,12 @@ public final class WriterSupervisor implements AutoCloseable {
 
     /** {@link #compactActive()} of {@code storage}, from any process (the writers go on meanwhile). */
     public static Compactor.Result compactActive(StorageDatabase storage) throws SQLException {
+        return compactActive(storage, visited -> { });
+    }
+
+    /** {@link #compactActive(StorageDatabase)}, telling {@code progress} how many buckets were done after each one. */
+    public static Compactor.Result compactActive(StorageDatabase storage, java.util.function.LongConsumer progress)
+            throws SQLException {
         Optional<SyncConfigVersions.Version> active;
         try (Connection c = storage.open()) {
             active = new SyncConfigVersions().active(c);
@@ -185,7 +191,7 @@ public final class WriterSupervisor implements AutoCloseable {
         SyncConfigVersions.Version version = active.get();
         long upTo = version.lastCheckpoint().get().opId();
         long started = System.nanoTime();
-        Compactor.Result result = new Compactor(storage.dataSource()).compactGroup(version.id(), upTo);
+        Compactor.Result result = new Compactor(storage.dataSource()).compactGroup(version.id(), upTo, progress);
         LOG.info("Compacted sync config version " + version.id() + " up to op " + upTo + " in "
                 + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms: " + result);
         return result;

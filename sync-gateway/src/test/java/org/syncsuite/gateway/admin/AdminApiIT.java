@@ -210,6 +210,12 @@ class AdminApiIT {
                 JsonNode compacted = admin(base, "/api/admin/v1/compact", "{}").get("data");
                 assertThat(compacted.get("buckets_visited").asInt()).isPositive();
                 assertThat(compacted.get("ops_after").asLong()).isLessThanOrEqualTo(compacted.get("ops_before").asLong());
+                JsonNode progress = JSON.readTree(call(base, "GET", "/api/admin/v1/compact", "Bearer " + ADMIN, null, null).body())
+                        .get("data");
+                assertThat(progress.get("running").asBoolean()).isFalse();
+                assertThat(progress.get("buckets_done").asLong()).isEqualTo(progress.get("buckets_total").asLong())
+                        .isEqualTo(compacted.get("buckets_visited").asLong());
+                assertThat(progress.at("/result/ops_after").asLong()).isEqualTo(compacted.get("ops_after").asLong());
 
                 // SQL on the source: reads work, writes are refused (read-only by default)
                 JsonNode read = admin(base, "/api/admin/v1/execute-sql",
