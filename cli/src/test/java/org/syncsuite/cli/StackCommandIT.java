@@ -249,9 +249,17 @@ class StackCommandIT {
         assertThat(run("deploy", "service-config").exitCode()).isEqualTo(1);
         assertThat(run("link", "self-hosted", "--directory", "elsewhere", "--api-url", "http://127.0.0.1:" + Ports.free())
                 .exitCode()).isZero();
-        Result unreachable = run("status", "--directory", "elsewhere");
-        assertThat(unreachable.exitCode()).isEqualTo(1);
-        assertThat(unreachable.output()).contains("Cannot reach");
+        Result otherInstance = run("status", "--directory", "elsewhere");
+        assertThat(otherInstance.exitCode()).isEqualTo(1);
+        assertThat(otherInstance.output()).as("the local stack's token is not sent to another instance")
+                .contains("No admin API token for http://127.0.0.1:");
+        ProcessBuilder withToken = command("status", "--api-url", "http://127.0.0.1:" + Ports.free()).redirectErrorStream(true);
+        withToken.environment().put("PS_ADMIN_TOKEN", "a-token");
+        Process unreachable = withToken.start();
+        String unreachableOutput = new String(unreachable.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(unreachable.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(unreachable.exitValue()).isEqualTo(1);
+        assertThat(unreachableOutput).contains("Cannot reach", "is it running?");
     }
 
     private Process startStack() throws IOException {
