@@ -6,14 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.syncsuite.cli.schema.ClientSchemaGenerator;
 import org.syncsuite.core.auth.Hs256Tokens;
@@ -73,42 +70,13 @@ final class GenerateCommand {
             ServiceConfig config = ServiceConfigReader.read(file);
             String jwks = config.clientAuth().jwksJson().orElseThrow(() -> new CliException("client_auth of " + config.file()
                     + " lists no keys: add an HS256 key (kty: oct) to sign development tokens"));
-            Hs256Tokens.Key key = kid.isEmpty() ? Hs256Tokens.firstKey(jwks).orElseThrow(() -> noKey(config))
-                    : keyById(jwks, kid.get()).orElseThrow(() -> new CliException("No HS256 key with kid " + kid.get() + " in "
-                            + config.file()));
-            long now = Instant.now().getEpochSecond();
-            ObjectNode claims = AdminClient.JSON.createObjectNode();
-            claims.put("sub", subject).put("iat", now).put("exp", now + expiresIn).put("iss", "powersync-cli");
-            List<String> audience = config.clientAuth().audience();
-            if (audience.size() == 1) {
-                claims.put("aud", audience.get(0));
-            } else if (audience.size() > 1) {
-                ArrayNode aud = claims.putArray("aud");
-                audience.forEach(aud::add);
-            }
+            Hs256Tokens.Key key = Hs256Tokens.key(jwks, kid).orElseThrow(() -> new CliException(kid
+                    .map(id -> "No HS256 key with kid " + id + " in " + config.file())
+                    .orElseGet(() -> "client_auth of " + config.file() + " has no HS256 key (kty: oct) to sign development tokens")));
             PrintWriter out = spec.commandLine().getOut();
-            out.println(Hs256Tokens.sign(key.secret(), key.kid(), claims));
+            out.println(Hs256Tokens.devToken(key, subject, config.clientAuth().audience(), "powersync-cli", Instant.now(), expiresIn));
             out.flush();
             return PowerSync.ExitCodes.OK;
-        }
-
-        private static CliException noKey(ServiceConfig config) {
-            return new CliException("client_auth of " + config.file() + " has no HS256 key (kty: oct) to sign development tokens");
-        }
-
-        private static Optional<Hs256Tokens.Key> keyById(String jwks, String kid) {
-            try {
-                for (JsonNode key : AdminClient.JSON.readTree(jwks).path("keys")) {
-                    if (kid.equals(key.path("kid").asText())) {
-                        ObjectNode one = AdminClient.JSON.createObjectNode();
-                        one.putArray("keys").add(key);
-                        return Hs256Tokens.firstKey(one.toString());
-                    }
-                }
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-            return Optional.empty();
         }
     }
 

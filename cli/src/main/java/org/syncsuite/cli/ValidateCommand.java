@@ -153,12 +153,12 @@ final class ValidateCommand implements java.util.concurrent.Callable<Integer> {
         return checks;
     }
 
-    static Check check(String name) {
+    private Check check(String name) {
         return switch (name.strip().toLowerCase(Locale.ROOT)) {
             case "configuration" -> Check.CONFIGURATION;
             case "connections" -> Check.CONNECTIONS;
             case "sync-config", "sync-rules" -> Check.SYNC_CONFIG;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ValidateCommand()),
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "Unknown check '" + name + "': configuration, connections or sync-config");
         };
     }

@@ -48,11 +48,16 @@ public final class Hs256Tokens {
 
     /** The first HS256 ({@code kty: oct}) key of a JWKS JSON text, if it holds one. */
     public static Optional<Key> firstKey(String jwksJson) {
+        return key(jwksJson, Optional.empty());
+    }
+
+    /** The HS256 ({@code kty: oct}) key with id {@code kid} of a JWKS JSON text, or its first one without a kid given. */
+    public static Optional<Key> key(String jwksJson, Optional<String> kid) {
         try {
-            com.fasterxml.jackson.databind.JsonNode keys = JSON.readTree(jwksJson).path("keys");
-            for (com.fasterxml.jackson.databind.JsonNode key : keys) {
+            for (com.fasterxml.jackson.databind.JsonNode key : JSON.readTree(jwksJson).path("keys")) {
                 String alg = key.path("alg").asText("HS256");
-                if ("oct".equals(key.path("kty").asText()) && alg.equals("HS256") && key.hasNonNull("k")) {
+                boolean hs256 = "oct".equals(key.path("kty").asText()) && alg.equals("HS256") && key.hasNonNull("k");
+                if (hs256 && (kid.isEmpty() || kid.get().equals(key.path("kid").asText(null)))) {
                     return Optional.of(new Key(key.hasNonNull("kid") ? Optional.of(key.get("kid").asText()) : Optional.empty(),
                             Base64.getUrlDecoder().decode(key.get("k").asText().replace('+', '-').replace('/', '_')
                                     .replace("=", ""))));
@@ -62,6 +67,22 @@ public final class Hs256Tokens {
         } catch (java.io.IOException | IllegalArgumentException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * A development token for {@code subject}: issued now by {@code issuer}, valid {@code seconds},
+     * for {@code audience} (one value as a string, several as an array, none left out).
+     */
+    public static String devToken(Key key, String subject, java.util.List<String> audience, String issuer,
+                                  java.time.Instant now, long seconds) {
+        ObjectNode claims = JSON.createObjectNode();
+        claims.put("sub", subject).put("iat", now.getEpochSecond()).put("exp", now.getEpochSecond() + seconds).put("iss", issuer);
+        if (audience.size() == 1) {
+            claims.put("aud", audience.get(0));
+        } else if (!audience.isEmpty()) {
+            audience.forEach(claims.putArray("aud")::add);
+        }
+        return sign(key.secret(), key.kid(), claims);
     }
 
     /** An HS256 key: its id, if any, and its secret. */

@@ -54,7 +54,7 @@ import org.syncsuite.gateway.writer.WriterSupervisor;
  *
  * <p>Thread-safe.
  */
-public final class AdminApi {
+public final class AdminApi implements AutoCloseable {
 
     /** How {@code execute-sql} may touch the source. */
     public enum SqlAccess { DISABLED, READ_ONLY, READ_WRITE }
@@ -72,6 +72,13 @@ public final class AdminApi {
     private final SqlAccess sqlAccess;
     private final Clock clock;
 
+    /** The source's binlog position, read over one kept connection (the dashboard asks every few seconds). */
+    private final org.syncsuite.gateway.api.SourceHead head;
+    /** The compiled plans of the versions shown, by version (a stored version's text never changes). */
+    private final Map<Integer, SyncPlan> plans = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The connection the source schema is read over, kept between reads; guarded by {@code this}. */
+    private Connection schemaConnection;
+
     /** Totals the process counts while it runs (the writer's, when it writes here). */
     public record CheckpointCounters(long checkpoints, long opsWritten) {
     }
@@ -85,6 +92,7 @@ public final class AdminApi {
         this.counters = counters;
         this.sqlAccess = sqlAccess;
         this.clock = clock;
+        this.head = new org.syncsuite.gateway.api.SourceHead(config.connection());
     }
 
     // ---- sync config versions
@@ -180,7 +188,7 @@ public final class AdminApi {
         ArrayNode errors = JSON.createArrayNode();
         Optional<SyncPlan> plan = Optional.empty();
         try {
-            plan = Optional.of(WriterSupervisor.planOf(version.id(), version.content()));
+            plan = Optional.of(plans.computeIfAbsent(version.id(), id -> WriterSupervisor.planOf(id, version.content())));
         } catch (SyncConfigException e) {
             e.issues().forEach(issue -> errors.add(issueJson(issue)));
         }
@@ -577,9 +585,7 @@ public final class AdminApi {
     }
 
     private SourcePosition sourceHead() {
-        try (org.syncsuite.gateway.api.SourceHead head = new org.syncsuite.gateway.api.SourceHead(config.connection())) {
-            return head.get();
-        }
+        return head.get();
     }
 
     private static void putOptionalInt(ObjectNode node, String name, Optional<Integer> value) {
@@ -597,10 +603,17 @@ public final class AdminApi {
     }
 
     /** The source database's tables and columns, in ordinal order. */
-    Map<String, List<SourceColumn>> sourceColumns() {
+    synchronized Map<String, List<SourceColumn>> sourceColumns() {
         Map<String, List<SourceColumn>> tables = new LinkedHashMap<>();
-        try (Connection c = source();
-             PreparedStatement select = c.prepareStatement("SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, "
+        try {
+            if (schemaConnection == null || !schemaConnection.isValid(2)) {
+                closeSchemaConnection();
+                schemaConnection = source();
+            }
+        } catch (SQLException e) {
+            throw sourceDown(e);
+        }
+        try (PreparedStatement select = schemaConnection.prepareStatement("SELECT c.TABLE_NAME, c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, "
                      + "c.COLUMN_KEY FROM information_schema.COLUMNS c JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = "
                      + "c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME WHERE c.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' "
                      + "ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION")) {
@@ -612,9 +625,21 @@ public final class AdminApi {
                 }
             }
         } catch (SQLException e) {
+            closeSchemaConnection();
             throw sourceDown(e);
         }
         return tables;
+    }
+
+    private void closeSchemaConnection() {
+        if (schemaConnection != null) {
+            try {
+                schemaConnection.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+            schemaConnection = null;
+        }
     }
 
     /** PowerSync's schema answer: every table of the source database with each column's SQLite type. */
@@ -814,18 +839,10 @@ public final class AdminApi {
         }
         Hs256Tokens.Key key = config.clientAuth().jwksJson().flatMap(Hs256Tokens::firstKey).orElseThrow(() -> new SyncException(
                 ErrorCode.REQUEST_INVALID, "client_auth has no HS256 key (kty: oct) to sign development tokens with"));
-        long now = clock.instant().getEpochSecond();
-        ObjectNode claims = JSON.createObjectNode();
-        claims.put("sub", subject).put("iat", now).put("exp", now + expiresInSeconds).put("iss", "powersync-admin");
-        List<String> audience = config.clientAuth().audience();
-        if (audience.size() == 1) {
-            claims.put("aud", audience.get(0));
-        } else if (!audience.isEmpty()) {
-            ArrayNode aud = claims.putArray("aud");
-            audience.forEach(aud::add);
-        }
-        return JSON.createObjectNode().put("token", Hs256Tokens.sign(key.secret(), key.kid(), claims))
-                .put("expires_at", Instant.ofEpochSecond(now + expiresInSeconds).toString());
+        Instant now = clock.instant();
+        return JSON.createObjectNode().put("token", Hs256Tokens.devToken(key, subject, config.clientAuth().audience(),
+                        "powersync-admin", now, expiresInSeconds))
+                .put("expires_at", now.plusSeconds(expiresInSeconds).toString());
     }
 
     // ---- connections
@@ -836,6 +853,13 @@ public final class AdminApi {
                 + "?allowPublicKeyRetrieval=true&allowMultiQueries=false&allowLoadLocalInfile=false&useSSL=" + source.tls().enabled()
                 + "&connectTimeout=5000&socketTimeout=60000",
                 source.username(), source.password());
+    }
+
+    /** Closes the kept source connections. */
+    @Override
+    public synchronized void close() {
+        closeSchemaConnection();
+        head.close();
     }
 
     private static SyncException storageDown(SQLException e) {

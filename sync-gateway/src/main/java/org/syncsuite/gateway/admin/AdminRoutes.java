@@ -1,8 +1,6 @@
 package org.syncsuite.gateway.admin;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -40,6 +38,7 @@ import org.syncsuite.core.config.SyncConfigException;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.gateway.service.ApiService;
 import org.syncsuite.gateway.service.GatewayRole;
+import org.syncsuite.gateway.service.RequestBodies;
 import org.syncsuite.gateway.storage.StorageDatabase;
 import org.syncsuite.gateway.writer.WriterSetup;
 import org.syncsuite.gateway.writer.WriterStats;
@@ -135,7 +134,7 @@ public class AdminRoutes implements HttpService {
             }
             try {
                 authorize(req);
-                byte[] body = body(req);
+                byte[] body = RequestBodies.read(req, MAX_BODY);
                 if (!running.tryAcquire(30, TimeUnit.SECONDS)) {
                     throw new SyncException(ErrorCode.TOO_MANY_CONNECTIONS, "Too many admin requests at once");
                 }
@@ -223,24 +222,6 @@ public class AdminRoutes implements HttpService {
         return new String(body, StandardCharsets.UTF_8);
     }
 
-    private static byte[] body(ServerRequest req) throws IOException {
-        if (req.headers().contentLength().orElse(0) > MAX_BODY) {
-            throw new SyncException(ErrorCode.REQUEST_TOO_LARGE, "The request body exceeds " + MAX_BODY + " bytes");
-        }
-        try (InputStream in = req.content().inputStream()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int read;
-            while ((read = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, read);
-                if (out.size() > MAX_BODY) {
-                    throw new SyncException(ErrorCode.REQUEST_TOO_LARGE, "The request body exceeds " + MAX_BODY + " bytes");
-                }
-            }
-            return out.toByteArray();
-        }
-    }
-
     private static void fail(ServerRequest req, ServerResponse res, RuntimeException error) {
         Optional<SyncException> sync = SyncException.in(error);
         String path = req.prologue().uriPath().path();
@@ -299,6 +280,9 @@ public class AdminRoutes implements HttpService {
 
     @PreDestroy
     synchronized void stop() {
+        if (admin != null) {
+            admin.close();
+        }
         if (pool != null) {
             pool.close();
         }

@@ -1,8 +1,6 @@
 package org.syncsuite.gateway.service;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -188,27 +186,7 @@ public class SyncRoutes implements HttpService {
 
     /** The request body, at most {@link #MAX_BODY} bytes. */
     private static byte[] body(ServerRequest req) {
-        if (req.headers().contentLength().orElse(0) > MAX_BODY) {
-            throw tooLarge();
-        }
-        try (InputStream in = req.content().inputStream()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int read;
-            while ((read = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, read);
-                if (out.size() > MAX_BODY) {
-                    throw tooLarge();
-                }
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new SyncException(ErrorCode.REQUEST_INVALID, "The request body could not be read: " + e.getMessage(), e);
-        }
-    }
-
-    private static SyncException tooLarge() {
-        return new SyncException(ErrorCode.REQUEST_TOO_LARGE, "The request body exceeds " + MAX_BODY + " bytes");
+        return RequestBodies.read(req, MAX_BODY);
     }
 
     private static boolean acceptsGzip(Optional<String> acceptEncoding) {
