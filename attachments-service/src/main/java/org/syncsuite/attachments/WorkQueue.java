@@ -48,6 +48,9 @@ public class WorkQueue {
     ServiceConfig.AttachmentsConfig config;
 
     @Inject
+    AttachmentsMetrics metrics;
+
+    @Inject
     @ConfigProperty(name = "attachments.queue.poll-millis", defaultValue = "1000")
     long pollMillis;
 
@@ -164,6 +167,7 @@ public class WorkQueue {
                         metadata.removeDeleted(item.attachmentId(), item.objectKey());
                     }
                     metadata.done(item.id());
+                    metrics.workDone(item.kind());
                 }
                 case VERIFY -> {
                     Optional<Duration> again = verify(item.attachmentId(), item.objectKey());
@@ -171,6 +175,7 @@ public class WorkQueue {
                         metadata.postpone(item.id(), again.get());
                     } else {
                         metadata.done(item.id());
+                        metrics.workDone(item.kind());
                     }
                 }
             }
@@ -181,6 +186,7 @@ public class WorkQueue {
             LOG.log(Level.INFO, item.kind() + " of attachment " + item.attachmentId() + " failed (attempt " + (item.attempts() + 1)
                     + "), again in " + delay.toSeconds() + " s: " + e.getMessage());
             metadata.retry(item.id(), String.valueOf(e.getMessage()), delay);
+            metrics.workFailed(item.kind());
         }
     }
 
@@ -265,6 +271,7 @@ public class WorkQueue {
         }
         try {
             metadata.complete(id, objectKey, kept, size, sha);
+            metrics.uploaded(true, size);
         } catch (ServiceError deletedMeanwhile) {
             metadata.abandon(id, kept);
             wake();
