@@ -108,12 +108,16 @@ public class AttachmentsMetrics {
         downloadUrls.inc();
     }
 
-    void workDone(WorkItem.Kind kind) {
-        done.get(kind).inc();
+    void workDone(@Observes WorkQueue.Done work) {
+        done.get(work.kind()).inc();
     }
 
-    void workFailed(WorkItem.Kind kind) {
-        failed.get(kind).inc();
+    void workFailed(@Observes WorkQueue.Failed work) {
+        failed.get(work.kind()).inc();
+    }
+
+    void verified(@Observes WorkQueue.Verified upload) {
+        uploaded(true, upload.bytes());
     }
 
     private long depth(WorkItem.Kind kind, ToLongFunction<Metadata.QueueDepth> value) {

@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
@@ -47,8 +48,9 @@ public class WorkQueue {
     @Inject
     ServiceConfig.AttachmentsConfig config;
 
+    /** What the queue did, for {@link AttachmentsMetrics}: events keep the queue working in a container without metrics. */
     @Inject
-    AttachmentsMetrics metrics;
+    Event<Object> events;
 
     @Inject
     @ConfigProperty(name = "attachments.queue.poll-millis", defaultValue = "1000")
@@ -167,7 +169,7 @@ public class WorkQueue {
                         metadata.removeDeleted(item.attachmentId(), item.objectKey());
                     }
                     metadata.done(item.id());
-                    metrics.workDone(item.kind());
+                    events.fire(new Done(item.kind()));
                 }
                 case VERIFY -> {
                     Optional<Duration> again = verify(item.attachmentId(), item.objectKey());
@@ -175,7 +177,7 @@ public class WorkQueue {
                         metadata.postpone(item.id(), again.get());
                     } else {
                         metadata.done(item.id());
-                        metrics.workDone(item.kind());
+                        events.fire(new Done(item.kind()));
                     }
                 }
             }
@@ -186,8 +188,20 @@ public class WorkQueue {
             LOG.log(Level.INFO, item.kind() + " of attachment " + item.attachmentId() + " failed (attempt " + (item.attempts() + 1)
                     + "), again in " + delay.toSeconds() + " s: " + e.getMessage());
             metadata.retry(item.id(), String.valueOf(e.getMessage()), delay);
-            metrics.workFailed(item.kind());
+            events.fire(new Failed(item.kind()));
         }
+    }
+
+    /** A work item carried out and removed from the queue. */
+    record Done(WorkItem.Kind kind) {
+    }
+
+    /** An attempt at a work item that failed; the item waits to be retried. */
+    record Failed(WorkItem.Kind kind) {
+    }
+
+    /** A presigned upload of {@code bytes} verified and made available. */
+    record Verified(long bytes) {
     }
 
     /** The outcome of checking a presigned upload. */
@@ -271,7 +285,7 @@ public class WorkQueue {
         }
         try {
             metadata.complete(id, objectKey, kept, size, sha);
-            metrics.uploaded(true, size);
+            events.fire(new Verified(size));
         } catch (ServiceError deletedMeanwhile) {
             metadata.abandon(id, kept);
             wake();
