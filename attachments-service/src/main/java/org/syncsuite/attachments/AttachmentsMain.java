@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.logging.LogFormat;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
 
@@ -51,7 +52,8 @@ public final class AttachmentsMain {
             io.helidon.microprofile.cdi.Main.main(new String[0]);
         } catch (RuntimeException e) {
             SyncException sync = SyncException.in(e).orElseThrow(() -> e);
-            System.err.println("The attachments service cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
+            LogFormat.printFatal(AttachmentsMain.class, "The attachments service cannot start: " + sync.errorCode().code() + ": "
+                    + sync.getMessage());
             System.exit(1);
         }
     }

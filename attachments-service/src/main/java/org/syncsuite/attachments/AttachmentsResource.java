@@ -69,6 +69,9 @@ public class AttachmentsResource {
     @Inject
     WorkQueue queue;
 
+    @Inject
+    AttachmentsMetrics metrics;
+
     @HeaderParam("X-Api-Token")
     String apiToken;
 
@@ -137,6 +140,7 @@ public class AttachmentsResource {
             giveUp(id, key); // deleted while it was uploading: its bytes go too
             throw e;
         }
+        metrics.uploaded(false, measured.count());
         return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(stored.toJson().toString()).build();
     }
 
@@ -227,6 +231,7 @@ public class AttachmentsResource {
             return Response.ok(reserved.toJson().put("url", (String) null).toString(), MediaType.APPLICATION_JSON_TYPE).build();
         }
         String url = store.presigned(true, reserved.objectKey(), config.presignedUrlExpirySeconds());
+        metrics.uploadUrl();
         ObjectNode answer = reserved.toJson().put("url", url).put("method", "PUT")
                 .put("url_expires_at", Instant.now().plusSeconds(config.presignedUrlExpirySeconds()).toString());
         answer.putObject("headers").put("Content-Type", mediaType);
@@ -266,6 +271,7 @@ public class AttachmentsResource {
         ObjectNode answer = row.toJson().put("url", store.presignedDownload(row.objectKey(), config.presignedUrlExpirySeconds(),
                         row.mediaType(), Uploads.disposition(row.filename() == null ? row.id() : row.filename())))
                 .put("method", "GET").put("url_expires_at", Instant.now().plusSeconds(config.presignedUrlExpirySeconds()).toString());
+        metrics.downloadUrl();
         return Response.ok(answer.toString(), MediaType.APPLICATION_JSON_TYPE).build();
     }
 
@@ -309,8 +315,10 @@ public class AttachmentsResource {
                 byte[] buffer = new byte[COPY_BUFFER];
                 for (int n = source.read(buffer); n >= 0; n = source.read(buffer)) {
                     output.write(buffer, 0, n);
+                    metrics.downloadedBytes(n);
                 }
             }
+            metrics.downloadCompleted();
         };
         return response.entity(out).build();
     }

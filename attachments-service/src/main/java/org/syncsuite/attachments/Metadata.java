@@ -277,6 +277,26 @@ public class Metadata {
                 .getSingleResult();
     }
 
+    /** The queue's items of one kind: all of them, and those whose time has come (not leased, not waiting out a backoff). */
+    record QueueDepth(long items, long due) {
+    }
+
+    /** The queue by kind, every kind present (one indexed scan). */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    @SuppressWarnings("unchecked")
+    public java.util.Map<WorkItem.Kind, QueueDepth> queueDepth() {
+        java.util.Map<WorkItem.Kind, QueueDepth> depth = new java.util.EnumMap<>(WorkItem.Kind.class);
+        for (WorkItem.Kind kind : WorkItem.Kind.values()) {
+            depth.put(kind, new QueueDepth(0, 0));
+        }
+        List<Object[]> rows = em.createNativeQuery("SELECT kind, COUNT(*), COALESCE(SUM(due_at <= ?), 0) FROM work_items GROUP BY kind")
+                .setParameter(1, now()).getResultList();
+        for (Object[] row : rows) {
+            depth.put(WorkItem.Kind.valueOf((String) row[0]), new QueueDepth(((Number) row[1]).longValue(), ((Number) row[2]).longValue()));
+        }
+        return depth;
+    }
+
     /** Which of the object keys {@code keys} an attachment's row names. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Set<String> knownObjects(Collection<String> keys) {

@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
@@ -46,6 +47,10 @@ public class WorkQueue {
 
     @Inject
     ServiceConfig.AttachmentsConfig config;
+
+    /** What the queue did, for {@link AttachmentsMetrics}: events keep the queue working in a container without metrics. */
+    @Inject
+    Event<Object> events;
 
     @Inject
     @ConfigProperty(name = "attachments.queue.poll-millis", defaultValue = "1000")
@@ -164,6 +169,7 @@ public class WorkQueue {
                         metadata.removeDeleted(item.attachmentId(), item.objectKey());
                     }
                     metadata.done(item.id());
+                    events.fire(new Done(item.kind()));
                 }
                 case VERIFY -> {
                     Optional<Duration> again = verify(item.attachmentId(), item.objectKey());
@@ -171,6 +177,7 @@ public class WorkQueue {
                         metadata.postpone(item.id(), again.get());
                     } else {
                         metadata.done(item.id());
+                        events.fire(new Done(item.kind()));
                     }
                 }
             }
@@ -181,7 +188,20 @@ public class WorkQueue {
             LOG.log(Level.INFO, item.kind() + " of attachment " + item.attachmentId() + " failed (attempt " + (item.attempts() + 1)
                     + "), again in " + delay.toSeconds() + " s: " + e.getMessage());
             metadata.retry(item.id(), String.valueOf(e.getMessage()), delay);
+            events.fire(new Failed(item.kind()));
         }
+    }
+
+    /** A work item carried out and removed from the queue. */
+    record Done(WorkItem.Kind kind) {
+    }
+
+    /** An attempt at a work item that failed; the item waits to be retried. */
+    record Failed(WorkItem.Kind kind) {
+    }
+
+    /** A presigned upload of {@code bytes} verified and made available. */
+    record Verified(long bytes) {
     }
 
     /** The outcome of checking a presigned upload. */
@@ -265,6 +285,7 @@ public class WorkQueue {
         }
         try {
             metadata.complete(id, objectKey, kept, size, sha);
+            events.fire(new Verified(size));
         } catch (ServiceError deletedMeanwhile) {
             metadata.abandon(id, kept);
             wake();

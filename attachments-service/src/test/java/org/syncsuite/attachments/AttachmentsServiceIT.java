@@ -18,9 +18,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -48,8 +50,8 @@ import org.syncsuite.services.junit.WithBackingServices;
  * The attachments service in this JVM (Helidon MP, Hibernate, MicroProfile JWT, the MinIO SDK)
  * on the embedded MariaDB and an S3 server of its own (which one test stops and starts again):
  * every status of the API, Range and ETag reads, presigned uploads verified by the work queue,
- * limits and quotas, the orphan sweep, and deletes accepted during an S3 outage and carried out
- * once S3 is back.
+ * limits and quotas, the orphan sweep, deletes accepted during an S3 outage and carried out
+ * once S3 is back, and the metrics of the queue, uploads and downloads.
  */
 @WithBackingServices
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -90,6 +92,7 @@ class AttachmentsServiceIT {
         System.setProperty("attachments.queue.poll-millis", "200");
         System.setProperty("attachments.queue.max-backoff-seconds", "1");
         System.setProperty("attachments.orphan-grace-minutes", "0");
+        System.setProperty("attachments.metrics.queue-refresh-millis", "200");
         System.setProperty(AttachmentsMain.OBJECT_STORE, dir.resolve("transactions").toString());
         int port = Ports.free();
         AttachmentsSetup.configure(ServiceConfigReader.read(yaml), Optional.of(port));
@@ -420,6 +423,77 @@ class AttachmentsServiceIT {
         assertThat(objects("objects/orphan/")).isEmpty();
         assertThat(objects("objects/" + kept + "/")).hasSize(1);
         assertThat(getBytes("/attachments/" + kept, ivan, null, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void metricsFollowTheQueueUploadsAndDownloads() throws Exception {
+        Map<String, Double> before = metrics();
+        assertThat(before).containsKeys("attachments_queue_depth{kind=\"verify\"}", "attachments_queue_depth{kind=\"delete\"}",
+                "attachments_queue_due{kind=\"verify\"}", "attachments_work_failed_total{kind=\"delete\"}",
+                "attachments_work_done_total{kind=\"verify\"}", "memory_usedHeap_bytes");
+
+        // presigned uploads never made wait in the queue until they expire: the depth is the queue's
+        String mona = token("mona");
+        List<String> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String id = UUID.randomUUID().toString();
+            assertThat(post("/attachments/" + id + "/upload-url", mona, "{\"size\":10}").statusCode()).isEqualTo(200);
+            waiting.add(id);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            long queued = queued("VERIFY");
+            assertThat(metrics().get("attachments_queue_depth{kind=\"verify\"}")).isEqualTo((double) queued);
+            assertThat(queued).isGreaterThanOrEqualTo(3);
+        });
+        assertThat(metrics().get("attachments_upload_urls_total")).isEqualTo(before.get("attachments_upload_urls_total") + 3);
+
+        // a streamed upload, its download and a ranged one
+        byte[] file = bytes(1000);
+        String id = UUID.randomUUID().toString();
+        assertThat(put(id, mona, file, "text/plain", null, null, null).statusCode()).isEqualTo(201);
+        assertThat(getBytes("/attachments/" + id, mona, null, null).body()).isEqualTo(file);
+        assertThat(getBytes("/attachments/" + id, mona, "bytes=0-99", null).statusCode()).isEqualTo(206);
+        assertThat(get("/attachments/" + id + "/download-url", mona).statusCode()).isEqualTo(200);
+        // the download's counters move once its last bytes are written, just after the client has them
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Map<String, Double> after = metrics();
+            assertThat(after.get("attachments_uploads_total{via=\"service\"}"))
+                    .isEqualTo(before.get("attachments_uploads_total{via=\"service\"}") + 1);
+            assertThat(after.get("attachments_uploaded_bytes_total{via=\"service\"}"))
+                    .isEqualTo(before.get("attachments_uploaded_bytes_total{via=\"service\"}") + 1000);
+            assertThat(after.get("attachments_downloads_total")).isEqualTo(before.get("attachments_downloads_total") + 2);
+            assertThat(after.get("attachments_downloaded_bytes_total")).isEqualTo(before.get("attachments_downloaded_bytes_total") + 1100);
+            assertThat(after.get("attachments_download_urls_total")).isEqualTo(before.get("attachments_download_urls_total") + 1);
+        });
+
+        // deleting queues a removal that the queue carries out
+        double deletesDone = metrics().get("attachments_work_done_total{kind=\"delete\"}");
+        assertThat(send(request("/attachments/" + id, mona).DELETE().build()).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(metrics().get("attachments_work_done_total{kind=\"delete\"}")).isGreaterThan(deletesDone));
+        for (String pending : waiting) {
+            assertThat(send(request("/attachments/" + pending, mona).DELETE().build()).statusCode()).isEqualTo(202);
+        }
+    }
+
+    /** Work items of {@code kind} in the database. */
+    private long queued(String kind) throws Exception {
+        try (Connection c = db.rootConnection("powersync_attachments"); Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM work_items WHERE kind = '" + kind + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The Prometheus text of {@code /metrics}: each sample by name and tags (other than the scope), to its value. */
+    private Map<String, Double> metrics() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).header("Accept", "text/plain")
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body().lines().filter(line -> !line.startsWith("#") && !line.isBlank())
+                .map(line -> line.replaceAll(",?mp_scope=\"[a-z]+\",?", "").replace(",}", "}").replace("{}", ""))
+                .collect(Collectors.toMap(line -> line.substring(0, line.lastIndexOf(' ')),
+                        line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), (a, b) -> b));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.syncsuite.replicator;
 import java.nio.file.Path;
 
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.logging.LogFormat;
 
 /**
  * Starts the replicator service (Helidon MP): {@code -c service.yaml} (or
@@ -36,7 +37,8 @@ public final class ReplicatorMain {
         } catch (RuntimeException e) {
             // A bad service config or a misconfigured source: its message says what to change; no stack trace.
             SyncException sync = SyncException.in(e).orElseThrow(() -> e);
-            System.err.println("The replicator cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
+            LogFormat.printFatal(ReplicatorMain.class, "The replicator cannot start: " + sync.errorCode().code() + ": "
+                    + sync.getMessage());
             System.exit(1);
         }
     }

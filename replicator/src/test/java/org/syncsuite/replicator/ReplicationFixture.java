@@ -81,10 +81,18 @@ final class ReplicationFixture {
      */
     static Process launchReplicator(List<String> arguments, Path log, Consumer<String> lines)
             throws IOException {
+        return launchReplicator(arguments, java.util.Map.of(), log, lines);
+    }
+
+    /** Starts the replicator service with {@code environment} added to this process's. */
+    static Process launchReplicator(List<String> arguments, java.util.Map<String, String> environment, Path log,
+                                    Consumer<String> lines) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), ReplicatorMain.class.getName()));
         command.addAll(arguments);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         Files.createDirectories(log.toAbsolutePath().getParent());

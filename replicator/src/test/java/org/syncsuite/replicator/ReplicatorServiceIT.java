@@ -25,10 +25,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.logging.LogFormat;
 import org.syncsuite.replicator.service.ReplicationService;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
@@ -129,7 +132,7 @@ class ReplicatorServiceIT {
     }
 
     @Test
-    void refusesAStatementBasedBinlogSayingWhatToChange() throws Exception {
+    void refusesAStatementBasedBinlogSayingWhatToChangeInTextOrJsonLines() throws Exception {
         try (EmbeddedMariaDb statementBased = EmbeddedMariaDb.builder().argument("--binlog-format=STATEMENT").build()) {
             statementBased.start();
             statementBased.createDatabase("app");
@@ -144,6 +147,26 @@ class ReplicatorServiceIT {
                     .contains("binlog_format is STATEMENT, must be ROW. Fix: run SET GLOBAL binlog_format = 'ROW';")
                     .doesNotContain("\tat org.syncsuite")
                     .doesNotContain(ReplicationService.STARTED);
+
+            // Asked for JSON, every line it prints is a JSON object: Helidon's start, its own, and why it stops.
+            List<String> json = new CopyOnWriteArrayList<>();
+            Process jsonChild = ReplicationFixture.launchReplicator(List.of("-c", config.toString(), "--port", "0"),
+                    Map.of(LogFormat.ENVIRONMENT, "json"), Path.of("target", "failsafe-reports", "replicator-service-json.log"), json::add);
+            children.add(jsonChild);
+            assertThat(jsonChild.waitFor(90, TimeUnit.SECONDS)).as("the replicator exits").isTrue();
+            assertThat(jsonChild.exitValue()).isEqualTo(1);
+            List<JsonNode> records = new ArrayList<>();
+            for (String line : json) {
+                JsonNode record = new ObjectMapper().readTree(line);
+                assertThat(record.isObject()).as(line).isTrue();
+                assertThat(record.fieldNames()).toIterable().as(line).contains("time", "level", "logger", "thread", "message");
+                records.add(record);
+            }
+            assertThat(records).as("Helidon's start is logged").anyMatch(r -> r.get("level").asText().equals("INFO")
+                    && r.get("logger").asText().startsWith("io.helidon"));
+            assertThat(records).anyMatch(r -> r.get("level").asText().equals("SEVERE")
+                    && r.get("logger").asText().equals(ReplicatorMain.class.getName())
+                    && r.get("message").asText().startsWith("The replicator cannot start: PSYNC_R9002"));
         }
     }
 

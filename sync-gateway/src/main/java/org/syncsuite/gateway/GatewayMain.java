@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.logging.LogFormat;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.core.service.ServiceConfigReader;
 import org.syncsuite.gateway.storage.Compactor;
@@ -45,7 +46,8 @@ public final class GatewayMain {
         } catch (RuntimeException e) {
             // A bad service config, storage or Kafka out of reach: its message says what to change; no stack trace.
             SyncException sync = SyncException.in(e).orElseThrow(() -> e);
-            System.err.println("The sync gateway cannot start: " + sync.errorCode().code() + ": " + sync.getMessage());
+            LogFormat.printFatal(GatewayMain.class, "The sync gateway cannot start: " + sync.errorCode().code() + ": "
+                    + sync.getMessage());
             System.exit(1);
         }
     }
