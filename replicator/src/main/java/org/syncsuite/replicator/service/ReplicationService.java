@@ -65,8 +65,7 @@ public class ReplicationService {
         candidate = replication;
         String topic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());
         LOG.log(Level.INFO, "[{0}] Joined the election for {1}", config.connection().id(), topic);
-        System.out.println(STARTED + " " + config.connection().id() + " -> " + topic);
-        System.out.flush();
+        LOG.log(Level.INFO, STARTED + " " + config.connection().id() + " -> " + topic);
     }
 
     @PreDestroy

@@ -94,8 +94,7 @@ public class ApiService {
                 limits, stats, Clock.systemUTC());
         LOG.info("Serving the sync protocol from " + database + ", following " + topic + "; at most "
                 + limits.maxConnections() + " streams");
-        System.out.println(STARTED + " <- " + topic);
-        System.out.flush();
+        LOG.info(STARTED + " <- " + topic);
     }
 
     /** The api, once started. */

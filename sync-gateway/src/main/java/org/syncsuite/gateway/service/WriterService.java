@@ -90,9 +90,8 @@ public class WriterService {
         storage = database;
         supervisor = writers;
         LOG.log(Level.INFO, "Writing sync config version {0} from {1} into {2}", deployed, kafka.changesTopic(connection), database);
-        System.out.println(STARTED + " version " + (deployed == 0 ? "(deployed through the admin API)" : deployed)
+        LOG.log(Level.INFO, STARTED + " version " + (deployed == 0 ? "(deployed through the admin API)" : deployed)
                 + " <- " + kafka.changesTopic(connection));
-        System.out.flush();
     }
 
     @PreDestroy

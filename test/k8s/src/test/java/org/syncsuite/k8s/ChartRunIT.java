@@ -189,6 +189,21 @@ class ChartRunIT {
         assertThat(missing).as("metrics of the Grafana dashboard that no pod exposes (exposed: " + exposed + ")").isEmpty();
     }
 
+    @Test
+    void everyPodLogsOneJsonObjectPerLine() throws IOException {
+        everyProbeAnswersOnTheRenderedPort();
+        for (Pod pod : pods) {
+            List<String> lines = Files.readAllLines(pod.log()).stream()
+                    // The JVM's own notice of JAVA_TOOL_OPTIONS precedes any logging.
+                    .filter(l -> !l.startsWith("Picked up JAVA_TOOL_OPTIONS")).filter(l -> !l.isBlank()).toList();
+            assertThat(lines).as(pod.deployment() + " logged").isNotEmpty();
+            for (String line : lines) {
+                assertThat(line).as(pod.deployment() + " log line").startsWith("{\"time\":\"").endsWith("}")
+                        .contains("\"level\":\"", "\"logger\":\"", "\"message\":\"");
+            }
+        }
+    }
+
     // ---- the pods ----
 
     private String values() {
@@ -281,6 +296,8 @@ class ChartRunIT {
         }
         Class<?> main = MAINS.get(containerName);
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                // as the images' entry point: native libraries (Kafka's compression codecs) load quietly
+                "--enable-native-access=ALL-UNNAMED",
                 "-cp", classPath(containerName), main.getName());
         Path log = dir.resolve(name(deployment) + "-" + replica + ".log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(tmp.toFile()).redirectErrorStream(true)
