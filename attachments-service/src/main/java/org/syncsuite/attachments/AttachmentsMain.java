@@ -1,5 +1,6 @@
 package org.syncsuite.attachments;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -47,7 +48,7 @@ public final class AttachmentsMain {
         }
         try {
             ServiceConfig service = ServiceConfigReader.read(config);
-            System.getProperties().putIfAbsent(OBJECT_STORE, config.toAbsolutePath().resolveSibling("attachments-transactions").toString());
+            System.getProperties().putIfAbsent(OBJECT_STORE, transactionLog(config).toString());
             AttachmentsSetup.configure(service, port);
             io.helidon.microprofile.cdi.Main.main(new String[0]);
         } catch (RuntimeException e) {
@@ -56,6 +57,19 @@ public final class AttachmentsMain {
                     + sync.getMessage());
             System.exit(1);
         }
+    }
+
+    /**
+     * Narayana's log folder unless {@value #OBJECT_STORE} is set: beside the service.yaml, or in
+     * {@code java.io.tmpdir} when that folder is read-only (a Kubernetes ConfigMap or Secret).
+     */
+    static Path transactionLog(Path config) {
+        Path folder = config.toAbsolutePath().getParent();
+        Path beside = folder.resolve("attachments-transactions");
+        if (Files.isWritable(beside) || Files.isWritable(folder)) {
+            return beside;
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "attachments-transactions");
     }
 
     private static void usage() {
