@@ -33,6 +33,9 @@ public final class AttachmentsMain {
     }
 
     public static void main(String[] args) {
+        // The set-up below (Flyway's migration, S3) logs before Helidon starts: apply the
+        // service's logging.properties (and its log format) to those lines too.
+        io.helidon.logging.common.LogConfig.configureRuntime();
         Path config = Path.of(System.getenv().getOrDefault("POWERSYNC_CONFIG_PATH", "powersync.yaml"));
         Optional<Integer> port = Optional.empty();
         for (int i = 0; i < args.length; i++) {

@@ -178,7 +178,7 @@ class ImageIT {
         JsonNode container = config.get("config");
         assertThat(container.get("User").asText()).isEqualTo(NONROOT + ":" + NONROOT);
         assertThat(strings(container.get("Entrypoint"))).containsExactly("/opt/java/bin/java", "--enable-native-access=ALL-UNNAMED",
-                "-Dsun.misc.unsafe.memory.access=allow", "-XX:MaxRAMPercentage=75", "-cp", "@/app/jib-classpath-file",
+                "-Dsun.misc.unsafe.memory.access=allow", "-cp", "@/app/jib-classpath-file",
                 image.mainClass());
         assertThat(container.path("Cmd").isMissingNode() || container.get("Cmd").isNull() || container.get("Cmd").isEmpty()).isTrue();
         assertThat(fieldNames(container.get("ExposedPorts"))).containsExactly(image.port() + "/tcp");
@@ -187,7 +187,7 @@ class ImageIT {
         assertThat(container.get("Labels").get("org.opencontainers.image.version").asText()).isEqualTo(System.getProperty("images.tag"));
         assertThat(container.get("Labels").get("org.opencontainers.image.description").asText()).isNotBlank();
         List<String> env = strings(container.get("Env"));
-        assertThat(env).contains("POWERSYNC_CONFIG_PATH=/etc/syncsuite/service.yaml");
+        assertThat(env).contains("POWERSYNC_CONFIG_PATH=/etc/powersync/service.yaml", "JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75");
         assertThat(env).as("no credentials in the image's environment")
                 .noneMatch(e -> e.substring(0, e.indexOf('=')).matches("(?i).*(PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL).*"));
 
@@ -202,7 +202,7 @@ class ImageIT {
                 .exists());
         // the module's jar as built: its CDI beans are found through the META-INF/beans.xml beside them
         assertThat(classPath.split(":")).contains("/app/classpath/*");
-        Path jar = rootfs.resolve("app/classpath/" + image.module() + "-" + System.getProperty("images.tag") + ".jar");
+        Path jar = rootfs.resolve("app/classpath/" + image.module() + "-" + System.getProperty("images.version") + ".jar");
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             assertThat(zip.getEntry(image.mainClass().replace('.', '/') + ".class")).isNotNull();
             assertThat(zip.getEntry("META-INF/beans.xml")).isNotNull();
@@ -238,7 +238,7 @@ class ImageIT {
         Map<Image, String> ready = new LinkedHashMap<>();
         for (Image image : images()) {
             // where the image says, on a root file system the service cannot write to
-            Path config = Files.createDirectories(roots.get(image.module()).resolve("etc/syncsuite"));
+            Path config = Files.createDirectories(roots.get(image.module()).resolve("etc/powersync"));
             Files.writeString(config.resolve("service.yaml"), yaml);
             Files.writeString(config.resolve("sync-config.yaml"), SYNC_CONFIG);
             int port = Ports.free();

@@ -115,6 +115,32 @@ class ChartIT {
     }
 
     @Test
+    void chartDefaultsNameTheImagesTheBuildMakes() throws IOException {
+        String chart = Files.readString(K8sTools.CHART.resolve("Chart.yaml"));
+        String appVersion = property(chart, "(?m)^appVersion: \"?([^\"\\s]+)\"?");
+        assertThat(property(Files.readString(K8sTools.ROOT.resolve("pom.xml")), "<image.tag>([^<]+)</image.tag>"))
+                .as("the images' tag in pom.xml is the chart's appVersion").isEqualTo(appVersion);
+        Manifests manifests = Manifests.parse(K8sTools.template("powersync", List.of(MINIMAL)).ok().output());
+        Map<String, String> modules = Map.of("sync-gateway", "sync-gateway", "replicator", "replicator",
+                "attachments-service", "attachments-service");
+        for (Map<String, Object> deployment : manifests.ofKind("Deployment")) {
+            Map<String, Object> container = containers(deployment).getFirst();
+            String pom = Files.readString(K8sTools.ROOT.resolve(modules.get(String.valueOf(container.get("name")))).resolve("pom.xml"));
+            assertThat(container.get("image")).as(name(deployment))
+                    .isEqualTo(property(pom, "<image.name>([^<]+)</image.name>") + ":" + appVersion);
+            // the image's exposed port is the chart's default port of that component
+            assertThat(String.valueOf(list(container, "ports").getFirst().get("containerPort"))).as(name(deployment))
+                    .isEqualTo(property(pom, "<image.port>([^<]+)</image.port>"));
+        }
+    }
+
+    private static String property(String text, String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        assertThat(matcher.find()).as(regex).isTrue();
+        return matcher.group(1).strip();
+    }
+
+    @Test
     void valuesSchemaRefusesMistypedValues() {
         K8sTools.Result unknown = K8sTools.template("powersync", List.of(MINIMAL), "gateway.api.replica=3");
         assertThat(unknown.exitCode()).isNotZero();
