@@ -77,6 +77,16 @@ class ChartIT {
     }
 
     @Test
+    void installNotesSayWhereTheEndpointIsAndHowToReachTheAdminApi() {
+        String install = K8sTools.helm("install", "sync", K8sTools.CHART.toString(), "--namespace", "apps", "--dry-run=client",
+                "-f", MINIMAL.toString()).ok().output();
+        String notes = install.substring(install.indexOf("NOTES:"));
+        assertThat(notes).contains("kubectl --namespace apps port-forward svc/sync-powersync-api 8080:8080",
+                "get secret sync-powersync -o jsonpath='{.data.api-token}'", "./powersync status --api-url",
+                "mysql.databases.svc/app -> Kafka powersync.default.changes");
+    }
+
+    @Test
     void productionValuesRenderAValidInstallationWithEveryOption() throws IOException {
         Manifests manifests = renderAndValidate("sync", List.of(PRODUCTION));
         assertThat(kinds(manifests)).contains("Ingress:sync-powersync-api", "ServiceMonitor:sync-powersync",
