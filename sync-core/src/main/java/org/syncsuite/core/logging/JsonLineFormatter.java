@@ -7,6 +7,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 
+import org.syncsuite.core.JsonWriter;
+
 /**
  * One JSON object per log record, on one line, for log collectors: {@code time} (ISO-8601 UTC,
  * milliseconds), {@code level}, {@code logger}, {@code thread}, {@code message} (with its
@@ -73,29 +75,21 @@ public final class JsonLineFormatter extends Formatter {
         return "#" + record.getLongThreadID();
     }
 
-    /** Appends {@code value} as a JSON string. */
+    /**
+     * Appends {@code value} as a JSON string of printable ASCII only: JSON's escapes, then every
+     * other character as {@code \\uXXXX}, so a line reads the same whatever the console's encoding.
+     */
     static void string(StringBuilder out, String value) {
-        out.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20 || c >= 0x7f) {
-                        out.append("\\u").append(Character.forDigit(c >> 12 & 0xf, 16)).append(Character.forDigit(c >> 8 & 0xf, 16))
-                                .append(Character.forDigit(c >> 4 & 0xf, 16)).append(Character.forDigit(c & 0xf, 16));
-                    } else {
-                        out.append(c);
-                    }
-                }
+        StringBuilder escaped = new StringBuilder(value.length() + 2);
+        JsonWriter.appendString(escaped, value);
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c < 0x7f) {
+                out.append(c);
+            } else {
+                out.append("\\u").append(Character.forDigit(c >> 12 & 0xf, 16)).append(Character.forDigit(c >> 8 & 0xf, 16))
+                        .append(Character.forDigit(c >> 4 & 0xf, 16)).append(Character.forDigit(c & 0xf, 16));
             }
         }
-        out.append('"');
     }
 }
