@@ -9,6 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -56,16 +57,27 @@ public class DemoStore {
         }
     }
 
-    /** Applies {@code ops} for {@code user}, in order, in one transaction. */
+    /**
+     * Applies {@code ops} for {@code user}, in order, in one transaction. When the client gives its
+     * id and its entries their {@code op_id}, each entry is recorded in {@code upload_ledger} in the
+     * same transaction, and an entry found there with the same content is skipped: the upload queue
+     * delivers at least once (an upload whose answer was lost is sent again), and skipping keeps
+     * a repeated entry from overwriting what another device wrote meanwhile.
+     */
     @Transactional
-    public UploadResult apply(String user, List<CrudOp> ops) {
+    public UploadResult apply(String user, Optional<String> clientId, List<CrudOp> ops) {
         int applied = 0;
+        int duplicates = 0;
         List<UploadResult.Rejection> rejected = new ArrayList<>();
         for (int i = 0; i < ops.size(); i++) {
             CrudOp op = ops.get(i);
             try {
                 if (user.length() > 255) {
                     throw new Refused("the user id is longer than 255 characters");
+                }
+                if (clientId.isPresent() && op.opId().isPresent() && !firstDelivery(user, clientId.get(), op)) {
+                    duplicates++;
+                    continue;
                 }
                 switch (op.table()) {
                     case "lists" -> list(user, op);
@@ -77,7 +89,32 @@ public class DemoStore {
                 rejected.add(new UploadResult.Rejection(i, op.op().name(), op.table(), op.id(), e.getMessage()));
             }
         }
-        return new UploadResult(applied, List.copyOf(rejected));
+        return new UploadResult(applied, duplicates, List.copyOf(rejected));
+    }
+
+    /**
+     * Records the entry in the ledger; false when the ledger already held it with the same content.
+     * The same number with other content is a new entry (a client whose queue started over).
+     */
+    private boolean firstDelivery(String user, String clientId, CrudOp op) {
+        String fingerprint = op.fingerprint();
+        long opId = op.opId().getAsLong();
+        int inserted = em.createNativeQuery("INSERT IGNORE INTO upload_ledger (user_id, client_id, op_id, fingerprint) "
+                + "VALUES (?1, ?2, ?3, ?4)").setParameter(1, user).setParameter(2, clientId).setParameter(3, opId)
+                .setParameter(4, fingerprint).executeUpdate();
+        if (inserted == 1) {
+            return true;
+        }
+        Object known = em.createNativeQuery("SELECT fingerprint FROM upload_ledger WHERE user_id = ?1 AND client_id = ?2 "
+                + "AND op_id = ?3 FOR UPDATE").setParameter(1, user).setParameter(2, clientId).setParameter(3, opId)
+                .getSingleResult();
+        if (fingerprint.equals(known)) {
+            return false;
+        }
+        em.createNativeQuery("UPDATE upload_ledger SET fingerprint = ?4, applied_at = CURRENT_TIMESTAMP(3) WHERE user_id = ?1 "
+                + "AND client_id = ?2 AND op_id = ?3").setParameter(1, user).setParameter(2, clientId).setParameter(3, opId)
+                .setParameter(4, fingerprint).executeUpdate();
+        return true;
     }
 
     // ---- lists

@@ -20,8 +20,9 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 /**
  * {@code POST /api/data}: the app's {@code uploadData} sends its upload queue here, one CRUD
  * transaction (or batch) per request, with the same JWT it syncs with. The answer is 200 with
- * {@code {"applied": n, "rejected": [{"index", "op", "type", "id", "reason"}]}}: refused entries
- * are reported, not retried. 400 is a body that is not a batch, 401 a missing or invalid token,
+ * {@code {"applied": n, "duplicates": d, "rejected": [{"index", "op", "type", "id", "reason"}]}}:
+ * refused entries are reported, not retried; entries applied by an earlier upload of the same
+ * batch (its answer lost) are counted and skipped. 400 is a body that is not a batch, 401 a missing or invalid token,
  * 503 the database out of reach (the client retries).
  */
 @RequestScoped
@@ -51,7 +52,7 @@ public class UploadResource {
             throw new CrudOp.MalformedBatchException("The body is not JSON: " + e.getOriginalMessage());
         }
         List<CrudOp> ops = CrudOp.batch(json);
-        UploadResult result = store.apply(user, ops);
+        UploadResult result = store.apply(user, CrudOp.clientId(json), ops);
         return Response.ok(JSON.writeValueAsString(result), MediaType.APPLICATION_JSON_TYPE).build();
     }
 }

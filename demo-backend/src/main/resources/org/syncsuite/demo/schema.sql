@@ -16,6 +16,14 @@ CREATE TABLE IF NOT EXISTS todos (
   photo_id VARCHAR(36) NULL,
   KEY todos_list (list_id)
 );
+CREATE TABLE IF NOT EXISTS upload_ledger (
+  user_id VARCHAR(255) NOT NULL,
+  client_id VARCHAR(64) NOT NULL,
+  op_id BIGINT NOT NULL,
+  fingerprint CHAR(64) NOT NULL,
+  applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+  PRIMARY KEY (user_id, client_id, op_id)
+);
 INSERT IGNORE INTO lists (id, name, owner_id) VALUES
   ('8c4d6f36-8a14-4c1e-9d0e-3b5a1f0c0001', 'Groceries', 'demo-user'),
   ('8c4d6f36-8a14-4c1e-9d0e-3b5a1f0c0002', 'Weekend', 'demo-user');

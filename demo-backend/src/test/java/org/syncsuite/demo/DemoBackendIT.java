@@ -176,6 +176,42 @@ class DemoBackendIT {
     }
 
     @Test
+    void anUploadSentAgainAfterItsAnswerWasLostIsNotAppliedTwice() throws Exception {
+        String user = "user-" + UUID.randomUUID();
+        String list = id();
+        String todo = id();
+        String phone = "phone-" + UUID.randomUUID();
+        ok(user, put("lists", list, Map.of("name", "Home")), put("todos", todo, Map.of("list_id", list, "description", "v1")));
+        // The phone's edit is applied, but its answer is lost; meanwhile the laptop edits the same column.
+        String phoneEdit = "{\"client_id\":\"" + phone + "\",\"batch\":[" + numbered(7, patch("todos", todo,
+                Map.of("description", "from the phone"))) + "]}";
+        assertThat(JSON.readTree(post(token(user), phoneEdit).body()).get("applied").asInt()).isEqualTo(1);
+        ok(user, patch("todos", todo, Map.of("description", "from the laptop")));
+        // The phone's queue sends the same entry again: it is recognised and skipped, the laptop's edit stays.
+        JsonNode again = JSON.readTree(post(token(user), phoneEdit).body());
+        assertThat(again.get("applied").asInt()).isZero();
+        assertThat(again.get("duplicates").asInt()).isEqualTo(1);
+        assertThat(row("SELECT description FROM todos WHERE id = '" + todo + "'")).containsExactly("from the laptop");
+        // The same number with other content (a queue that started over) is a new entry; another user's client is apart.
+        String restarted = "{\"client_id\":\"" + phone + "\",\"batch\":[" + numbered(7, patch("todos", todo,
+                Map.of("description", "after a reset"))) + "]}";
+        assertThat(JSON.readTree(post(token(user), restarted).body()).get("applied").asInt()).isEqualTo(1);
+        assertThat(row("SELECT description FROM todos WHERE id = '" + todo + "'")).containsExactly("after a reset");
+        String other = "user-" + UUID.randomUUID();
+        String otherList = id();
+        String sameNumbers = "{\"client_id\":\"" + phone + "\",\"batch\":[" + numbered(7, put("lists", otherList,
+                Map.of("name", "Other"))) + "]}";
+        assertThat(JSON.readTree(post(token(other), sameNumbers).body()).get("applied").asInt()).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM upload_ledger WHERE client_id = '" + phone + "'")).isEqualTo(2);
+        HttpResponse<String> badId = post(token(user), "{\"client_id\":7,\"batch\":[]}");
+        assertThat(badId.statusCode()).as(badId.body()).isEqualTo(400);
+    }
+
+    private static String numbered(long opId, String entry) {
+        return "{\"op_id\":" + opId + "," + entry.substring(1);
+    }
+
+    @Test
     void malformedBodiesAre400() throws Exception {
         for (String body : List.of("not json", "{}", "{\"batch\":[{\"op\":\"UPSERT\",\"type\":\"lists\",\"id\":\"x\"}]}",
                 "{\"batch\":[{\"op\":\"PUT\",\"type\":\"lists\"}]}", "{\"batch\":[{\"op\":\"PUT\",\"type\":\"lists\",\"id\":\"x\",\"data\":7}]}")) {

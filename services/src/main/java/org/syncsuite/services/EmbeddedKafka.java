@@ -94,9 +94,17 @@ public final class EmbeddedKafka implements BackingService {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@" + Ports.LOOPBACK + ":" + controllerPort);
-        p.put("listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + port + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + Ports.LOOPBACK + ":" + port);
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        String listeners = "PLAINTEXT://" + Ports.LOOPBACK + ":" + port + ",CONTROLLER://" + Ports.LOOPBACK + ":" + controllerPort;
+        String advertised = "PLAINTEXT://" + Ports.LOOPBACK + ":" + port;
+        String protocols = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT";
+        if (settings.externalPort > 0) {
+            listeners += ",EXTERNAL://" + Ports.LOOPBACK + ":" + settings.externalPort;
+            advertised += ",EXTERNAL://" + Ports.LOOPBACK + ":" + settings.externalAdvertisedPort;
+            protocols += ",EXTERNAL:PLAINTEXT";
+        }
+        p.put("listeners", listeners);
+        p.put("advertised.listeners", advertised);
+        p.put("listener.security.protocol.map", protocols);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", baseDir.resolve("logs").toString());
@@ -210,6 +218,8 @@ public final class EmbeddedKafka implements BackingService {
     /** Settings; every one has a default that suits tests. */
     public static final class Builder extends ServiceBuilder<Builder> {
         private final Properties overrides = new Properties();
+        private int externalPort;
+        private int externalAdvertisedPort;
 
         private Builder() {
         }
@@ -217,6 +227,17 @@ public final class EmbeddedKafka implements BackingService {
         /** Any broker property, applied last. */
         public Builder brokerProperty(String key, String value) {
             overrides.put(key, value);
+            return this;
+        }
+
+        /**
+         * A second listener on {@code port} that tells clients to reach the broker at
+         * {@code advertisedPort}: clients bootstrapped there keep going through whatever listens
+         * on that port (a proxy), while {@link #bootstrapServers()} stays direct.
+         */
+        public Builder externalListener(int port, int advertisedPort) {
+            this.externalPort = port;
+            this.externalAdvertisedPort = advertisedPort;
             return this;
         }
 

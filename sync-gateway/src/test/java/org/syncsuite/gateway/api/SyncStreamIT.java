@@ -270,6 +270,40 @@ class SyncStreamIT {
     }
 
     @Test
+    void aBucketThatLeavesAStreamAndComesBackIsSentFromItsStart() throws Exception {
+        String todos = version + "#list_todos|0[\"l-back\"]";
+        topic.transaction(List.of(insert("lists", "id", "l-back", "owner_id", "u7", "name", "Back"),
+                insert("todos", "id", "tb1", "list_id", "l-back", "title", "One", "meta", "{}"),
+                insert("todos", "id", "tb2", "list_id", "l-back", "title", "Two", "meta", "{}")));
+        awaitCheckpointAt(topic.lastPosition());
+        JsonNode first = open(token("u7", 3600), "{}").untilComplete().get(0).get("checkpoint");
+        assertThat(first.toString()).contains(todos);
+        // A client that holds the bucket up to here resumes from it.
+        String after = first.get("last_op_id").asText();
+        Lines u7 = open(token("u7", 3600), "{\"raw_data\":true,\"buckets\":[{\"name\":\"" + todos.replace("\"", "\\\"")
+                + "\",\"after\":\"" + after + "\"}]}");
+        u7.untilComplete();
+        // The list goes to another user: the client drops the bucket and its ops.
+        topic.transaction(List.of(update("lists", "id", "l-back", "owner_id", "u8", "name", "Back")));
+        assertThat(u7.untilComplete().get(0).get("checkpoint_diff").get("removed_buckets").toString()).contains("l-back");
+        // It comes back: every op of it is sent again, and they add up to its checksum.
+        topic.transaction(List.of(update("lists", "id", "l-back", "owner_id", "u7", "name", "Back")));
+        List<JsonNode> back = u7.untilComplete();
+        JsonNode updated = back.get(0).get("checkpoint_diff").get("updated_buckets");
+        JsonNode bucket = null;
+        for (JsonNode b : updated) {
+            if (b.get("bucket").asText().equals(todos)) {
+                bucket = b;
+            }
+        }
+        assertThat(bucket).as("the bucket is announced again").isNotNull();
+        List<JsonNode> data = back.stream().filter(x -> x.has("data") && x.get("data").get("bucket").asText().equals(todos)).toList();
+        assertThat(data.getFirst().get("data").get("after").asText()).isEqualTo("0");
+        assertThat(sumOfChecksums(back, todos)).isEqualTo(bucket.get("checksum").asLong());
+        assertThat(data.stream().mapToInt(x -> x.get("data").get("data").size()).sum()).isEqualTo(bucket.get("count").asInt());
+    }
+
+    @Test
     void acknowledgesWriteCheckpointsOnceACheckpointReachesTheirPosition() throws Exception {
         VerifiedToken token = token("u1", 3600);
         Lines u1 = open(token, "{\"client_id\":\"c1\"}");

@@ -51,6 +51,7 @@ import org.syncsuite.replicator.ReplicatorMain;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
+import org.syncsuite.services.NodePackages;
 import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
 import org.syncsuite.services.junit.WithBackingServices;
@@ -453,37 +454,8 @@ class ClientCompatibilityIT {
 
     /** The client and its dependencies, from the lock file, in target/compat/js (installed once). */
     private Path installClient() throws Exception {
-        Path source = Path.of("js").toAbsolutePath();
-        Path target = Files.createDirectories(dir.resolve("js"));
-        for (String file : List.of("package.json", "package-lock.json", "compat.mjs", "dump.mjs")) {
-            Files.copy(source.resolve(file), target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        }
-        Path marker = target.resolve("node_modules").resolve(".installed-from-lock");
-        String lock = Files.readString(target.resolve("package-lock.json"));
-        if (Files.exists(marker) && Files.readString(marker).equals(Integer.toHexString(lock.hashCode()))) {
-            return target;
-        }
-        ProcessBuilder npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(target.toFile())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("npm-ci.log").toFile());
-        nodeHeaders().ifPresent(headers -> npm.environment().put("npm_config_nodedir", headers.toString()));
-        Process install = npm.start();
-        boolean done = install.waitFor(15, TimeUnit.MINUTES);
-        assertThat(done && install.exitValue() == 0).as("npm ci of the official client (Node.js 20+ and the npm registry are "
-                + "needed):\n" + Files.readString(dir.resolve("npm-ci.log"))).isTrue();
-        Files.writeString(marker, Integer.toHexString(lock.hashCode()));
-        return target;
-    }
-
-    /**
-     * Node's own headers, when installed beside it: better-sqlite3 then compiles against them
-     * instead of downloading them from nodejs.org.
-     */
-    private static java.util.Optional<Path> nodeHeaders() throws Exception {
-        Process which = new ProcessBuilder(nodeExecutable(), "-p", "process.execPath").redirectErrorStream(true).start();
-        String exec = new String(which.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        which.waitFor();
-        Path prefix = Path.of(exec).toRealPath().getParent().getParent();
-        return Files.exists(prefix.resolve("include/node/node.h")) ? java.util.Optional.of(prefix) : java.util.Optional.empty();
+        return NodePackages.install(Path.of("js").toAbsolutePath(), dir.resolve("js"), List.of("compat.mjs", "dump.mjs"),
+                java.util.Optional.empty());
     }
 
     private static String nodeExecutable() {
