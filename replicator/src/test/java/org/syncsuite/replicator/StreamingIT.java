@@ -110,6 +110,33 @@ class StreamingIT {
         assertThat(byId.get(107L)).containsEntry("t6", SqliteValue.of("-01:02:03.456789"));
     }
 
+    /** Two statements of one transaction that change the same row are two changes, in order. */
+    @Test
+    void aRowChangedTwiceInOneTransactionStreamsTwoChanges() throws Exception {
+        String database = database();
+        db.execute("CREATE TABLE " + database + ".twice (id INT PRIMARY KEY, a INT, b INT)",
+                "INSERT INTO " + database + ".twice VALUES (1, 0, 0)");
+        ServiceConfig config = config(database);
+        try (Replicator replicator = replicator(config, "twice")) {
+            replicator.start();
+            await().atMost(Duration.ofSeconds(30)).until(replicator::isStreaming);
+            try (java.sql.Connection c = db.rootConnection(database); java.sql.Statement statement = c.createStatement()) {
+                c.setAutoCommit(false);
+                statement.executeUpdate("UPDATE twice SET a = 1 WHERE id = 1");
+                statement.executeUpdate("UPDATE twice SET b = 2 WHERE id = 1");
+                c.commit();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> rows(config).size() == 3);
+        }
+        List<ChangeRecord.RowChange> changes = rows(config).stream().map(r -> (ChangeRecord.RowChange) r).toList();
+        ChangeRecord.RowChange first = changes.get(1);
+        ChangeRecord.RowChange second = changes.get(2);
+        assertThat(first.after().orElseThrow()).containsEntry("a", SqliteValue.of(1L)).containsEntry("b", SqliteValue.of(0L));
+        assertThat(second.before()).isEqualTo(first.after());
+        assertThat(second.after().orElseThrow()).containsEntry("b", SqliteValue.of(2L));
+        assertThat(second.source().gtid()).isEqualTo(first.source().gtid());
+    }
+
     private void insertTime(String database, int id, String time) {
         db.execute("INSERT INTO " + database + ".times VALUES (" + id + ", '" + time + "', '" + time + "', '" + time + "', '"
                 + time + "')");

@@ -19,8 +19,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The changes topic read as a reader of committed records sees it: every row change of the
- * binlog (not the snapshot's reads) is identified by its source transaction, binlog event and row
- * within the event; one seen twice was written twice.
+ * binlog (not the snapshot's reads) is identified by its source transaction, its row's key and
+ * the row's images before and after; one seen twice was written twice. (Two statements of one
+ * transaction that change a row differ in their images: an update that changes nothing is not
+ * logged.)
  */
 final class ChangesAudit {
 
@@ -70,8 +72,8 @@ final class ChangesAudit {
                     }
                     changes++;
                     JsonNode source = value.path("source");
-                    String identity = source.path("gtid").asText() + " " + source.path("file").asText() + ":" + source.path("pos").asText()
-                            + " row " + source.path("row").asText() + " " + new String(record.key(), StandardCharsets.UTF_8);
+                    String identity = source.path("gtid").asText() + " " + op + " " + new String(record.key(), StandardCharsets.UTF_8)
+                            + " " + value.path("before") + " -> " + value.path("after");
                     Long earlier = seen.putIfAbsent(identity, record.offset());
                     if (earlier != null) {
                         duplicates.add(identity + " at offsets " + earlier + " and " + record.offset());

@@ -104,6 +104,8 @@ class FaultInjectionIT {
     private final List<JavaDevice> javaDevices = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> report = new ArrayList<>();
+    /** How many of each device's problems earlier checks saw: each check looks at the new ones. */
+    private final Map<String, Integer> problemsSeen = new java.util.HashMap<>();
 
     // ---- the suite
 
@@ -480,7 +482,10 @@ class FaultInjectionIT {
                 assertThat(source.get(write.getKey())).as(after + ": " + device + "'s acknowledged write of " + write.getKey())
                         .isEqualTo(write.getValue());
             }
-            assertThat(device.problems()).as(after + ": problems on " + device).isEmpty();
+            List<String> problems = device.problems();
+            List<String> fresh = problems.subList(problemsSeen.getOrDefault(device.name(), 0), problems.size());
+            problemsSeen.put(device.name(), problems.size());
+            assertThat(fresh).as(after + ": problems on " + device).isEmpty();
         }
     }
 
