@@ -234,13 +234,15 @@ final class SyncStream implements AutoCloseable {
             return null;
         }
         for (String bucket : removed) {
-            // The client drops a removed bucket's ops: if it comes back, it is sent from the start,
-            // not from where the client stood when it connected.
             positions.remove(bucket);
-            requested.remove(bucket);
         }
         for (ResolvedBucket bucket : toFetch) {
             positions.putIfAbsent(bucket.bucket(), requested.getOrDefault(bucket.bucket(), 0L));
+        }
+        if (isFirst) {
+            // The client drops every bucket it asked about that the first checkpoint leaves out, and
+            // every bucket a later diff removes: one that comes back later is sent from its start.
+            requested.clear();
         }
         sent = now;
         if (resolve) {

@@ -303,6 +303,24 @@ class SyncStreamIT {
         assertThat(data.getFirst().get("data").get("after").asText()).isEqualTo("0");
         assertThat(sumOfChecksums(back, todos)).isEqualTo(bucket.get("checksum").asLong());
         assertThat(data.stream().mapToInt(x -> x.get("data").get("data").size()).sum()).isEqualTo(bucket.get("count").asInt());
+
+        // A client that connects holding the bucket while it is someone else's, and gets it back later.
+        topic.transaction(List.of(update("lists", "id", "l-back", "owner_id", "u8", "name", "Back")));
+        u7.untilComplete();
+        Lines stale = open(token("u7", 3600), "{\"raw_data\":true,\"buckets\":[{\"name\":\"" + todos.replace("\"", "\\\"")
+                + "\",\"after\":\"" + after + "\"}]}");
+        assertThat(stale.untilComplete().get(0).get("checkpoint").get("buckets").findValuesAsText("bucket")).doesNotContain(todos);
+        topic.transaction(List.of(update("lists", "id", "l-back", "owner_id", "u7", "name", "Back")));
+        List<JsonNode> regained = stale.untilComplete();
+        assertThat(regained.stream().filter(x -> x.has("data") && x.get("data").get("bucket").asText().equals(todos))
+                .findFirst().orElseThrow().get("data").get("after").asText()).isEqualTo("0");
+        JsonNode regainedBucket = regained.get(0).get("checkpoint_diff").get("updated_buckets").findParent("bucket");
+        for (JsonNode b : regained.get(0).get("checkpoint_diff").get("updated_buckets")) {
+            if (b.get("bucket").asText().equals(todos)) {
+                regainedBucket = b;
+            }
+        }
+        assertThat(sumOfChecksums(regained, todos)).isEqualTo(regainedBucket.get("checksum").asLong());
     }
 
     @Test
