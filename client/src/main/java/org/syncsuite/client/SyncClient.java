@@ -479,8 +479,18 @@ final class SyncClient {
     private void uploadLoop() {
         Duration backoff = MIN_BACKOFF;
         long stuckOn = -1;
+        boolean writeCheckpointDue = false;
         while (!stopped) {
             try {
+                if (writeCheckpointDue) {
+                    // Until the write checkpoint is known, downloaded data waits: asked again until it is.
+                    local.setTargetWriteCheckpoint(fetchWriteCheckpoint());
+                    writeCheckpointDue = false;
+                    publishIfAllowed();
+                    database.updateStatus(status -> status.withUpload(false, Optional.empty()));
+                    backoff = MIN_BACKOFF;
+                    continue;
+                }
                 Optional<CrudTransaction> next = database.nextCrudTransaction();
                 if (next.isEmpty()) {
                     waitForWrite(Duration.ofSeconds(5));
@@ -501,10 +511,7 @@ final class SyncClient {
                             + after.get().crud().get(0).id() + "); later writes wait for it");
                 }
                 stuckOn = -1;
-                if (after.isEmpty()) {
-                    local.setTargetWriteCheckpoint(fetchWriteCheckpoint());
-                    publishIfAllowed();
-                }
+                writeCheckpointDue = after.isEmpty();
                 database.updateStatus(status -> status.withUpload(false, Optional.empty()));
                 backoff = MIN_BACKOFF;
             } catch (Exception e) {

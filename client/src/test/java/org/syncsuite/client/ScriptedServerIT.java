@@ -40,6 +40,9 @@ class ScriptedServerIT {
     private HttpServer server;
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
     private final List<String> tokens = new CopyOnWriteArrayList<>();
+    /** How many write checkpoint requests to answer 503 before answering. */
+    private final AtomicInteger writeCheckpointFailures = new AtomicInteger();
+    private final AtomicInteger writeCheckpointRequests = new AtomicInteger();
 
     /** One connection's script: what to write, given the connection's number (from 1). */
     private void serve(BiConsumer<Integer, Stream> script) throws IOException {
@@ -51,11 +54,19 @@ class ScriptedServerIT {
             script.accept(connections.incrementAndGet(), new Stream(exchange));
         });
         server.createContext("/write-checkpoint2.json", exchange -> {
+            writeCheckpointRequests.incrementAndGet();
+            if (writeCheckpointFailures.getAndDecrement() > 0) {
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
+            }
             byte[] body = "{\"data\":{\"write_checkpoint\":\"1\"}}".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        // A thread per exchange: a stream held open must not keep write checkpoint requests waiting.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
     }
 
@@ -224,6 +235,42 @@ class ScriptedServerIT {
             }
             assertThat(tokens).startsWith("Token token-1", "Token token-2");
             assertThat(fetches.get()).isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void aWriteCheckpointThatFailsAfterAnUploadIsAskedForAgainAndTheHeldBackDataThenApplies() throws Exception {
+        writeCheckpointFailures.set(2);
+        java.util.concurrent.CountDownLatch uploaded = new java.util.concurrent.CountDownLatch(1);
+        serve((n, stream) -> {
+            stream.line(checkpoint(1, checksum("a", "A"))).line(data(0, put(1, "a", "A"))).line(complete(1));
+            try {
+                uploaded.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // The server's next checkpoint includes the client's write (write checkpoint 1) and another row.
+            stream.line("{\"checkpoint_diff\":{\"last_op_id\":\"2\",\"write_checkpoint\":\"1\",\"updated_buckets\":[{\"bucket\":\""
+                    + BUCKET + "\",\"checksum\":" + checksum("a", "A", "b", "B") + ",\"count\":2,\"priority\":3}],"
+                    + "\"removed_buckets\":[]}}").line(data(1, put(2, "b", "B"))).line(complete(2)).hold(15000);
+            stream.end();
+        });
+        try (PowerSyncDatabase db = connect("write-checkpoint.db", new AtomicInteger())) {
+            assertThat(db.waitForFirstSync(Duration.ofSeconds(15))).isTrue();
+            db.execute("INSERT INTO todos (id, title) VALUES ('local', 'L')");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (db.uploadQueueSize() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(db.uploadQueueSize()).isZero();
+            uploaded.countDown();
+            deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (db.getOptional("SELECT 1 FROM todos WHERE id = 'b'").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(db.getOptional("SELECT 1 FROM todos WHERE id = 'b'")).as(db.currentStatus().toString()).isPresent();
+            assertThat(writeCheckpointRequests.get()).as("asked again after each failure").isGreaterThanOrEqualTo(3);
+            assertThat(db.currentStatus().uploadError()).as("cleared by the success").isEmpty();
         }
     }
 
