@@ -4,11 +4,14 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.protocol.DataChunk;
+import org.syncsuite.core.protocol.OplogEntry;
 import org.syncsuite.gateway.storage.BucketReader;
 
 /**
@@ -16,7 +19,8 @@ import org.syncsuite.gateway.storage.BucketReader;
  * same position up to the same checkpoint: when a change reaches thousands of streams that were
  * all up to date, they all read the same few ops, and storage is asked once. A chunk below a
  * committed checkpoint never changes except by compaction, which keeps what a client converges
- * to, so a cached chunk stays correct. Bounded by the bytes of row data held; the oldest go first.
+ * to, so a cached chunk stays correct. Bounded by the heap its entries take (objects and text, as
+ * {@link #footprint} estimates it, not only the row data); the oldest go first.
  *
  * <p>Thread-safe: the map is guarded by this object; loads run outside the lock, one per key.
  */
@@ -68,7 +72,7 @@ final class ChunkCache {
                     : new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
         }
         mine.complete(read);
-        long size = read.map(BucketReader.Read::bytes).orElse(0L);
+        long size = footprint(key, read);
         synchronized (this) {
             if (size > maxBytes / 4) {
                 chunks.remove(key, mine); // too big to keep: shared only while it was being read
@@ -83,13 +87,52 @@ final class ChunkCache {
     private void evict() { // holds the monitor
         Iterator<Map.Entry<Key, CompletableFuture<Optional<BucketReader.Read>>>> it = chunks.entrySet().iterator();
         while (bytes > maxBytes && it.hasNext()) {
-            CompletableFuture<Optional<BucketReader.Read>> oldest = it.next().getValue();
-            if (!oldest.isDone()) {
+            Map.Entry<Key, CompletableFuture<Optional<BucketReader.Read>>> oldest = it.next();
+            if (!oldest.getValue().isDone()) {
                 continue;
             }
-            bytes -= oldest.join().map(BucketReader.Read::bytes).orElse(0L);
+            bytes -= footprint(oldest.getKey(), oldest.getValue().join());
             it.remove();
         }
+    }
+
+    /** Bytes an object header, a reference-holding field set and a String's own fields take, rounded up. */
+    private static final long OBJECT = 48;
+
+    /**
+     * The heap an entry takes, estimated from above: the map entry, key, future, read and chunk
+     * objects, and per op its entry, its optionals and its strings (two bytes a character). A
+     * chunk of one small op takes about a kilobyte, most of it not row data.
+     */
+    private static long footprint(Key key, Optional<BucketReader.Read> read) {
+        long size = 6 * OBJECT + text(key.bucket());
+        if (read.isEmpty()) {
+            return size;
+        }
+        DataChunk chunk = read.get().chunk();
+        size += OBJECT + 16L * chunk.data().size() + text(chunk.bucket());
+        for (OplogEntry op : chunk.data()) {
+            size += OBJECT + 4 * OBJECT + text(op.objectType()) + text(op.objectId()) + text(op.subkey()) + text(op.data());
+        }
+        return size;
+    }
+
+    private static long text(Optional<String> value) {
+        return value.map(ChunkCache::text).orElse(0L);
+    }
+
+    private static long text(String value) {
+        return OBJECT + 2L * value.length();
+    }
+
+    /** Entries held (for tests). */
+    synchronized int size() {
+        return chunks.size();
+    }
+
+    /** Estimated bytes held (for tests). */
+    synchronized long bytes() {
+        return bytes;
     }
 
     /** Forgets everything (a new sync config version). */
