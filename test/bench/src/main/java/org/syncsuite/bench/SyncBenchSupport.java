@@ -5,9 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +13,9 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.protocol.OplogEntry;
-import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.gateway.storage.BucketStore;
 import org.syncsuite.gateway.storage.StorageDatabase;
 import org.syncsuite.gateway.storage.StorageMigrations;
@@ -28,7 +24,6 @@ import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
-import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
 
 /**
@@ -120,9 +115,8 @@ final class SyncBenchSupport {
 
     /** A gateway process serving the api role only, with {@code heap} as its heap limit. */
     static final class Gateway implements AutoCloseable {
-        final Process process;
+        final ServiceProcess service;
         final int port;
-        final Path log;
 
         Gateway(EmbeddedMariaDb db, EmbeddedKafka kafka, String storageName, String heap, Path dir) throws Exception {
             Files.createDirectories(dir);
@@ -130,72 +124,24 @@ final class SyncBenchSupport {
             Files.writeString(yaml, new ServiceYaml().source(db, "mysql", db.rootUser(), db.rootPassword())
                     .storage(db, storageName, db.rootUser(), db.rootPassword()).kafka(kafka, "bench").hs256(SECRET)
                     .apiParameter("max_concurrent_connections", 20000).syncConfigContent(SYNC_CONFIG).text());
-            port = Ports.free();
-            log = dir.resolve("gateway.log");
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api", "-Dgateway.api.keepalive-seconds=600", "-cp",
-                    classPathWithout("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
-                    Integer.toString(port)));
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (status("/probes/readiness") != 200) {
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new IllegalStateException("The gateway did not become ready; see " + log);
-                }
-                Thread.sleep(200);
-            }
+            service = ServiceProcess.gateway("gateway", yaml, dir, List.of("-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api",
+                    "-Dgateway.api.keepalive-seconds=600"));
+            port = service.port;
+            service.awaitReady("/probes/readiness", Duration.ofSeconds(120));
         }
 
-        int status(String path) {
-            try {
-                HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
-                        .openConnection();
-                connection.setConnectTimeout(1000);
-                int status = connection.getResponseCode();
-                connection.disconnect();
-                return status;
-            } catch (IOException e) {
-                return -1;
-            }
-        }
-
-        String get(String path) throws IOException {
-            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
-                    .openConnection();
-            connection.setRequestProperty("Accept", "text/plain");
-            try (InputStream in = connection.getInputStream()) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        }
-
-        /** Used heap after a full collection, in bytes (from {@code jcmd GC.heap_info}). */
+        /** Used heap after a full collection, in bytes. */
         long heapAfterGc() throws Exception {
-            jcmd("GC.run");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile(", used (\\d+)K").matcher(jcmd("GC.heap_info"));
-            if (!m.find()) {
-                throw new IllegalStateException("jcmd GC.heap_info gave no heap figure");
-            }
-            return Long.parseLong(m.group(1)) * 1024;
+            return service.heapAfterGc();
         }
 
         String histogram(int lines) throws Exception {
-            return String.join("\n", jcmd("GC.class_histogram").lines().limit(lines).toList());
-        }
-
-        private String jcmd(String command) throws Exception {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(process.pid()), command).redirectErrorStream(true).start();
-            String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            jcmd.waitFor(60, TimeUnit.SECONDS);
-            return output;
+            return service.histogram(lines);
         }
 
         @Override
         public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
+            service.close();
         }
     }
 
