@@ -26,7 +26,10 @@ import com.sun.tools.attach.VirtualMachine;
  */
 final class HeapProbe implements AutoCloseable {
 
-    /** Heap in use right after a full collection, and how long the call that ran it took. */
+    /**
+     * Heap in use right after a full collection, and the collection's time by the JVM's own
+     * account (with a stop-the-world collector, how long it held the process up).
+     */
     record AfterGc(long usedBytes, long pauseMillis) {
     }
 
@@ -65,9 +68,9 @@ final class HeapProbe implements AutoCloseable {
      * it: what was live then.
      */
     AfterGc afterFullGc() throws IOException {
-        long started = System.nanoTime();
+        long before = gcMillis();
         memory.gc();
-        long pause = (System.nanoTime() - started) / 1_000_000;
+        long pause = gcMillis() - before;
         long used = 0;
         for (MemoryPoolMXBean pool : heapPools) {
             java.lang.management.MemoryUsage afterGc = pool.getCollectionUsage();
@@ -80,11 +83,15 @@ final class HeapProbe implements AutoCloseable {
 
     /** Seconds all the JVM's collectors have taken so far (pauses and, for some, concurrent work). */
     double gcSeconds() {
+        return gcMillis() / 1000.0;
+    }
+
+    private long gcMillis() {
         long millis = 0;
         for (GarbageCollectorMXBean gc : collectors) {
             millis += Math.max(0, gc.getCollectionTime());
         }
-        return millis / 1000.0;
+        return millis;
     }
 
     @Override

@@ -180,11 +180,32 @@ final class ServiceProcess implements AutoCloseable {
 
     /** The first {@code lines} lines of {@code jcmd GC.class_histogram}: what the heap holds, by class. */
     String histogram(int lines) throws IOException, InterruptedException {
+        return String.join("\n", classHistogramText().lines().limit(lines).toList());
+    }
+
+    /** What the heap holds after a full collection: bytes per class name (from {@code jcmd GC.class_histogram}). */
+    Map<String, Long> classHistogram() throws IOException, InterruptedException {
+        Map<String, Long> bytes = new LinkedHashMap<>();
+        for (String line : classHistogramText().split("\n")) {
+            // "   1:         12345        6789012  java.lang.String (java.base@25)"
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length >= 4 && fields[0].endsWith(":")) {
+                try {
+                    bytes.merge(fields[3], Long.parseLong(fields[2]), Long::sum);
+                } catch (NumberFormatException e) {
+                    // a header or the total
+                }
+            }
+        }
+        return bytes;
+    }
+
+    private String classHistogramText() throws IOException, InterruptedException {
         Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                 Long.toString(process.pid()), "GC.class_histogram").redirectErrorStream(true).start();
         String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         jcmd.waitFor(60, TimeUnit.SECONDS);
-        return String.join("\n", output.lines().limit(lines).toList());
+        return output;
     }
 
     /** Log lines per level ({@code SEVERE}, {@code WARNING}, ...) in the log so far; stack trace lines are not counted. */
