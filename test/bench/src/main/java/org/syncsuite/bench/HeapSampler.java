@@ -39,21 +39,19 @@ final class HeapSampler implements AutoCloseable {
         services.keySet().forEach(name -> samples.put(name, new ArrayList<>()));
     }
 
-    /** Samples now, then every interval until closed. */
+    /** Samples at the start, then every interval after it, until closed. */
     HeapSampler start() {
         thread = Thread.ofPlatform().daemon().name("heap-sampler").start(() -> {
-            long next = System.nanoTime();
-            while (!Thread.currentThread().isInterrupted()) {
-                sampleAll();
-                next += every.toNanos();
-                long wait = next - System.nanoTime();
-                try {
+            try {
+                for (long next = start; !Thread.currentThread().isInterrupted(); next += every.toNanos()) {
+                    long wait = next - System.nanoTime();
                     if (wait > 0) {
                         Thread.sleep(Duration.ofNanos(wait));
                     }
-                } catch (InterruptedException e) {
-                    return;
+                    sampleAll();
                 }
+            } catch (InterruptedException e) {
+                // closed
             }
         });
         return this;
@@ -99,11 +97,16 @@ final class HeapSampler implements AutoCloseable {
         return lastFailure;
     }
 
+    /** Stops sampling, waiting for a round under way to end. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (thread != null) {
             thread.interrupt();
-            thread.join(60_000);
+            try {
+                thread.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -232,8 +232,9 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the process (SIGTERM, then SIGKILL after 20 s, or at once when interrupted). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (heap != null) {
             try {
                 heap.close();
@@ -243,8 +244,13 @@ final class ServiceProcess implements AutoCloseable {
             heap = null;
         }
         process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

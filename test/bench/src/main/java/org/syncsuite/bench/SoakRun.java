@@ -178,7 +178,8 @@ final class SoakRun {
         LatencyHistogram latency = ledger.period(p);
         int from = p * settings.periodSeconds();
         int to = Math.min(settings.seconds(), from + settings.periodSeconds());
-        String label = settings.periodSeconds() % 60 == 0 ? (from / 60) + "-" + (to / 60) + " min" : from + "-" + to + " s";
+        boolean minutes = settings.periodSeconds() % 60 == 0 && settings.seconds() % 60 == 0;
+        String label = minutes ? (from / 60) + "-" + (to / 60) + " min" : from + "-" + to + " s";
         String heapColumns = String.format(Locale.ROOT, " %22s %7s %11s", latestHeap(heap, "api"), latestHeap(heap, "writer"),
                 latestHeap(heap, "replicator"));
         System.out.printf(Locale.ROOT, "   %-12s %7.1f %7d %8.0f %6s %6s %6s %8d %7d %7d%s%n", label,

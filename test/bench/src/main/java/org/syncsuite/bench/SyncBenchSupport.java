@@ -139,7 +139,7 @@ final class SyncBenchSupport {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             service.close();
         }
     }
