@@ -51,7 +51,8 @@ final class SoakBenchmark implements Benchmark {
             }
             return new Settings(options.integer("streams", 10_000), options.integer("users", 1_000),
                     options.integer("tps", 1_000), seconds, options.integer("baseline-seconds", 30), period,
-                    options.integer("heap-every-seconds", 30), options.integer("connections", 8),
+                    // Every 30 s in a 10-minute run; often enough for a trend in a short one, never more than every 10 s.
+                    options.integer("heap-every-seconds", Math.clamp(seconds / 20, 10, 30)), options.integer("connections", 8),
                     options.integer("rows-per-user", 5), options.decimal("heap-slope-limit", SLOPE_LIMIT_MIB_PER_MINUTE),
                     options.flag("histogram"));
         }

@@ -113,7 +113,11 @@ class SoakTest {
         assertThat(settings.streamsOf(5)).isEqualTo(2);
         assertThat(settings.periods()).isEqualTo(2);
         assertThat(settings.duration()).isEqualTo("90 s");
-        assertThat(SoakBenchmark.Settings.of(BenchOptions.parse(new String[0])).duration()).isEqualTo("10 min");
+        assertThat(settings.heapEverySeconds()).isEqualTo(10);
+        SoakBenchmark.Settings full = SoakBenchmark.Settings.of(BenchOptions.parse(new String[0]));
+        assertThat(full.duration()).isEqualTo("10 min");
+        assertThat(full.heapEverySeconds()).isEqualTo(30);
+        assertThat(full.streamsOf(999)).isEqualTo(10);
         assertThatThrownBy(() -> SoakBenchmark.Settings.of(BenchOptions.parse(new String[] {"--seconds=60", "--minutes=1"})))
                 .isInstanceOf(IllegalArgumentException.class);
     }
