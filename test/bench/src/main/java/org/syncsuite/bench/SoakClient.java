@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One client of the soak test: a stream of one user, read as an app would use it. The
  * transactions whose ops arrive in data lines count as seen when the {@code checkpoint_complete}
  * after them arrives (when an app could apply them); so do the bucket positions it resumes from.
- * Ops of its first sync are history, not arrivals. When its stream fails or ends, it counts
+ * Ops of its first sync, and later ones of transactions committed before it was in sync, are
+ * history, not arrivals. When its stream fails or ends, it counts
  * that, waits a second and reconnects from its positions, as the SDKs do.
  */
 final class SoakClient extends StreamClient {
@@ -38,6 +39,7 @@ final class SoakClient extends StreamClient {
     private int[] pending = new int[16];
     private int pendingCount;
     private boolean synced;
+    private long syncedAt;
 
     SoakClient(int port, String user, String clientId, SoakLedger ledger, Trouble trouble) {
         super(port, user);
@@ -79,14 +81,17 @@ final class SoakClient extends StreamClient {
             if (synced) {
                 for (int i = 0; i < pendingCount; i++) {
                     try {
-                        ledger.arrived(pending[i], nanos);
+                        ledger.arrived(pending[i], nanos, syncedAt);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         trouble.arrivalsNotCounted.incrementAndGet();
                     }
                 }
             }
-            synced = true;
+            if (!synced) {
+                synced = true;
+                syncedAt = nanos;
+            }
             pendingCount = 0;
             positions.putAll(pendingPositions);
             pendingPositions.clear();

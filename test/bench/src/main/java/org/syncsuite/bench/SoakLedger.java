@@ -28,6 +28,7 @@ final class SoakLedger {
     private final AtomicLong arrivedTotal = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong strangers = new AtomicLong();
+    private final AtomicLong history = new AtomicLong();
     private final AtomicLong failedTotal = new AtomicLong();
 
     private final LatencyHistogram baseline = new LatencyHistogram();
@@ -90,10 +91,13 @@ final class SoakLedger {
     }
 
     /**
-     * A stream saw transaction {@code tx}'s op at {@code nanos}. An arrival beyond what the
-     * transaction concerns is a duplicate; one of a transaction this run never committed, a stranger.
+     * A stream that has been in sync since {@code since} saw transaction {@code tx}'s op at
+     * {@code nanos}. The op of a transaction committed before that is history the stream came to
+     * (the writer was still behind when it synced), not an arrival it was owed. An arrival beyond
+     * what the transaction concerns is a duplicate; one of a transaction this run never committed,
+     * a stranger.
      */
-    void arrived(int tx, long nanos) throws InterruptedException {
+    void arrived(int tx, long nanos, long since) throws InterruptedException {
         if (tx < 0 || tx >= capacity) {
             strangers.incrementAndGet();
             return;
@@ -106,6 +110,10 @@ final class SoakLedger {
         }
         if (committed == 0) {
             strangers.incrementAndGet();
+            return;
+        }
+        if (committed < since) {
+            history.incrementAndGet();
             return;
         }
         if (arrived.incrementAndGet(tx) > expected.get(tx)) {
@@ -143,6 +151,11 @@ final class SoakLedger {
 
     long strangers() {
         return strangers.get();
+    }
+
+    /** Ops of transactions committed before the stream that saw them was in sync (not arrivals, not errors). */
+    long history() {
+        return history.get();
     }
 
     long failedTotal() {

@@ -39,14 +39,14 @@ class SoakTest {
         ledger.startMain(System.nanoTime());
         SoakClient.Trouble trouble = new SoakClient.Trouble();
         SoakClient client = new SoakClient(1, "user-00001", "c1", ledger, trouble);
-        for (int tx : new int[] {3, 4}) {
-            ledger.expect(tx, 1);
-            ledger.committed(tx, System.nanoTime());
-        }
         // The first sync is history: its ops are not arrivals.
         client.received(data(1, 2), System.nanoTime());
         client.received("{\"checkpoint_complete\":{\"last_op_id\":\"2\"}}", System.nanoTime());
         assertThat(ledger.arrivedTotal()).isZero();
+        for (int tx : new int[] {3, 4}) {
+            ledger.expect(tx, 1);
+            ledger.committed(tx, System.nanoTime());
+        }
         assertThat(client.request()).isEqualTo("{\"client_id\":\"c1\",\"raw_data\":true,\"buckets\":[{\"name\":\"1#mine|0[\\\"user-00001\\\"]\","
                 + "\"after\":\"2\"}]}");
 
@@ -63,6 +63,21 @@ class SoakTest {
         client.received(data(3, 3), System.nanoTime());
         client.received("{\"checkpoint_complete\":{\"last_op_id\":\"5\"}}", System.nanoTime());
         assertThat(ledger.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void anOpOfATransactionCommittedBeforeTheStreamWasInSyncIsHistory() throws Exception {
+        SoakLedger ledger = new SoakLedger(0, 10, 1, Duration.ofMinutes(1).toNanos());
+        ledger.startMain(System.nanoTime());
+        ledger.expect(1, 0); // committed while no stream of its user was open
+        ledger.committed(1, System.nanoTime());
+        SoakClient client = new SoakClient(1, "user-00001", "c1", ledger, new SoakClient.Trouble());
+        client.received("{\"checkpoint_complete\":{\"last_op_id\":\"0\"}}", System.nanoTime());
+        client.received(data(1, 1), System.nanoTime()); // the writer was behind: it comes after the first sync
+        client.received("{\"checkpoint_complete\":{\"last_op_id\":\"1\"}}", System.nanoTime());
+        assertThat(ledger.history()).isEqualTo(1);
+        assertThat(ledger.duplicates()).isZero();
+        assertThat(ledger.arrivedTotal()).isZero();
     }
 
     /** A data line as the gateway writes it for raw_data clients: ops of transactions {@code from} to {@code to}. */
@@ -100,7 +115,7 @@ class SoakTest {
         assertThat(ledger.outstanding()).isEqualTo(10);
         assertThat(ledger.missingIn(1)).isEqualTo(10);
         assertThat(ledger.missingIn(0)).isZero();
-        ledger.arrived(99, System.nanoTime());
+        ledger.arrived(99, System.nanoTime(), 0);
         assertThat(ledger.strangers()).isEqualTo(1);
     }
 
