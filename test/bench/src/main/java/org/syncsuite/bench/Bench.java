@@ -22,6 +22,7 @@ public final class Bench {
         register(new LatencyBenchmark());
         register(new ClientApplyBenchmark());
         register(new AttachmentsBenchmark());
+        register(new SoakBenchmark());
     }
 
     private Bench() {

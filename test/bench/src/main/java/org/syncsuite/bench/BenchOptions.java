@@ -52,4 +52,26 @@ public final class BenchOptions {
             throw new IllegalArgumentException("--" + name + " takes a whole number, not " + value, e);
         }
     }
+
+    /** A positive number, such as {@code --limit=0.5}. */
+    public double decimal(String name, double defaultValue) {
+        String value = values.get(name);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            double parsed = Double.parseDouble(value.replace("_", ""));
+            if (!(parsed > 0) || Double.isInfinite(parsed)) {
+                throw new IllegalArgumentException("--" + name + " must be a positive number");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " takes a number, not " + value, e);
+        }
+    }
+
+    /** Whether the option was given at all. */
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
 }

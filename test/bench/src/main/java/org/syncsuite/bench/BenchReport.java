@@ -1,15 +1,20 @@
 package org.syncsuite.bench;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.SequencedMap;
 
 /**
  * A benchmark's result: our figure and the baseline's, measured in the same run, and their
  * ratio (above 1 means ours is better for a higher-is-better unit). Further references measured
  * in the same run (such as a ceiling no real system reaches) are printed with their own ratios.
+ * {@code results} are further {@code key=value} fields of the {@code RESULT} line, in their order.
  */
 public record BenchReport(String benchmark, String workload, Measurement ours, Measurement baseline,
-                          boolean higherIsBetter, List<String> notes, List<Reference> references) {
+                          boolean higherIsBetter, List<String> notes, List<Reference> references,
+                          SequencedMap<String, String> results) {
 
     /** One side of the comparison: a label saying what ran, and its figure. */
     public record Measurement(String label, double value, String unit, String detail) {
@@ -30,6 +35,18 @@ public record BenchReport(String benchmark, String workload, Measurement ours, M
     public BenchReport {
         notes = List.copyOf(notes);
         references = List.copyOf(references);
+        for (var field : results.entrySet()) {
+            if (!field.getKey().matches("[a-z][a-z0-9_]*") || field.getValue().isEmpty() || field.getValue().contains(" ")) {
+                throw new IllegalArgumentException("A RESULT field is one lower-case word and a value without spaces: "
+                        + field.getKey() + "=" + field.getValue());
+            }
+        }
+        results = Collections.unmodifiableSequencedMap(new LinkedHashMap<>(results));
+    }
+
+    public BenchReport(String benchmark, String workload, Measurement ours, Measurement baseline,
+                       boolean higherIsBetter, List<String> notes, List<Reference> references) {
+        this(benchmark, workload, ours, baseline, higherIsBetter, notes, references, new LinkedHashMap<>());
     }
 
     public BenchReport(String benchmark, String workload, Measurement ours, Measurement baseline,
@@ -68,6 +85,7 @@ public record BenchReport(String benchmark, String workload, Measurement ours, M
             out.append(String.format(Locale.ROOT, " %s=%.1f %s_ratio=%.3f", reference.key(), reference.measurement().value(),
                     reference.key(), ratio(reference.measurement())));
         }
+        results.forEach((key, value) -> out.append(' ').append(key).append('=').append(value));
         return out.append('\n').toString();
     }
 

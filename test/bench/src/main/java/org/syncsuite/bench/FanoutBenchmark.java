@@ -1,17 +1,13 @@
 package org.syncsuite.bench;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.syncsuite.gateway.storage.StorageDatabase;
@@ -62,8 +58,7 @@ final class FanoutBenchmark implements Benchmark {
                 // The baseline: one stream, the same kind of change, a few times.
                 List<Long> single = new ArrayList<>();
                 Client solo = new Client(gateway.port, "solo");
-                Thread soloThread = Thread.ofVirtual().start(solo);
-                solo.connected.await();
+                StreamClient.openAll(List.of(solo), 1, Duration.ofSeconds(120));
                 for (int i = 0; i < 7; i++) {
                     long target = change(storage, publisher, checkpoint, item);
                     single.add(solo.awaitCheckpoint(target) / 1_000_000);
@@ -73,20 +68,11 @@ final class FanoutBenchmark implements Benchmark {
                 // Ours: many streams.
                 System.out.printf(Locale.ROOT, "   opening %,d streams ...%n", streams);
                 List<Client> clients = new ArrayList<>(streams);
-                Semaphore opening = new Semaphore(64);
-                long openStarted = System.nanoTime();
                 for (int i = 0; i < streams; i++) {
-                    Client client = new Client(gateway.port, "user-" + i);
-                    client.gate = opening;
-                    clients.add(client);
-                    opening.acquire();
-                    Thread.ofVirtual().start(client);
+                    clients.add(new Client(gateway.port, "user-" + i));
                 }
-                for (Client client : clients) {
-                    client.connected.await(120, TimeUnit.SECONDS);
-                }
-                double openSeconds = (System.nanoTime() - openStarted) / 1e9;
-                long failed = clients.stream().filter(c -> c.failure != null).count();
+                double openSeconds = StreamClient.openAll(clients, 64, Duration.ofSeconds(120));
+                long failed = clients.stream().filter(c -> c.failure() != null).count();
                 System.out.printf(Locale.ROOT, "   ... in %.1f s (%,.0f streams/s, %d failed)%n", openSeconds, streams / openSeconds,
                         failed);
                 long heapAfter = gateway.heapAfterGc();
@@ -108,14 +94,13 @@ final class FanoutBenchmark implements Benchmark {
                     }
                 }
                 Arrays.sort(latencies);
-                long p50 = latencies[streams / 2];
-                long p99 = latencies[(int) Math.ceil(streams * 0.99) - 1];
+                long p50 = Statistics.percentile(latencies, 0.5);
+                long p99 = Statistics.percentile(latencies, 0.99);
                 long max = latencies[streams - 1];
                 long soloP99 = single.stream().mapToLong(Long::longValue).max().orElse(0);
                 long soloP50 = single.stream().sorted().toList().get(single.size() / 2);
                 clients.forEach(Client::close);
                 solo.close();
-                soloThread.join(5000);
 
                 List<String> notes = new ArrayList<>();
                 notes.add(String.format(Locale.ROOT, "p50 %d ms, p99 %d ms, max %s; %d of %,d streams did not get it within 60 s",
@@ -149,55 +134,20 @@ final class FanoutBenchmark implements Benchmark {
     }
 
     /** One client: opens its stream, then notes when each checkpoint_complete arrives. */
-    private static final class Client implements Runnable {
+    private static final class Client extends StreamClient {
         static final AtomicLong announced = new AtomicLong();
-        private final int port;
-        private final String user;
-        final CountDownLatch connected = new CountDownLatch(1);
-        Semaphore gate;
-        volatile Exception failure;
         private final Map<Long, Long> completed = new java.util.concurrent.ConcurrentHashMap<>();
-        private volatile SyncBenchSupport.RawStream stream;
 
         Client(int port, String user) {
-            this.port = port;
-            this.user = user;
+            super(port, user);
         }
 
         @Override
-        public void run() {
-            ByteArrayOutputStream scratch = new ByteArrayOutputStream(256);
-            try (SyncBenchSupport.RawStream s = new SyncBenchSupport.RawStream(port, SyncBenchSupport.token(user),
-                    "application/x-ndjson", "{\"client_id\":\"" + user + "\"}", 4096)) {
-                stream = s;
-                boolean first = true;
-                for (String line = s.line(scratch); line != null; line = s.line(scratch)) {
-                    if (line.startsWith("{\"checkpoint_complete\"")) {
-                        long at = System.nanoTime();
-                        int start = line.indexOf("\"last_op_id\":\"") + 14;
-                        long op = Long.parseLong(line.substring(start, line.indexOf('"', start)));
-                        completed.put(op, at - announced.get());
-                        if (first) {
-                            first = false;
-                            release();
-                        }
-                        synchronized (this) {
-                            notifyAll();
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                failure = e;
-            } finally {
-                release();
-            }
-        }
-
-        private void release() {
-            if (connected.getCount() > 0) {
-                connected.countDown();
-                if (gate != null) {
-                    gate.release();
+        protected void received(String line, long nanos) {
+            if (line.startsWith(CHECKPOINT_COMPLETE)) {
+                completed.put(lastOpId(line), nanos - announced.get());
+                synchronized (this) {
+                    notifyAll();
                 }
             }
         }
@@ -205,7 +155,7 @@ final class FanoutBenchmark implements Benchmark {
         /** Nanoseconds from the announcement to this client's checkpoint_complete of {@code checkpoint}; -1 if none in 60 s. */
         synchronized long awaitCheckpoint(long checkpoint) throws InterruptedException {
             long deadline = System.currentTimeMillis() + 60_000;
-            while (!completed.containsKey(checkpoint) && failure == null) {
+            while (!completed.containsKey(checkpoint) && failure() == null) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
                     return -1;
@@ -213,16 +163,6 @@ final class FanoutBenchmark implements Benchmark {
                 wait(left);
             }
             return completed.getOrDefault(checkpoint, -1L);
-        }
-
-        void close() {
-            try {
-                if (stream != null) {
-                    stream.close();
-                }
-            } catch (IOException e) {
-                // closing anyway
-            }
         }
     }
 }

@@ -1,5 +1,7 @@
 package org.syncsuite.bench;
 
+import static org.syncsuite.bench.Statistics.percentile;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -29,11 +31,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.change.ChangeRecord;
-import org.syncsuite.gateway.GatewayMain;
-import org.syncsuite.replicator.ReplicatorMain;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
-import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
 
 /**
@@ -65,17 +64,20 @@ final class LatencyBenchmark implements Benchmark {
         int rows = rate * seconds;
         Path dir = Files.createDirectories(Path.of("target", "bench-sync-latency").toAbsolutePath());
         Path js = installClient(dir);
-        List<Process> processes = new ArrayList<>();
+        List<ServiceProcess> services = new ArrayList<>();
+        Process client = null;
         try (EmbeddedMariaDb db = EmbeddedMariaDb.builder().build(); EmbeddedKafka kafka = EmbeddedKafka.builder().build()) {
             db.start();
             kafka.start();
             db.createDatabase("latency");
             db.execute("CREATE TABLE latency.events (id VARCHAR(32) PRIMARY KEY, committed_at BIGINT NOT NULL)");
             Path yaml = serviceConfig(dir, db, kafka);
-            int gatewayPort = Ports.free();
-            processes.add(launch(dir, "replicator", ReplicatorMain.class.getName(), yaml, Ports.free(), "sync-gateway"));
-            processes.add(launch(dir, "gateway", GatewayMain.class.getName(), yaml, gatewayPort, "replicator"));
-            awaitReady(gatewayPort, processes);
+            ServiceProcess replicator = ServiceProcess.replicator("replicator", yaml, dir, List.of("-Xmx1g"));
+            services.add(replicator);
+            ServiceProcess gateway = ServiceProcess.gateway("gateway", yaml, dir, List.of("-Xmx1g"));
+            services.add(gateway);
+            gateway.awaitReady("/probes/readiness", Duration.ofSeconds(120), replicator);
+            int gatewayPort = gateway.port;
 
             Map<String, Long> topicArrivals = new ConcurrentHashMap<>();
             AtomicBoolean consuming = new AtomicBoolean(true);
@@ -93,8 +95,7 @@ final class LatencyBenchmark implements Benchmark {
             Map<String, Long> clientArrivals = new ConcurrentHashMap<>();
             CountDownLatch ready = new CountDownLatch(1);
             CountDownLatch done = new CountDownLatch(1);
-            Process client = startClient(js, dir, gatewayPort, rows, seconds, clientArrivals, ready, done);
-            processes.add(client);
+            client = startClient(js, dir, gatewayPort, rows, seconds, clientArrivals, ready, done);
             if (!ready.await(180, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("The official client did not finish its first sync; see " + dir.resolve("client.log"));
             }
@@ -149,11 +150,14 @@ final class LatencyBenchmark implements Benchmark {
                             "p50 " + percentile(topic, 0.5) + " ms"),
                     false, notes);
         } finally {
-            for (Process process : processes.reversed()) {
-                process.destroy();
-                if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor();
+            if (client != null) {
+                client.destroy();
+                if (!client.waitFor(15, TimeUnit.SECONDS)) {
+                    client.destroyForcibly().waitFor();
                 }
+            }
+            for (ServiceProcess service : services.reversed()) {
+                service.close();
             }
         }
     }
@@ -174,10 +178,6 @@ final class LatencyBenchmark implements Benchmark {
         }
         Arrays.sort(latencies);
         return latencies;
-    }
-
-    private static long percentile(long[] sorted, double p) {
-        return sorted[Math.max(0, (int) Math.ceil(sorted.length * p) - 1)];
     }
 
     private static void consume(EmbeddedKafka kafka, String topic, Map<String, Long> arrivals, AtomicBoolean running,
@@ -293,31 +293,5 @@ final class LatencyBenchmark implements Benchmark {
                             query: SELECT * FROM events
                         """).text());
         return yaml;
-    }
-
-    private static Process launch(Path dir, String name, String mainClass, Path yaml, int port, String without) throws IOException {
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", SyncBenchSupport.classPathWithout(without), mainClass, "-c", yaml.toString(), "--port", Integer.toString(port));
-        return new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
-    }
-
-    private static void awaitReady(int port, List<Process> processes) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (true) {
-            try {
-                java.net.HttpURLConnection connection = (java.net.HttpURLConnection) java.net.URI.create(
-                        "http://127.0.0.1:" + port + "/probes/readiness").toURL().openConnection();
-                if (connection.getResponseCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not up yet
-            }
-            if (System.nanoTime() > deadline || processes.stream().anyMatch(p -> !p.isAlive())) {
-                throw new IllegalStateException("The suite did not become ready; see the logs in target/bench-sync-latency");
-            }
-            Thread.sleep(250);
-        }
     }
 }

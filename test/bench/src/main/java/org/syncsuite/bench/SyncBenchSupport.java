@@ -1,13 +1,10 @@
 package org.syncsuite.bench;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +12,9 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.protocol.OplogEntry;
-import org.syncsuite.gateway.GatewayMain;
 import org.syncsuite.gateway.storage.BucketStore;
 import org.syncsuite.gateway.storage.StorageDatabase;
 import org.syncsuite.gateway.storage.StorageMigrations;
@@ -28,7 +23,6 @@ import org.syncsuite.services.ClassPath;
 import org.syncsuite.services.DevTokens;
 import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
-import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
 
 /**
@@ -120,9 +114,8 @@ final class SyncBenchSupport {
 
     /** A gateway process serving the api role only, with {@code heap} as its heap limit. */
     static final class Gateway implements AutoCloseable {
-        final Process process;
+        final ServiceProcess service;
         final int port;
-        final Path log;
 
         Gateway(EmbeddedMariaDb db, EmbeddedKafka kafka, String storageName, String heap, Path dir) throws Exception {
             Files.createDirectories(dir);
@@ -130,82 +123,38 @@ final class SyncBenchSupport {
             Files.writeString(yaml, new ServiceYaml().source(db, "mysql", db.rootUser(), db.rootPassword())
                     .storage(db, storageName, db.rootUser(), db.rootPassword()).kafka(kafka, "bench").hs256(SECRET)
                     .apiParameter("max_concurrent_connections", 20000).syncConfigContent(SYNC_CONFIG).text());
-            port = Ports.free();
-            log = dir.resolve("gateway.log");
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api", "-Dgateway.api.keepalive-seconds=600", "-cp",
-                    classPathWithout("replicator"), GatewayMain.class.getName(), "-c", yaml.toString(), "--port",
-                    Integer.toString(port)));
-            process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (status("/probes/readiness") != 200) {
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    throw new IllegalStateException("The gateway did not become ready; see " + log);
-                }
-                Thread.sleep(200);
-            }
+            service = ServiceProcess.gateway("gateway", yaml, dir, List.of("-Xmx" + heap, "-Xms" + heap, "-Dgateway.role=api",
+                    "-Dgateway.api.keepalive-seconds=600"));
+            port = service.port;
+            service.awaitReady("/probes/readiness", Duration.ofSeconds(120));
         }
 
-        int status(String path) {
-            try {
-                HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
-                        .openConnection();
-                connection.setConnectTimeout(1000);
-                int status = connection.getResponseCode();
-                connection.disconnect();
-                return status;
-            } catch (IOException e) {
-                return -1;
-            }
-        }
-
-        String get(String path) throws IOException {
-            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + path).toURL()
-                    .openConnection();
-            connection.setRequestProperty("Accept", "text/plain");
-            try (InputStream in = connection.getInputStream()) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        }
-
-        /** Used heap after a full collection, in bytes (from {@code jcmd GC.heap_info}). */
+        /** Used heap after a full collection, in bytes. */
         long heapAfterGc() throws Exception {
-            jcmd("GC.run");
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile(", used (\\d+)K").matcher(jcmd("GC.heap_info"));
-            if (!m.find()) {
-                throw new IllegalStateException("jcmd GC.heap_info gave no heap figure");
-            }
-            return Long.parseLong(m.group(1)) * 1024;
+            return service.heapAfterGc();
         }
 
         String histogram(int lines) throws Exception {
-            return String.join("\n", jcmd("GC.class_histogram").lines().limit(lines).toList());
-        }
-
-        private String jcmd(String command) throws Exception {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(process.pid()), command).redirectErrorStream(true).start();
-            String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            jcmd.waitFor(60, TimeUnit.SECONDS);
-            return output;
+            return service.histogram(lines);
         }
 
         @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
+        public void close() {
+            service.close();
         }
     }
 
     /**
      * One sync stream over a plain socket: sends the request, checks the status, then hands out the
-     * body's bytes, chunked transfer coding removed.
+     * body's bytes, chunked transfer coding removed, or its NDJSON lines. Reads through a buffer of
+     * its own, so that a line costs one scan of the bytes, not a call per byte. Not thread-safe.
      */
     static final class RawStream implements AutoCloseable {
         private final Socket socket;
         private final InputStream in;
+        private final byte[] buffer;
+        private int position;
+        private int limit;
         private int chunkLeft;
         private boolean ended;
 
@@ -215,46 +164,69 @@ final class SyncBenchSupport {
 
         RawStream(int port, String token, String accept, String body, int bufferSize) throws IOException {
             socket = new Socket("127.0.0.1", port);
-            socket.setTcpNoDelay(true);
-            byte[] payload = body.getBytes(StandardCharsets.UTF_8);
-            String request = "POST /sync/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token " + token
-                    + "\r\nContent-Type: application/json\r\nAccept: " + accept + "\r\nContent-Length: " + payload.length
-                    + "\r\n\r\n";
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.US_ASCII));
-            out.write(payload);
-            out.flush();
-            in = new BufferedInputStream(socket.getInputStream(), bufferSize);
-            String status = headerLine();
-            if (!status.contains(" 200 ")) {
-                throw new IOException("The stream answered " + status);
+            try {
+                socket.setTcpNoDelay(true);
+                byte[] payload = body.getBytes(StandardCharsets.UTF_8);
+                String request = "POST /sync/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token " + token
+                        + "\r\nContent-Type: application/json\r\nAccept: " + accept + "\r\nContent-Length: " + payload.length
+                        + "\r\n\r\n";
+                OutputStream out = socket.getOutputStream();
+                out.write(request.getBytes(StandardCharsets.US_ASCII));
+                out.write(payload);
+                out.flush();
+                in = socket.getInputStream();
+                buffer = new byte[bufferSize];
+                String status = headerLine();
+                if (!status.contains(" 200 ")) {
+                    throw new HttpStatusException(status);
+                }
+                boolean chunked = false;
+                for (String header = headerLine(); !header.isEmpty(); header = headerLine()) {
+                    chunked |= header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+                }
+                if (!chunked) {
+                    throw new IOException("expected a chunked body");
+                }
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
             }
-            boolean chunked = false;
-            for (String header = headerLine(); !header.isEmpty(); header = headerLine()) {
-                chunked |= header.toLowerCase(java.util.Locale.ROOT).startsWith("transfer-encoding: chunked");
+        }
+
+        /** False at the end of the connection; else the buffer holds at least one byte. */
+        private boolean fill() throws IOException {
+            if (position < limit) {
+                return true;
             }
-            if (!chunked) {
-                throw new IOException("expected a chunked body");
+            int read = in.read(buffer, 0, buffer.length);
+            if (read < 0) {
+                return false;
             }
+            position = 0;
+            limit = read;
+            return true;
         }
 
         private String headerLine() throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
-            for (int b = in.read(); b != '\n'; b = in.read()) {
-                if (b < 0) {
+            while (true) {
+                if (!fill()) {
                     throw new IOException("the connection closed in the headers");
+                }
+                byte b = buffer[position++];
+                if (b == '\n') {
+                    return line.toString(StandardCharsets.US_ASCII);
                 }
                 if (b != '\r') {
                     line.write(b);
                 }
             }
-            return line.toString(StandardCharsets.US_ASCII);
         }
 
-        /** Reads body bytes into {@code buffer}; -1 at the end of the body. */
-        int read(byte[] buffer, int offset, int length) throws IOException {
+        /** Moves to the next chunk when the current one is used up; false at the end of the body. */
+        private boolean inChunk() throws IOException {
             if (ended) {
-                return -1;
+                return false;
             }
             if (chunkLeft == 0) {
                 String size = headerLine().strip();
@@ -265,13 +237,23 @@ final class SyncBenchSupport {
                 chunkLeft = Integer.parseInt(semicolon < 0 ? size : size.substring(0, semicolon), 16);
                 if (chunkLeft == 0) {
                     ended = true;
-                    return -1;
+                    return false;
                 }
             }
-            int read = in.read(buffer, offset, Math.min(length, chunkLeft));
-            if (read < 0) {
+            if (position == limit && !fill()) {
                 throw new IOException("the connection closed inside a chunk");
             }
+            return true;
+        }
+
+        /** Reads body bytes into {@code target}; -1 at the end of the body. */
+        int read(byte[] target, int offset, int length) throws IOException {
+            if (!inChunk()) {
+                return -1;
+            }
+            int read = Math.min(Math.min(length, chunkLeft), limit - position);
+            System.arraycopy(buffer, position, target, offset, read);
+            position += read;
             chunkLeft -= read;
             return read;
         }
@@ -279,22 +261,35 @@ final class SyncBenchSupport {
         /** The next NDJSON line, or null at the end of the body. */
         String line(ByteArrayOutputStream scratch) throws IOException {
             scratch.reset();
-            byte[] one = new byte[1];
-            while (true) {
-                int read = read(one, 0, 1);
-                if (read < 0) {
-                    return scratch.size() == 0 ? null : scratch.toString(StandardCharsets.UTF_8);
+            while (inChunk()) {
+                int end = Math.min(limit, position + chunkLeft);
+                for (int i = position; i < end; i++) {
+                    if (buffer[i] == '\n') {
+                        scratch.write(buffer, position, i - position);
+                        chunkLeft -= i + 1 - position;
+                        position = i + 1;
+                        return scratch.toString(StandardCharsets.UTF_8);
+                    }
                 }
-                if (one[0] == '\n') {
-                    return scratch.toString(StandardCharsets.UTF_8);
-                }
-                scratch.write(one[0]);
+                scratch.write(buffer, position, end - position);
+                chunkLeft -= end - position;
+                position = end;
             }
+            return scratch.size() == 0 ? null : scratch.toString(StandardCharsets.UTF_8);
         }
 
         @Override
         public void close() throws IOException {
             socket.close();
+        }
+    }
+
+    /** The stream was answered with a status other than 200. */
+    static final class HttpStatusException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        HttpStatusException(String statusLine) {
+            super("The stream answered " + statusLine);
         }
     }
 }
