@@ -16,4 +16,21 @@ public record CrudEntry(long clientId, Op op, String table, String id, long tran
     public CrudEntry {
         opData = opData.map(java.util.Collections::unmodifiableMap);
     }
+
+    /**
+     * The entry as PowerSync's SDKs serialise it for an app's backend ({@code toJSON()} there):
+     * {@code op_id}, {@code op}, {@code type}, {@code id}, {@code tx_id}, and {@code data} when
+     * the entry carries values. With the client's id, {@code op_id} lets a backend recognise an
+     * entry it has applied before.
+     */
+    public Map<String, Object> toJson() {
+        Map<String, Object> json = new java.util.LinkedHashMap<>();
+        json.put("op_id", clientId);
+        json.put("op", op.name());
+        json.put("type", table);
+        json.put("id", id);
+        json.put("tx_id", transactionId);
+        opData.ifPresent(data -> json.put("data", data));
+        return json;
+    }
 }

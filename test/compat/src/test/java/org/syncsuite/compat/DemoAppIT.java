@@ -419,8 +419,7 @@ class DemoAppIT {
                 ObjectNode body = JSON.createObjectNode();
                 ArrayNode batch = body.putArray("batch");
                 for (CrudEntry entry : transaction.get().crud()) {
-                    ObjectNode op = batch.addObject().put("op", entry.op().name()).put("type", entry.table()).put("id", entry.id());
-                    entry.opData().ifPresent(data -> op.set("data", JSON.valueToTree(data)));
+                    batch.add(JSON.valueToTree(entry.toJson()));
                 }
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(backend + "/api/data"))
                         .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")

@@ -186,9 +186,7 @@ final class JavaDevice implements Device {
                 ObjectNode body = JSON.createObjectNode().put("client_id", database.clientId());
                 ArrayNode batch = body.putArray("batch");
                 for (CrudEntry entry : transaction.get().crud()) {
-                    ObjectNode op = batch.addObject().put("op_id", entry.clientId()).put("op", entry.op().name())
-                            .put("type", entry.table()).put("id", entry.id());
-                    entry.opData().ifPresent(data -> op.set("data", JSON.valueToTree(data)));
+                    batch.add(JSON.valueToTree(entry.toJson()));
                 }
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(backend + "/api/data"))
                         .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + token)
