@@ -20,6 +20,7 @@ public class AttachmentsApplication extends Application {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return Set.of(AttachmentsResource.class, ErrorMappers.Refused.class, ErrorMappers.Storage.class, ErrorMappers.Other.class);
+        return Set.of(AttachmentsResource.class, ErrorMappers.Refused.class, ErrorMappers.Storage.class, ErrorMappers.Other.class,
+                RequestChecks.Framing.class, RequestChecks.TokenTimes.class);
     }
 }

@@ -50,6 +50,11 @@ public class AttachmentsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Bytes copied per write from S3 to the response: large writes, few chunks. */
     private static final int COPY_BUFFER = 256 * 1024;
+    /** The largest JSON body of a request (a presigned upload's description with its metadata). */
+    static final int MAX_JSON_BODY = 64 * 1024;
+    /** Seconds a client token may live (exp - iat), as the gateway allows; Supabase's keys a week and 20 minutes. */
+    private static final long MAX_LIFETIME = 86_400;
+    private static final long SUPABASE_MAX_LIFETIME = 7 * 86_400 + 1_200;
 
     @Inject
     JsonWebToken token;
@@ -116,8 +121,11 @@ public class AttachmentsResource {
         } catch (ObjectStore.ObjectStoreException e) {
             giveUp(id, key);
             Throwable cause = e;
-            while (cause != null && !(cause instanceof Uploads.TooLarge)) {
+            while (cause != null && !(cause instanceof Uploads.TooLarge) && !(cause instanceof Uploads.Malformed)) {
                 cause = cause.getCause();
+            }
+            if (cause instanceof Uploads.Malformed) {
+                throw new ServiceError(400, "INVALID_BODY", "The upload's body is malformed: " + cause.getMessage());
             }
             if (cause != null) {
                 throw new ServiceError(413, quotaBound ? "QUOTA_EXCEEDED" : "FILE_TOO_LARGE", "Attachment " + id + " is " + cause.getMessage());
@@ -189,11 +197,14 @@ public class AttachmentsResource {
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The caller's attachments, by id, a page at a time ({\"items\": [...], \"next\": id or null})")
-    public Response list(@QueryParam("after") @DefaultValue("") String after, @QueryParam("limit") @DefaultValue("100") int limit,
+    public Response list(@QueryParam("after") @DefaultValue("") String after, @QueryParam("limit") @DefaultValue("100") String limitText,
                          @QueryParam("owner") String owner) {
         Caller caller = caller();
+        // a String, not an int: JAX-RS answers a query parameter it cannot convert with a bare 404
+        int limit = limitText.matches("\\d{1,4}") ? Integer.parseInt(limitText) : -1;
         if (limit < 1 || limit > 1000) {
-            throw new ServiceError(400, "INVALID_LIMIT", "limit is 1 to 1000, not " + limit);
+            throw new ServiceError(400, "INVALID_LIMIT", "limit is 1 to 1000, not " + (limitText.length() > 20
+                    ? limitText.substring(0, 20) + "..." : limitText));
         }
         String whose = owner == null || owner.isBlank() ? caller.subject() : owner;
         if (!caller.mayAccess(whose)) {
@@ -212,11 +223,13 @@ public class AttachmentsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "A presigned URL to PUT the bytes straight to S3; the upload is verified (size, SHA-256) before it is available")
     @APIResponse(responseCode = "200", description = "{\"url\", \"method\": \"PUT\", \"headers\", \"expires_at\"}")
-    public Response uploadUrl(@PathParam("id") String rawId, String requestBody) throws ObjectStore.ObjectStoreException {
+    public Response uploadUrl(@PathParam("id") String rawId, InputStream requestBody) throws ObjectStore.ObjectStoreException {
         Caller caller = uploader();
         String id = Uploads.id(rawId);
         JsonNode request = json(requestBody);
-        long size = request.path("size").asLong(-1);
+        JsonNode sizeNode = request.path("size");
+        // an integer that fits: asLong() would read "1" as 1 and 2^64 + 1 as 1
+        long size = sizeNode.isIntegralNumber() && sizeNode.canConvertToLong() ? sizeNode.asLong() : -1;
         if (size < 0) {
             throw new ServiceError(400, "INVALID_SIZE", "A presigned upload declares its size in bytes: {\"size\": n, ...}");
         }
@@ -411,6 +424,11 @@ public class AttachmentsResource {
         if (subject == null || subject.isBlank()) {
             throw ServiceError.unauthorized("A valid client token is required: Authorization: Bearer <jwt>");
         }
+        // MicroProfile JWT checked the signature, the audience and exp; PowerSync's other rules are ours
+        long maxLifetime = serviceConfig.clientAuth().supabase() ? SUPABASE_MAX_LIFETIME : MAX_LIFETIME;
+        RequestChecks.timesRefuse(token.getRawToken(), Instant.now().getEpochSecond(), maxLifetime).ifPresent(reason -> {
+            throw ServiceError.unauthorized(reason);
+        });
         return new Caller(subject, false);
     }
 
@@ -438,9 +456,20 @@ public class AttachmentsResource {
         }
     }
 
-    private static JsonNode json(String body) {
+    /** A JSON object body of at most {@link #MAX_JSON_BODY} bytes, read no further. */
+    private static JsonNode json(InputStream in) {
+        String body;
         try {
-            JsonNode node = body == null || body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+            byte[] bytes = in == null ? new byte[0] : in.readNBytes(MAX_JSON_BODY + 1);
+            if (bytes.length > MAX_JSON_BODY) {
+                throw new ServiceError(413, "BODY_TOO_LARGE", "A JSON body is at most " + MAX_JSON_BODY + " bytes");
+            }
+            body = new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ServiceError(400, "INVALID_BODY", "The body could not be read: " + e.getMessage());
+        }
+        try {
+            JsonNode node = body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
             if (!node.isObject()) {
                 throw new ServiceError(400, "INVALID_BODY", "The body must be a JSON object");
             }

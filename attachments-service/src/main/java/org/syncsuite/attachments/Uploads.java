@@ -18,6 +18,15 @@ final class Uploads {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*");
 
+    /** How deep metadata may nest: clients show it, and recursive code reads it. */
+    static final int MAX_METADATA_DEPTH = 32;
+    private static final com.fasterxml.jackson.databind.ObjectMapper METADATA = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    static {
+        METADATA.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_METADATA_DEPTH).build());
+    }
+
     private Uploads() {
     }
 
@@ -103,15 +112,28 @@ final class Uploads {
             throw new ServiceError(400, "INVALID_METADATA", "Metadata is at most 4096 characters of JSON");
         }
         try {
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+            METADATA.readTree(json);
         } catch (IOException e) {
-            throw new ServiceError(400, "INVALID_METADATA", "Metadata must be JSON: " + e.getMessage());
+            throw new ServiceError(400, "INVALID_METADATA", "Metadata must be JSON nested at most " + MAX_METADATA_DEPTH
+                    + " deep: " + e.getMessage());
         }
         return json;
     }
 
     private static String truncate(String text) {
         return text.length() > 80 ? text.substring(0, 80) + "..." : text;
+    }
+
+    /**
+     * Thrown by {@link Measured} when the server's decoder of the body's framing fails on what
+     * the client sent (a chunk size that is not hexadecimal, a chunk longer than it says).
+     */
+    static final class Malformed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Malformed(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     /** Thrown by {@link Measured} when an upload grows past its limit. */
@@ -143,7 +165,12 @@ final class Uploads {
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
+            int b;
+            try {
+                b = super.read();
+            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
+                throw new Malformed(e);
+            }
             if (b >= 0) {
                 digest.update((byte) b);
                 counted(1);
@@ -153,7 +180,12 @@ final class Uploads {
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
+            int n;
+            try {
+                n = super.read(buffer, offset, length);
+            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
+                throw new Malformed(e);
+            }
             if (n > 0) {
                 digest.update(buffer, offset, n);
                 counted(n);

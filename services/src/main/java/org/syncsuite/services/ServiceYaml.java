@@ -81,6 +81,12 @@ public final class ServiceYaml {
         return this;
     }
 
+    /** Client tokens checked against the key set {@code jwksJson} (a JWKS as JSON) for the {@code powersync} audience. */
+    public ServiceYaml jwks(String jwksJson) {
+        clientAuth = "client_auth:\n  audience: [powersync]\n  jwks: " + jwksJson + "\n";
+        return this;
+    }
+
     public ServiceYaml apiParameter(String name, Object value) {
         apiParameters.put(name, value);
         return this;

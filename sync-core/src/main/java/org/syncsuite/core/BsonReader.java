@@ -16,8 +16,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Reads PowerSync's BSON stream: length-prefixed documents one after another, each as a JSON
- * tree (strings, numbers, booleans, nulls, nested documents and arrays; other BSON types are
- * refused). The counterpart of {@link BsonWriter}.
+ * tree (strings, numbers, booleans, nulls, binary, nested documents and arrays; other BSON types
+ * are refused). The counterpart of {@link BsonWriter}. Whatever the bytes, a malformed document is
+ * an {@link IOException}: documents nest at most {@link BsonWriter#MAX_DEPTH} deep, so a hostile
+ * one cannot overflow the stack.
  */
 public final class BsonReader {
 
@@ -47,7 +49,9 @@ public final class BsonReader {
         }
         byte[] document = new byte[length];
         System.arraycopy(head, 0, document, 0, 4);
-        in.readFully(document, 4, length - 4);
+        if (in.readNBytes(document, 4, length - 4) < length - 4) {
+            throw new EOFException("The BSON stream ended inside a document of " + length + " bytes");
+        }
         return Optional.of(parse(document));
     }
 
@@ -55,14 +59,17 @@ public final class BsonReader {
     public static ObjectNode parse(byte[] document) throws IOException {
         ByteBuffer buffer = ByteBuffer.wrap(document).order(ByteOrder.LITTLE_ENDIAN);
         ObjectNode root = NODES.objectNode();
-        readInto(buffer, root, null);
+        readInto(buffer, root, null, 1);
         if (buffer.hasRemaining()) {
             throw new IOException("Bytes after the end of a BSON document");
         }
         return root;
     }
 
-    private static void readInto(ByteBuffer buffer, ObjectNode object, ArrayNode array) throws IOException {
+    private static void readInto(ByteBuffer buffer, ObjectNode object, ArrayNode array, int depth) throws IOException {
+        if (depth > BsonWriter.MAX_DEPTH) {
+            throw new IOException("BSON documents nested more than " + BsonWriter.MAX_DEPTH + " deep");
+        }
         try {
             int start = buffer.position();
             int length = buffer.getInt();
@@ -77,7 +84,7 @@ public final class BsonReader {
                     case 0x01 -> NODES.numberNode(buffer.getDouble());
                     case 0x02 -> {
                         int size = buffer.getInt();
-                        if (size < 1 || size > buffer.remaining()) {
+                        if (size < 1 || size > buffer.remaining() || buffer.get(buffer.position() + size - 1) != 0) {
                             throw new IOException("Bad BSON string length " + size);
                         }
                         String text = new String(buffer.array(), buffer.position(), size - 1, StandardCharsets.UTF_8);
@@ -86,19 +93,30 @@ public final class BsonReader {
                     }
                     case 0x03 -> {
                         ObjectNode child = NODES.objectNode();
-                        readInto(buffer, child, null);
+                        readInto(buffer, child, null, depth + 1);
                         yield child;
                     }
                     case 0x04 -> {
                         ArrayNode child = NODES.arrayNode();
-                        readInto(buffer, null, child);
+                        readInto(buffer, null, child, depth + 1);
                         yield child;
+                    }
+                    case 0x05 -> {
+                        int size = buffer.getInt();
+                        buffer.get(); // the subtype
+                        if (size < 0 || size > buffer.remaining()) {
+                            throw new IOException("Bad BSON binary length " + size);
+                        }
+                        byte[] bytes = new byte[size];
+                        buffer.get(bytes);
+                        yield NODES.binaryNode(bytes);
                     }
                     case 0x08 -> NODES.booleanNode(buffer.get() != 0);
                     case 0x0A -> NODES.nullNode();
                     case 0x10 -> NODES.numberNode(buffer.getInt());
                     case 0x12 -> NODES.numberNode(buffer.getLong());
-                    default -> throw new IOException("Unsupported BSON type 0x" + Integer.toHexString(type & 0xff) + " for " + name);
+                    default -> throw new IOException("Unsupported BSON type 0x" + Integer.toHexString(type & 0xff) + " for "
+                            + (name.length() > 40 ? name.substring(0, 40) + "..." : name));
                 };
                 if (array != null) {
                     array.add(value);

@@ -2,14 +2,15 @@ package org.syncsuite.core;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * A document tree as BSON, the framing of PowerSync's {@code application/vnd.powersync.bson-stream}:
  * each top-level document carries its own length, so documents are simply concatenated. Integers
  * are written as int32 when they fit and int64 otherwise (clients accept either), strings as
- * UTF-8, arrays as documents keyed {@code "0"}, {@code "1"}, ...
+ * UTF-8, arrays as documents keyed {@code "0"}, {@code "1"}, ... A lone surrogate in a string
+ * becomes U+FFFD, as JavaScript's encoders write it (UTF-8 cannot carry it); a name holding NUL
+ * cannot be written (BSON ends names at NUL) and is refused.
  *
  * <p>Not thread-safe. {@link #reset()} makes it ready for the next document, keeping its buffer.
  */
@@ -19,11 +20,13 @@ public final class BsonWriter implements DocumentWriter {
     private static final byte STRING = 0x02;
     private static final byte DOCUMENT = 0x03;
     private static final byte ARRAY = 0x04;
+    private static final byte BINARY = 0x05;
     private static final byte BOOLEAN = 0x08;
     private static final byte NULL = 0x0A;
     private static final byte INT32 = 0x10;
     private static final byte INT64 = 0x12;
-    private static final int MAX_DEPTH = 64;
+    /** The deepest nesting written (and read back by {@link BsonReader}). */
+    public static final int MAX_DEPTH = 64;
 
     private byte[] buffer = new byte[1024];
     private int size;
@@ -61,6 +64,9 @@ public final class BsonWriter implements DocumentWriter {
         if (depth == 0 || arrayIndex[depth - 1] >= 0) {
             throw new IllegalStateException("a name belongs inside an object");
         }
+        if (name.indexOf(0) >= 0) {
+            throw new IllegalArgumentException("a BSON name cannot hold NUL (BSON ends names at NUL)");
+        }
         pendingName = name;
         return this;
     }
@@ -71,10 +77,23 @@ public final class BsonWriter implements DocumentWriter {
             return nullValue();
         }
         element(STRING);
-        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        int32(bytes.length + 1);
-        put(bytes);
+        int lengthAt = size;
+        int32(0);
+        putUtf8(value);
         put((byte) 0);
+        patchInt32(lengthAt, size - lengthAt - 4);
+        return this;
+    }
+
+    /** Bytes as BSON binary of the generic subtype (0). */
+    public BsonWriter value(byte[] value) {
+        if (value == null) {
+            return nullValue();
+        }
+        element(BINARY);
+        int32(value.length);
+        put((byte) 0);
+        put(value);
         return this;
     }
 
@@ -155,12 +174,15 @@ public final class BsonWriter implements DocumentWriter {
         put((byte) 0);
         depth--;
         int start = starts[depth];
-        int length = size - start;
-        buffer[start] = (byte) length;
-        buffer[start + 1] = (byte) (length >>> 8);
-        buffer[start + 2] = (byte) (length >>> 16);
-        buffer[start + 3] = (byte) (length >>> 24);
+        patchInt32(start, size - start);
         return this;
+    }
+
+    private void patchInt32(int at, int value) {
+        buffer[at] = (byte) value;
+        buffer[at + 1] = (byte) (value >>> 8);
+        buffer[at + 2] = (byte) (value >>> 16);
+        buffer[at + 3] = (byte) (value >>> 24);
     }
 
     /** The element's type and name: the pending name in an object, the next index in an array. */
@@ -176,7 +198,7 @@ public final class BsonWriter implements DocumentWriter {
             if (pendingName == null) {
                 throw new IllegalStateException("a value inside an object needs a name first");
             }
-            put(pendingName.getBytes(StandardCharsets.UTF_8));
+            putUtf8(pendingName);
             put((byte) 0);
             pendingName = null;
         }
@@ -188,6 +210,32 @@ public final class BsonWriter implements DocumentWriter {
             buffer[size++] = (byte) text.charAt(i);
         }
         buffer[size++] = 0;
+    }
+
+    /** {@code text} as UTF-8, straight into the buffer; a lone surrogate as U+FFFD. */
+    private void putUtf8(String text) {
+        int length = text.length();
+        ensure(3L * length);
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                buffer[size++] = (byte) c;
+            } else if (c < 0x800) {
+                buffer[size++] = (byte) (0xc0 | c >> 6);
+                buffer[size++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, text.charAt(++i));
+                buffer[size++] = (byte) (0xf0 | cp >> 18);
+                buffer[size++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                buffer[size++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                buffer[size++] = (byte) (0x80 | cp & 0x3f);
+            } else {
+                char unit = Character.isSurrogate(c) ? '\uFFFD' : c;
+                buffer[size++] = (byte) (0xe0 | unit >> 12);
+                buffer[size++] = (byte) (0x80 | unit >> 6 & 0x3f);
+                buffer[size++] = (byte) (0x80 | unit & 0x3f);
+            }
+        }
     }
 
     private void int32(int value) {
@@ -216,9 +264,13 @@ public final class BsonWriter implements DocumentWriter {
         size += bytes.length;
     }
 
-    private void ensure(int more) {
-        if (size + more > buffer.length) {
-            buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
+    private void ensure(long more) {
+        long needed = size + more;
+        if (needed > buffer.length) {
+            if (needed > Integer.MAX_VALUE - 16) {
+                throw new IllegalStateException("a BSON document cannot exceed 2 GiB");
+            }
+            buffer = Arrays.copyOf(buffer, (int) Math.min(Integer.MAX_VALUE - 16, Math.max(2L * buffer.length, needed)));
         }
     }
 }

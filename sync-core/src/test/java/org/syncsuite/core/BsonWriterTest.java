@@ -99,6 +99,28 @@ class BsonWriterTest {
     }
 
     @Test
+    void loneSurrogatesAreWrittenAsReplacementCharactersAsJavaScriptDoes() throws Exception {
+        BsonWriter bson = new BsonWriter();
+        bson.beginObject().name("s").value("a\uD800b\uD83D\uDE00").endObject();
+        // "a", U+FFFD, "b", U+1F600: what Buffer.from(string, 'utf8') gives in Node
+        assertThat(HexFormat.of().formatHex(bson.toByteArray())).contains("61efbfbd62f09f9880");
+        assertThat(BsonReader.parse(bson.toByteArray()).get("s").asText()).isEqualTo("a\uFFFDb\uD83D\uDE00");
+    }
+
+    @Test
+    void binaryIsWrittenWithTheGenericSubtypeAndReadBack() throws Exception {
+        BsonWriter bson = new BsonWriter();
+        bson.beginObject().name("b").value(new byte[]{1, 2, 3}).endObject();
+        assertThat(HexFormat.of().formatHex(bson.toByteArray())).isEqualTo("1000000005620003000000000102030" + "0");
+        assertThat(BsonReader.parse(bson.toByteArray()).get("b").binaryValue()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aNameHoldingNulIsRefused() {
+        assertThatThrownBy(() -> new BsonWriter().beginObject().name("a\u0000b")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void resetStartsANewDocument() {
         BsonWriter bson = new BsonWriter();
         bson.beginObject().name("a").value(1).endObject();

@@ -37,13 +37,16 @@ public final class SyncConfigReader {
     private static final Set<String> BUCKET_KEYS = Set.of("accept_potentially_dangerous_queries", "priority",
             "parameters", "data");
 
+    /** What YAML 1.1 (SnakeYAML) counts as a line break, so that our line numbers are the parser's. */
+    static final String LINE_BREAK = "\r\n|[\n\r\u0085\u2028\u2029]";
+
     private final String file;
     private final String[] lines;
     private final List<ConfigIssue> issues = new ArrayList<>();
 
     private SyncConfigReader(String file, String yaml) {
         this.file = file;
-        this.lines = yaml.split("\n", -1);
+        this.lines = yaml.split(LINE_BREAK, -1);
     }
 
     /** Reads {@code yaml}; {@code file} names it in issues. Never throws for bad input. */
@@ -267,12 +270,47 @@ public final class SyncConfigReader {
             if (style == DumperOptions.ScalarStyle.LITERAL) {
                 return java.util.Optional.of(new QueryText(scalar.getValue(), new Position(contentLine + 1, indent + 1), indent));
             }
-            return java.util.Optional.of(QueryText.inline(scalar.getValue(), new Position(contentLine + 1, indent + 1)));
+            return java.util.Optional.of(folded(scalar.getValue(), contentLine, indent, node.getEndMark().getLine(),
+                    Integer.MAX_VALUE).orElse(QueryText.inline(scalar.getValue(), new Position(contentLine + 1, indent + 1))));
         }
-        if (style == DumperOptions.ScalarStyle.DOUBLE_QUOTED || style == DumperOptions.ScalarStyle.SINGLE_QUOTED) {
+        boolean quoted = style == DumperOptions.ScalarStyle.DOUBLE_QUOTED || style == DumperOptions.ScalarStyle.SINGLE_QUOTED;
+        if (quoted) {
             start = new Position(start.line(), start.column() + 1);
         }
+        int lastLine = node.getEndMark().getLine();
+        if (lastLine > node.getStartMark().getLine()) {
+            int endColumn = node.getEndMark().getColumn() - (quoted ? 1 : 0);
+            return java.util.Optional.of(folded(scalar.getValue(), node.getStartMark().getLine(), start.column() - 1, lastLine,
+                    endColumn).orElse(QueryText.inline(scalar.getValue(), start)));
+        }
         return java.util.Optional.of(QueryText.inline(scalar.getValue(), start));
+    }
+
+    /**
+     * Where the characters of a scalar YAML folded from lines {@code firstLine} (from column
+     * {@code firstColumn}) to {@code lastLine} (up to column {@code endColumn}), 0-based, came from:
+     * each line's text, stripped, found in turn in {@code value}. A line whose text is not found
+     * as such (escapes in a quoted scalar) is left out: its characters point at the line before.
+     */
+    private java.util.Optional<QueryText> folded(String value, int firstLine, int firstColumn, int lastLine, int endColumn) {
+        List<QueryText.Segment> segments = new ArrayList<>();
+        int cursor = 0;
+        for (int i = firstLine; i <= lastLine && i < lines.length; i++) {
+            String line = lines[i];
+            int from = i == firstLine ? Math.min(firstColumn, line.length()) : leadingSpaces(line);
+            int to = i == lastLine ? Math.min(endColumn, line.length()) : line.length();
+            String piece = from < to ? line.substring(from, to).stripTrailing() : "";
+            if (piece.isEmpty()) {
+                continue;
+            }
+            int found = value.indexOf(piece, cursor);
+            if (found < 0) {
+                continue;
+            }
+            segments.add(new QueryText.Segment(found, piece.length(), new Position(i + 1, from + 1)));
+            cursor = found + piece.length();
+        }
+        return segments.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(QueryText.folded(value, segments));
     }
 
     private static int leadingSpaces(String line) {

@@ -13,9 +13,12 @@ public final class OpId {
         return Long.toString(opId);
     }
 
-    /** Parses a wire op id; {@code field} names it in the error of a malformed one. */
+    /**
+     * Parses a wire op id; {@code field} names it in the error of a malformed one. ASCII digits
+     * only: {@link Long#parseLong} would also take other scripts' digits ("١٢٣" as 123).
+     */
     public static long parse(String text, String field) {
-        if (text == null || text.isEmpty() || text.length() > 19 || !text.chars().allMatch(Character::isDigit)) {
+        if (text == null || text.isEmpty() || text.length() > 19 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new SyncException(ErrorCode.REQUEST_INVALID,
                     field + " must be a non-negative base-10 integer string, not " + describe(text));
         }

@@ -40,6 +40,8 @@ public record StreamingSyncRequest(List<BucketRequest> buckets, boolean rawData,
 
     private static final ObjectMapper MAPPER = org.syncsuite.core.JsonMappers.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            // '{} trailing' is not one JSON value: refused, as JSON.parse refuses it
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     static {
@@ -155,7 +157,9 @@ public record StreamingSyncRequest(List<BucketRequest> buckets, boolean rawData,
                 OptionalInt priority = OptionalInt.empty();
                 JsonNode override = subscription.get("override_priority");
                 if (!isAbsent(override)) {
-                    if (!override.isIntegralNumber() || override.asLong() < 0 || override.asLong() > 3) {
+                    // canConvertToInt first: asLong() wraps 2^64 + 1 around to 1
+                    if (!override.isIntegralNumber() || !override.canConvertToInt() || override.asInt() < 0
+                            || override.asInt() > 3) {
                         throw invalid(path + ".override_priority must be an integer from 0 to 3 or null");
                     }
                     priority = OptionalInt.of(override.asInt());
@@ -191,7 +195,21 @@ public record StreamingSyncRequest(List<BucketRequest> buckets, boolean rawData,
         if (!node.isObject()) {
             throw invalid(path + " must be a JSON object");
         }
+        requireFiniteNumbers(node, path);
         return Optional.of(node.toString());
+    }
+
+    /**
+     * A number beyond a double's range (1e309) would be read as infinity and written back as the
+     * string "Infinity": a value the client never sent. Refused instead. The nesting is at most 32.
+     */
+    private static void requireFiniteNumbers(JsonNode node, String path) {
+        if (node.isNumber() && node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            throw invalid(path + " holds a number beyond the range of a double");
+        }
+        for (JsonNode child : node) {
+            requireFiniteNumbers(child, path);
+        }
     }
 
     private static String requiredString(JsonNode parent, String field, String path) {

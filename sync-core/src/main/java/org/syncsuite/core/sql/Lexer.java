@@ -108,11 +108,18 @@ final class Lexer {
         }
     }
 
+    private static boolean isHexDigit(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
     private Token number(int start) {
         if (sql.startsWith("0x", pos) || sql.startsWith("0X", pos)) {
             pos += 2;
-            while (pos < sql.length() && Character.digit(sql.charAt(pos), 16) >= 0) {
+            while (pos < sql.length() && isHexDigit(sql.charAt(pos))) {
                 pos++;
+            }
+            if (pos == start + 2 || (pos < sql.length() && (Character.isLetterOrDigit(sql.charAt(pos)) || sql.charAt(pos) == '_'))) {
+                throw new SqlSyntaxException("SQL_SYNTAX", "Malformed hexadecimal number", start);
             }
             return new Token(Token.Kind.INTEGER, sql.substring(start, pos), start);
         }

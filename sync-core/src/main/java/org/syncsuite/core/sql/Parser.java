@@ -25,8 +25,17 @@ public final class Parser {
 
     private static final Set<String> CAST_TYPES = Set.of("text", "numeric", "integer", "real", "blob");
 
+    /**
+     * How deep an expression may nest, counting parentheses, calls, unary operators and each
+     * operator of a chain ({@code a + b + c} is a tree as deep as it is long). Parsing, compiling
+     * and evaluating recurse over the tree: without a bound, a query of many thousands of levels
+     * would overflow the stack. Real queries nest a few levels.
+     */
+    public static final int MAX_DEPTH = 64;
+
     private final List<Token> tokens;
     private int index;
+    private int depth;
 
     private Parser(String sql) {
         this.tokens = Lexer.tokenize(sql);
@@ -170,24 +179,41 @@ public final class Parser {
     // ---- expressions, lowest precedence first
 
     private Expr expression() {
-        return or();
+        deeper(peek());
+        Expr expr = or();
+        depth--;
+        return expr;
+    }
+
+    /** One level deeper at {@code at}; refused beyond {@link #MAX_DEPTH}. An error ends the parse, so no level is given back. */
+    private void deeper(Token at) {
+        if (++depth > MAX_DEPTH) {
+            throw new SqlSyntaxException("SQL_TOO_DEEP", "The expression nests more than " + MAX_DEPTH
+                    + " levels deep (parentheses, function calls and chained operators): simplify it", at.offset());
+        }
     }
 
     private Expr or() {
+        int levels = depth;
         Expr left = and();
         while (peek().isKeyword("OR")) {
             Token op = advance();
+            deeper(op);
             left = new Expr.Binary("OR", left, and(), op.offset());
         }
+        depth = levels;
         return left;
     }
 
     private Expr and() {
+        int levels = depth;
         Expr left = not();
         while (peek().isKeyword("AND")) {
             Token op = advance();
+            deeper(op);
             left = new Expr.Binary("AND", left, not(), op.offset());
         }
+        depth = levels;
         return left;
     }
 
@@ -197,7 +223,10 @@ public final class Parser {
             if (peek().isKeyword("EXISTS")) {
                 throw unsupported("EXISTS is not supported: use col IN (SELECT ...)", peek());
             }
-            return new Expr.Unary("NOT", not(), op.offset());
+            deeper(op);
+            Expr operand = not();
+            depth--;
+            return new Expr.Unary("NOT", operand, op.offset());
         }
         if (peek().isKeyword("EXISTS")) {
             throw unsupported("EXISTS is not supported: use col IN (SELECT ...)", peek());
@@ -206,9 +235,13 @@ public final class Parser {
     }
 
     private Expr equality() {
+        int levels = depth;
         Expr left = relational();
         while (true) {
             Token op = peek();
+            if (isComparison(op)) {
+                deeper(op);
+            }
             if (op.isOperator("=") || op.isOperator("==")) {
                 advance();
                 left = new Expr.Binary("=", left, relational(), op.offset());
@@ -237,9 +270,16 @@ public final class Parser {
                     || (op.isKeyword("NOT") && (peek(1).isKeyword("LIKE") || peek(1).isKeyword("GLOB")))) {
                 throw unsupported("Pattern matching (LIKE, GLOB, REGEXP) is not supported in sync queries", op);
             } else {
+                depth = levels;
                 return left;
             }
         }
+    }
+
+    private boolean isComparison(Token op) {
+        return op.isOperator("=") || op.isOperator("==") || op.isOperator("!=") || op.isOperator("<>") || op.isKeyword("IS")
+                || op.isKeyword("ISNULL") || op.isKeyword("NOTNULL") || op.isKeyword("IN") || op.isKeyword("BETWEEN")
+                || (op.isKeyword("NOT") && (peek(1).isKeyword("IN") || peek(1).isKeyword("BETWEEN")));
     }
 
     private Expr in(Expr value, boolean negated, Token op) {
@@ -273,65 +313,80 @@ public final class Parser {
     }
 
     private Expr relational() {
+        int levels = depth;
         Expr left = bitwise();
         while (true) {
             Token op = peek();
             if (op.isOperator("<") || op.isOperator("<=") || op.isOperator(">") || op.isOperator(">=") || op.isOperator("&&")) {
                 advance();
+                deeper(op);
                 left = new Expr.Binary(op.text(), left, bitwise(), op.offset());
             } else {
+                depth = levels;
                 return left;
             }
         }
     }
 
     private Expr bitwise() {
+        int levels = depth;
         Expr left = additive();
         while (true) {
             Token op = peek();
             if (op.isOperator("&") || op.isOperator("|") || op.isOperator("<<") || op.isOperator(">>")) {
                 advance();
+                deeper(op);
                 left = new Expr.Binary(op.text(), left, additive(), op.offset());
             } else {
+                depth = levels;
                 return left;
             }
         }
     }
 
     private Expr additive() {
+        int levels = depth;
         Expr left = multiplicative();
         while (true) {
             Token op = peek();
             if (op.isOperator("+") || op.isOperator("-")) {
                 advance();
+                deeper(op);
                 left = new Expr.Binary(op.text(), left, multiplicative(), op.offset());
             } else {
+                depth = levels;
                 return left;
             }
         }
     }
 
     private Expr multiplicative() {
+        int levels = depth;
         Expr left = concat();
         while (true) {
             Token op = peek();
             if (op.isOperator("*") || op.isOperator("/") || op.isOperator("%")) {
                 advance();
+                deeper(op);
                 left = new Expr.Binary(op.text(), left, concat(), op.offset());
             } else {
+                depth = levels;
                 return left;
             }
         }
     }
 
     private Expr concat() {
+        int levels = depth;
         Expr left = unary();
         while (true) {
             Token op = peek();
             if (op.isOperator("||") || op.isOperator("->") || op.isOperator("->>")) {
                 advance();
+                deeper(op);
                 left = new Expr.Binary(op.text(), left, unary(), op.offset());
             } else {
+                depth = levels;
                 return left;
             }
         }
@@ -341,7 +396,9 @@ public final class Parser {
         Token op = peek();
         if (op.isOperator("-") || op.isOperator("+") || op.isOperator("~")) {
             advance();
+            deeper(op);
             Expr operand = unary();
+            depth--;
             if (op.isOperator("-") && operand instanceof Expr.Literal literal) {
                 // Fold negative numbers so -9223372036854775808 stays an integer.
                 if (literal.value() instanceof SqliteValue.Integer i) {
@@ -357,11 +414,14 @@ public final class Parser {
     }
 
     private Expr postfix() {
+        int levels = depth;
         Expr expr = primary();
         while (peek().isOperator("::")) {
             Token op = advance();
+            deeper(op);
             expr = new Expr.Cast(expr, castType(), op.offset());
         }
+        depth = levels;
         return expr;
     }
 
@@ -461,11 +521,14 @@ public final class Parser {
 
     private Expr integerLiteral(Token token) {
         String text = token.text();
+        boolean hex = text.startsWith("0x") || text.startsWith("0X");
         try {
-            long value = text.startsWith("0x") || text.startsWith("0X")
-                    ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseLong(text);
+            long value = hex ? Long.parseUnsignedLong(text.substring(2), 16) : Long.parseLong(text);
             return new Expr.Literal(SqliteValue.of(value), token.offset());
         } catch (NumberFormatException e) {
+            if (hex) {
+                throw syntax("Hexadecimal literal too big: at most 16 hex digits", token);
+            }
             // Like SQLite: an integer literal too large for 64 bits is a real.
             return new Expr.Literal(SqliteValue.of(Double.parseDouble(text)), token.offset());
         }

@@ -48,6 +48,40 @@ class DiagnosticsTest {
     }
 
     @Test
+    void errorsInQueriesYamlFoldedFromSeveralLinesPointAtTheirLine() {
+        String yaml = """
+                config:
+                  edition: 3
+                streams:
+                  plain:
+                    query: SELECT * FROM lists
+                      WHERE owner_id = auth.uid()
+                  quoted:
+                    query: "SELECT * FROM todos
+                      WHERE owner_id = auth.nobody()"
+                  folded:
+                    query: >
+                      SELECT * FROM notes
+                      WHERE owner_id = auth.whoever()
+                """;
+        assertThatThrownBy(() -> SyncConfigCompiler.compile("sync-config.yaml", yaml))
+                .isInstanceOfSatisfying(SyncConfigException.class, e -> assertThat(e.issues()).filteredOn(ConfigIssue::isError)
+                        .extracting(ConfigIssue::code, ConfigIssue::line, ConfigIssue::column)
+                        .containsExactly(
+                                org.assertj.core.groups.Tuple.tuple("SQL_UNKNOWN_FUNCTION", 6, 24),
+                                org.assertj.core.groups.Tuple.tuple("SQL_UNKNOWN_FUNCTION", 9, 24),
+                                org.assertj.core.groups.Tuple.tuple("SQL_UNKNOWN_FUNCTION", 13, 24)));
+    }
+
+    @Test
+    void linesAreCountedAsYamlCountsThem() {
+        // NEL (U+0085) breaks a line for YAML 1.1: the unknown key is on line 3
+        assertThat(SyncConfigCompiler.validate("s.yaml", "config:\u0085  edition: 3\u0085nonsense: 1\nstreams: {}\n",
+                SyncConfigCompiler.Options.DEFAULT)).filteredOn(i -> i.code().equals("CONFIG_UNKNOWN_KEY"))
+                .extracting(ConfigIssue::line).containsExactly(3);
+    }
+
+    @Test
     void warningsAreReportedApartFromErrors() {
         SyncConfigCompiler.Options withSchema = new SyncConfigCompiler.Options(1, Optional.of(new SourceSchema(Map.of(
                 "todos", List.of("id", "owner", "title")))));

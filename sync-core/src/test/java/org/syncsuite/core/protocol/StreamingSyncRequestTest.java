@@ -71,6 +71,12 @@ class StreamingSyncRequestTest {
         "{\"app_metadata\":{\"a\":1}}|app_metadata.a must be a string",
         "{\"a\":1,\"a\":2}|not valid JSON",
         "{\"buckets\":[|not valid JSON",
+        "{} {}|not valid JSON",
+        "{\"buckets\":[]} trailing|not valid JSON",
+        "{\"buckets\":[{\"name\":\"b\",\"after\":\"١٢٣\"}]}|buckets[0].after must be a non-negative",
+        "{\"streams\":{\"subscriptions\":[{\"stream\":\"s\",\"override_priority\":18446744073709551617}]}}|override_priority must be an integer from 0 to 3",
+        "{\"parameters\":{\"n\":1e309}}|parameters holds a number beyond the range of a double",
+        "{\"streams\":{\"subscriptions\":[{\"stream\":\"s\",\"parameters\":{\"a\":[-1e999]}}]}}|streams.subscriptions[0].parameters holds a number beyond",
     })
     void malformedRequestsAreTypedErrorsNamingTheField(String body, String message) {
         assertThatThrownBy(() -> parse(body))

@@ -90,4 +90,25 @@ class ParserTest {
         assertThatThrownBy(() -> Parser.parseSelect(joins))
                 .isInstanceOfSatisfying(SqlSyntaxException.class, e -> assertThat(e.offset()).isEqualTo(joins.indexOf("RIGHT")));
     }
+
+    @Test
+    void expressionsNestUpToTheLimitAndNoDeeper() {
+        assertThat(Parser.parseExpression("(".repeat(Parser.MAX_DEPTH - 1) + "1" + ")".repeat(Parser.MAX_DEPTH - 1)))
+                .isInstanceOf(Expr.Literal.class);
+        for (String deep : java.util.List.of("(".repeat(5000) + "1" + ")".repeat(5000), "NOT ".repeat(5000) + "1",
+                "1" + " + 1".repeat(5000), "- ".repeat(5000) + "1", "x = 1" + " OR x = 1".repeat(5000))) {
+            assertThatThrownBy(() -> Parser.parseExpression(deep))
+                    .isInstanceOfSatisfying(SqlSyntaxException.class, e -> assertThat(e.code()).isEqualTo("SQL_TOO_DEEP"));
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"0x", "0xg1", "0x1fffffffffffffffff", "0x10000000000000000"})
+    void malformedHexadecimalNumbersAreSyntaxErrors(String number) {
+        assertThatThrownBy(() -> Parser.parseExpression("1 + " + number))
+                .isInstanceOfSatisfying(SqlSyntaxException.class, e -> {
+                    assertThat(e.code()).isEqualTo("SQL_SYNTAX");
+                    assertThat(e.offset()).isEqualTo(4);
+                });
+    }
 }

@@ -139,19 +139,27 @@ public final class TokenVerifier {
         long skew = CLOCK_SKEW.toSeconds();
         long exp = numericClaim(claims, "exp");
         long iat = numericClaim(claims, "iat");
-        if (exp + skew < now) {
-            throw new SyncException(ErrorCode.AUTH_TOKEN_EXPIRED, "JWT has expired (exp " + Instant.ofEpochSecond(exp) + ")");
+        // Compared without overflow: a claim near Long.MIN_VALUE or MAX_VALUE must not wrap into range.
+        if (exp < now - skew) {
+            throw new SyncException(ErrorCode.AUTH_TOKEN_EXPIRED, "JWT has expired (exp " + exp + ")");
         }
         JsonNode nbf = claims.get("nbf");
-        if (nbf != null && nbf.isNumber() && nbf.asLong() - skew > now) {
-            throw new SyncException(ErrorCode.AUTH_FAILED, "The token is not valid yet (nbf " + Instant.ofEpochSecond(nbf.asLong()) + ")");
+        if (nbf != null && nbf.isNumber() && (!nbf.canConvertToLong() || nbf.asLong() > now + skew)) {
+            throw new SyncException(ErrorCode.AUTH_FAILED, "The token is not valid yet (nbf " + nbf + ")");
         }
-        if (iat - skew > now) {
-            throw new SyncException(ErrorCode.AUTH_FAILED, "The token is not valid yet (iat " + Instant.ofEpochSecond(iat) + ")");
+        if (iat > now + skew) {
+            throw new SyncException(ErrorCode.AUTH_FAILED, "The token is not valid yet (iat " + iat + ")");
         }
-        if (exp - iat > key.maxLifetimeSeconds()) {
-            throw new SyncException(ErrorCode.AUTH_LIFETIME_TOO_LONG, "Token lifetime too long: exp - iat is " + (exp - iat)
-                    + " s, at most " + key.maxLifetimeSeconds() + " s is accepted");
+        long lifetime;
+        try {
+            lifetime = Math.subtractExact(exp, iat);
+        } catch (ArithmeticException e) {
+            lifetime = Long.MAX_VALUE; // exp far in the future, iat far in the past
+        }
+        if (lifetime > key.maxLifetimeSeconds()) {
+            throw new SyncException(ErrorCode.AUTH_LIFETIME_TOO_LONG, "Token lifetime too long: exp - iat is "
+                    + (lifetime == Long.MAX_VALUE ? "beyond 2^63" : lifetime) + " s, at most " + key.maxLifetimeSeconds()
+                    + " s is accepted");
         }
         JsonNode sub = claims.get("sub");
         if (sub == null || !(sub.isTextual() || sub.isNumber())) {
@@ -237,6 +245,10 @@ public final class TokenVerifier {
         JsonNode value = claims.get(name);
         if (value == null || !value.isNumber()) {
             throw new SyncException(ErrorCode.AUTH_FAILED, "JWT payload is missing a required numeric claim \"" + name + "\"");
+        }
+        if (!value.canConvertToLong()) {
+            // asLong() would keep a huge integer's low 64 bits: 2^64 + t would read as t
+            throw new SyncException(ErrorCode.AUTH_FAILED, "The claim \"" + name + "\" is out of range: " + value);
         }
         return value.asLong();
     }

@@ -145,6 +145,7 @@ public class SyncRoutes implements HttpService {
     private void writeCheckpoint(ServerRequest req, ServerResponse res) {
         cors(res);
         try {
+            RequestBodies.checkFraming(req);
             SyncApi api = api();
             VerifiedToken token = api.authenticate(req.headers().first(HeaderNames.AUTHORIZATION));
             String clientId = req.query().contains("client_id") ? req.query().get("client_id") : "";

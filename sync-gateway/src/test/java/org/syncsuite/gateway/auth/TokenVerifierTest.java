@@ -105,6 +105,25 @@ class TokenVerifierTest {
     }
 
     @Test
+    void claimsAtTheEdgesOfALongDoNotWrapIntoAValidToken() {
+        TestKeys.SigningKey key = TestKeys.hs256(null, "the secret the server knows 12345");
+        TokenVerifier verifier = inline(List.of("powersync"), key);
+        // exp - iat overflows to a negative lifetime: it used to pass, a token that never expires
+        assertRefused(verifier, key.sign("{\"sub\":\"u1\",\"aud\":\"powersync\",\"iat\":-9223372036854775748,\"exp\":"
+                + "9223372036854775000}"), ErrorCode.AUTH_LIFETIME_TOO_LONG, "lifetime");
+        // exp + 60 overflowed to "expired"; now it is a lifetime beyond a day
+        assertRefused(verifier, key.sign(claims("u1", NOW, Long.MAX_VALUE)), ErrorCode.AUTH_LIFETIME_TOO_LONG, "lifetime");
+        // asLong() keeps 2^64 + t's low bits, t: refused instead
+        assertRefused(verifier, key.sign("{\"sub\":\"u1\",\"aud\":\"powersync\",\"iat\":" + NOW + ",\"exp\":"
+                + java.math.BigInteger.TWO.pow(64).add(java.math.BigInteger.valueOf(NOW + 60)) + "}"), ErrorCode.AUTH_FAILED,
+                "out of range");
+        assertRefused(verifier, key.sign("{\"sub\":\"u1\",\"aud\":\"powersync\",\"iat\":" + NOW + ",\"exp\":1e300}"),
+                ErrorCode.AUTH_FAILED, "out of range");
+        assertRefused(verifier, key.sign("{\"sub\":\"u1\",\"aud\":\"powersync\",\"iat\":" + NOW + ",\"exp\":" + (NOW + 60)
+                + ",\"nbf\":1e300}"), ErrorCode.AUTH_FAILED, "not valid yet");
+    }
+
+    @Test
     void refusesTheNoneAlgorithm() {
         TestKeys.SigningKey key = TestKeys.hs256(null, "the secret the server knows 12345");
         TokenVerifier verifier = inline(List.of("powersync"), key);
