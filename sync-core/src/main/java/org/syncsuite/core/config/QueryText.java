@@ -37,7 +37,12 @@ public record QueryText(String sql, Position start, int blockIndent, List<Segmen
     }
 
     public Position positionOf(int offset) {
-        int clamped = Math.max(0, Math.min(offset, sql.length()));
+        // The end of a block's text lies past its last line break: it is placed at the end of its last line.
+        int end = sql.length();
+        while (end > 0 && (sql.charAt(end - 1) == '\n' || sql.charAt(end - 1) == '\r')) {
+            end--;
+        }
+        int clamped = Math.max(0, Math.min(offset, end));
         if (!segments.isEmpty()) {
             Segment on = segments.getFirst();
             for (Segment segment : segments) {

@@ -74,6 +74,23 @@ class DiagnosticsTest {
     }
 
     @Test
+    void anErrorAtTheEndOfABlockIsPlacedAtTheEndOfItsLastLine() {
+        String yaml = """
+                config:
+                  edition: 3
+                streams:
+                  orders:
+                    query: |
+                      SELECT * FROM orders
+                      WHERE (customer_id = auth.user_id()
+                """;
+        assertThatThrownBy(() -> SyncConfigCompiler.compile("sync-config.yaml", yaml))
+                .isInstanceOfSatisfying(SyncConfigException.class, e -> assertThat(e.issues()).filteredOn(ConfigIssue::isError)
+                        .extracting(ConfigIssue::code, ConfigIssue::line, ConfigIssue::column)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple("SQL_SYNTAX", 7, 42)));
+    }
+
+    @Test
     void linesAreCountedAsYamlCountsThem() {
         // NEL (U+0085) breaks a line for YAML 1.1: the unknown key is on line 3
         assertThat(SyncConfigCompiler.validate("s.yaml", "config:\u0085  edition: 3\u0085nonsense: 1\nstreams: {}\n",
