@@ -183,6 +183,11 @@ public final class RawHttp {
         }
     }
 
+    /** {@code in}, a body in HTTP/1.1 chunked transfer coding, decoded as it is read. */
+    public static InputStream dechunked(InputStream in) {
+        return new ChunkedIn(in);
+    }
+
     /** A chunked response body, decoded. */
     private static final class ChunkedIn extends InputStream {
         private final InputStream in;

@@ -101,7 +101,7 @@ final class SlowClient implements AutoCloseable {
             throw new IOException("The stream was answered " + head.lines().findFirst().orElse(""));
         }
         boolean chunked = head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked");
-        BufferedReader lines = new BufferedReader(new InputStreamReader(chunked ? new Dechunked(in) : in, StandardCharsets.UTF_8),
+        BufferedReader lines = new BufferedReader(new InputStreamReader(chunked ? org.syncsuite.services.badinput.RawHttp.dechunked(in) : in, StandardCharsets.UTF_8),
                 64 * 1024);
         long announced = -1;
         long received = 0;
@@ -136,59 +136,6 @@ final class SlowClient implements AutoCloseable {
             }
         }
         throw new IOException("The stream closed in its headers: " + head);
-    }
-
-    /** HTTP/1.1 chunked transfer coding, undone. */
-    private static final class Dechunked extends InputStream {
-        private final InputStream in;
-        private long left;
-        private boolean done;
-
-        Dechunked(InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            if (done) {
-                return -1;
-            }
-            if (left == 0) {
-                String size = line();
-                if (size.isEmpty()) {
-                    size = line();
-                }
-                int extension = size.indexOf(';');
-                left = Long.parseLong((extension < 0 ? size : size.substring(0, extension)).trim(), 16);
-                if (left == 0) {
-                    done = true;
-                    return -1;
-                }
-            }
-            int n = in.read(buffer, offset, (int) Math.min(length, left));
-            if (n < 0) {
-                throw new IOException("The stream closed inside a chunk");
-            }
-            left -= n;
-            return n;
-        }
-
-        private String line() throws IOException {
-            StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0 && c != '\n') {
-                if (c != '\r') {
-                    line.append((char) c);
-                }
-            }
-            return line.toString();
-        }
     }
 
     @Override
