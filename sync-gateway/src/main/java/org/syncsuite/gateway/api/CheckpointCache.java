@@ -9,23 +9,22 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 
 /**
  * Values that hold from one checkpoint until a later checkpoint names their key as changed:
- * bucket checksums, parameter lookup results. An entry computed at checkpoint X answers any
- * checkpoint from X up to the latest one, because every change since X would have removed it.
- * Values missing at a checkpoint are computed once, whoever asks: concurrent askers wait for the
- * first one's load ({@link #getAll}), which is what lets thousands of streams woken by the same
- * checkpoint share one storage read per bucket.
+ * bucket checksums, parameter lookup results. A value read at checkpoint X answers a stream at
+ * checkpoint Y when its key did not change after the earlier of the two ({@link ChangeMarks}), so
+ * the streams one change wakes share a read even though each took a different latest checkpoint.
+ * Values missing are computed once, whoever asks: concurrent askers wait for a load already
+ * running for the same value ({@link #getAll}), which is what lets thousands of streams woken by
+ * the same change share one storage read per bucket.
  *
- * <p>Thread-safe. {@link #advance} (the checkpoint listener) takes the write lock; readers take
- * the read lock only to store a value, and only a value computed at the latest checkpoint is
- * stored, so a slow reader never stores a stale one.
+ * <p>Thread-safe. {@link #advance} and {@link #reset} are called by the checkpoint listener, before
+ * the checkpoint they describe is served; every check of a value against its checkpoint is made
+ * when it is read, so a slow loader that stores a value already stale does no harm.
  */
 final class CheckpointCache<V> {
 
@@ -38,84 +37,92 @@ final class CheckpointCache<V> {
     private record Entry<V>(long checkpoint, V value) {
     }
 
-    private record Flight(String key, long checkpoint) {
+    private record Flight<V>(long checkpoint, CompletableFuture<Map<String, V>> result) {
     }
 
     private final int maxEntries;
+    private final ChangeMarks marks;
     private final ConcurrentHashMap<String, Entry<V>> entries = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Flight, CompletableFuture<Map<String, V>>> inFlight = new ConcurrentHashMap<>();
-    private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private long latest; // guarded by lock
+    private final ConcurrentHashMap<String, Flight<V>> inFlight = new ConcurrentHashMap<>();
 
     CheckpointCache(int maxEntries) {
         this.maxEntries = maxEntries;
+        this.marks = new ChangeMarks(maxEntries);
     }
 
     /** A new latest checkpoint: the entries of {@code changed} no longer hold (all of them when {@code all}). */
     void advance(long checkpoint, Collection<String> changed, boolean all) {
-        lock.writeLock().lock();
-        try {
-            if (all) {
-                entries.clear();
-            } else {
-                changed.forEach(entries::remove);
-            }
-            latest = Math.max(latest, checkpoint);
-        } finally {
-            lock.writeLock().unlock();
+        marks.record(checkpoint, changed, all);
+        if (all) {
+            entries.clear();
+        } else {
+            changed.forEach(entries::remove);
         }
+    }
+
+    /** The value of {@code key} at {@code checkpoint}, when one is held: what a later value can be derived from. */
+    java.util.Optional<V> heldAt(String key, long checkpoint) {
+        Entry<V> entry = entries.get(key);
+        return entry != null && marks.sameAt(key, entry.checkpoint(), checkpoint)
+                ? java.util.Optional.of(entry.value()) : java.util.Optional.empty();
+    }
+
+    /** Holds {@code value} as {@code key}'s value at {@code checkpoint}, known without a load. */
+    void put(String key, long checkpoint, V value) {
+        store(Map.of(key, value), checkpoint);
     }
 
     /** Forgets everything (a new sync config version). */
     void reset(long checkpoint) {
-        lock.writeLock().lock();
-        try {
-            entries.clear();
-            latest = checkpoint;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        marks.record(checkpoint, List.of(), true);
+        entries.clear();
     }
 
     int size() {
         return entries.size();
     }
 
+    /** When each key last changed: what decides whether a value read at one checkpoint holds at another. */
+    ChangeMarks marks() {
+        return marks;
+    }
+
     /**
      * The values of {@code keys} at {@code checkpoint}, in the order asked, those the loader
      * has no value for left out. Cached values serve when they hold; the others are loaded in one
-     * call, or awaited when another caller is already loading them at this checkpoint.
+     * call, or awaited when another caller is already loading a value that holds at this checkpoint.
      */
     Map<String, V> getAll(Collection<String> keys, long checkpoint, Loader<V> loader) {
         Map<String, V> found = new HashMap<>();
         List<String> mine = new ArrayList<>();
         Map<String, CompletableFuture<Map<String, V>>> theirs = new HashMap<>();
-        CompletableFuture<Map<String, V>> myFlight = new CompletableFuture<>();
+        Flight<V> myFlight = new Flight<>(checkpoint, new CompletableFuture<>());
         for (String key : keys) {
             Entry<V> entry = entries.get(key);
-            if (entry != null && entry.checkpoint() <= checkpoint) {
+            if (entry != null && marks.sameAt(key, entry.checkpoint(), checkpoint)) {
                 found.put(key, entry.value());
                 continue;
             }
-            CompletableFuture<Map<String, V>> other = inFlight.putIfAbsent(new Flight(key, checkpoint), myFlight);
-            if (other == null) {
+            Flight<V> other = inFlight.compute(key, (k, running) ->
+                    running != null && marks.sameAt(k, running.checkpoint(), checkpoint) ? running : myFlight);
+            if (other == myFlight) {
                 mine.add(key);
             } else {
-                theirs.put(key, other);
+                theirs.put(key, other.result());
             }
         }
         if (!mine.isEmpty()) {
             try {
                 Map<String, V> loaded = loader.load(mine, checkpoint);
-                myFlight.complete(loaded);
+                myFlight.result().complete(loaded);
                 found.putAll(loaded);
                 store(loaded, checkpoint);
             } catch (Exception e) {
-                myFlight.completeExceptionally(e);
+                myFlight.result().completeExceptionally(e);
                 throw failure(e);
             } finally {
                 for (String key : mine) {
-                    inFlight.remove(new Flight(key, checkpoint), myFlight);
+                    inFlight.remove(key, myFlight);
                 }
             }
         }
@@ -143,18 +150,11 @@ final class CheckpointCache<V> {
     }
 
     private void store(Map<String, V> values, long checkpoint) {
-        lock.readLock().lock();
-        try {
-            if (checkpoint != latest) {
-                return; // a newer checkpoint may have changed them already
-            }
-            if (entries.size() + values.size() > maxEntries) {
-                entries.clear();
-            }
-            values.forEach((key, value) -> entries.put(key, new Entry<>(checkpoint, value)));
-        } finally {
-            lock.readLock().unlock();
+        if (entries.size() + values.size() > maxEntries) {
+            entries.clear();
         }
+        values.forEach((key, value) -> entries.merge(key, new Entry<>(checkpoint, value),
+                (held, loaded) -> held.checkpoint() >= loaded.checkpoint() ? held : loaded));
     }
 
     private static RuntimeException failure(Throwable e) {

@@ -24,8 +24,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.syncsuite.core.Checksums;
 import org.syncsuite.core.change.SourcePosition;
 import org.syncsuite.core.config.SyncPlan;
+import org.syncsuite.core.protocol.OplogEntry;
+import org.syncsuite.gateway.storage.BucketReader;
 import org.syncsuite.gateway.storage.BucketStore;
 import org.syncsuite.gateway.storage.SyncConfigVersions;
 import org.syncsuite.gateway.writer.WriterSupervisor;
@@ -44,6 +47,8 @@ import org.syncsuite.gateway.writer.WriterSupervisor;
 public final class CheckpointHub implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(CheckpointHub.class.getName());
+    /** More ops than this in one checkpoint are left to each stream to read (a large transaction, a replay). */
+    private static final int MAX_STEP_OPS = 10_000;
 
     /** The checkpoint streams serve: a sync config version, its plan, the op id and the source position. */
     public record Served(int version, SyncPlan plan, long checkpoint, SourcePosition position, long sourceMillis) {
@@ -58,7 +63,9 @@ public final class CheckpointHub implements AutoCloseable {
     private final Duration storageCheckEvery;
     private final CheckpointCache<BucketStore.CheckpointTotals> checksums = new CheckpointCache<>(100_000);
     private final CheckpointCache<List<String>> lookups = new CheckpointCache<>(100_000);
-    private final ChunkCache chunks = new ChunkCache(64L << 20);
+    private final ChunkCache chunks = new ChunkCache(64L << 20, checksums.marks());
+    private final RecentOps recent = new RecentOps(4096, 100_000, 48L << 20);
+    private final BucketReader reader = new BucketReader();
     private final Set<StreamSignal> streams = ConcurrentHashMap.newKeySet();
     // guarded by this
     private final Map<String, Set<StreamSignal>> byBucket = new HashMap<>();
@@ -66,10 +73,12 @@ public final class CheckpointHub implements AutoCloseable {
     private final Map<String, Set<StreamSignal>> byWriteKey = new HashMap<>();
     private final Set<StreamSignal> waitingWrites = new HashSet<>();
     private volatile Served served;
+    private Seen seenInStorage; // guarded by this: the storage check before the latest
     private final Map<Integer, SyncPlan> plans = new ConcurrentHashMap<>();
     private volatile long lastTopicRead;
     private volatile boolean closed;
     private Thread listener;
+    private Connection stepConnection; // the listener thread's own, so that busy streams never hold it up
     private KafkaConsumer<byte[], byte[]> consumer;
     private volatile Consumer<TopicRecord.Checkpoint> onCheckpoint = c -> { };
 
@@ -138,6 +147,10 @@ public final class CheckpointHub implements AutoCloseable {
         return chunks;
     }
 
+    RecentOps recent() {
+        return recent;
+    }
+
     // ---- streams
 
     synchronized void register(StreamSignal signal) {
@@ -199,6 +212,11 @@ public final class CheckpointHub implements AutoCloseable {
     // ---- checkpoints
 
     synchronized void apply(TopicRecord.Checkpoint event) {
+        apply(event, Optional.empty());
+    }
+
+    /** Applies a checkpoint; {@code step} holds the ops it added to each changed bucket, when they were read. */
+    synchronized void apply(TopicRecord.Checkpoint event, Optional<Map<String, List<OplogEntry>>> step) {
         Served current = served;
         if (current == null || event.version() != current.version()) {
             if ((current == null || event.version() > current.version()) && "ACTIVE".equals(event.state())) {
@@ -211,9 +229,40 @@ public final class CheckpointHub implements AutoCloseable {
             return; // older than what is served
         }
         boolean all = event.invalidateAll() || event.previous() != current.checkpoint();
+        Map<String, BucketStore.CheckpointTotals> derived = Map.of();
+        if (event.checkpoint() != current.checkpoint()) {
+            if (!all && step.isPresent()) {
+                recent.append(event.previous(), event.checkpoint(), step.get());
+                derived = derive(event, step.get());
+            } else {
+                recent.gap();
+            }
+        }
         advance(current, event.checkpoint(), event.position(), event.sourceTimestampMillis(), all, event.buckets(),
                 event.lookups());
+        derived.forEach((bucket, totals) -> checksums.put(bucket, event.checkpoint(), totals));
         onCheckpoint.accept(event);
+    }
+
+    /**
+     * The changed buckets' checksums at the event's checkpoint, from those held at the previous one
+     * plus the ops in between (as a client adds them up); buckets with none held are left to load.
+     */
+    private Map<String, BucketStore.CheckpointTotals> derive(TopicRecord.Checkpoint event, Map<String, List<OplogEntry>> step) {
+        Map<String, BucketStore.CheckpointTotals> derived = new HashMap<>();
+        for (String bucket : event.buckets()) {
+            Optional<BucketStore.CheckpointTotals> before = checksums.heldAt(bucket, event.previous());
+            if (before.isEmpty() || !before.get().reachable()) {
+                continue;
+            }
+            long checksum = before.get().checksum();
+            List<OplogEntry> ops = step.getOrDefault(bucket, List.of());
+            for (OplogEntry op : ops) {
+                checksum = Checksums.add(checksum, op.checksum());
+            }
+            derived.put(bucket, new BucketStore.CheckpointTotals(checksum, before.get().count() + ops.size(), true, 0));
+        }
+        return derived;
     }
 
     private void advance(Served current, long checkpoint, SourcePosition position, long sourceMillis, boolean all,
@@ -259,6 +308,7 @@ public final class CheckpointHub implements AutoCloseable {
         checksums.reset(checkpoint);
         lookups.reset(checkpoint);
         chunks.clear();
+        recent.gap();
         served = new Served(version, plan, checkpoint, position, sourceMillis);
         if (previous != null) {
             LOG.info(() -> "Sync config version " + version + " is active: ending " + streams.size()
@@ -301,13 +351,30 @@ public final class CheckpointHub implements AutoCloseable {
         SourcePosition position = SourcePosition.parseJson(checkpoint.sourcePosition());
         synchronized (this) {
             Served current = served;
+            Seen before = seenInStorage;
+            seenInStorage = new Seen(version.id(), checkpoint.opId(), position);
             if (current == null || version.id() > current.version()) {
                 switchTo(version.id(), checkpoint.opId(), position, 0);
-            } else if (version.id() == current.version() && (checkpoint.opId() > current.checkpoint()
-                    || (checkpoint.opId() == current.checkpoint() && !current.position().reaches(position)))) {
-                // the topic did not say what changed: every stream looks again
+            } else if (version.id() == current.version() && before != null && before.version() == version.id()
+                    && before.isAhead(current) && seenInStorage.isAhead(current)) {
+                // The topic has not brought, a whole check later, what storage already held: it is
+                // down or lost a record. It did not say what changed, so every stream looks again.
+                // Storage merely ahead of the topic is the normal case (the writer publishes after
+                // it commits) and wakes nobody.
+                if (checkpoint.opId() != current.checkpoint()) {
+                    recent.gap();
+                }
                 advance(current, checkpoint.opId(), position, 0, checkpoint.opId() != current.checkpoint(), List.of(), List.of());
             }
+        }
+    }
+
+    /** A checkpoint the active version's row in storage held at a check. */
+    private record Seen(int version, long checkpoint, SourcePosition position) {
+
+        boolean isAhead(Served served) {
+            return checkpoint > served.checkpoint()
+                    || (checkpoint == served.checkpoint() && !served.position().reaches(position));
         }
     }
 
@@ -331,6 +398,7 @@ public final class CheckpointHub implements AutoCloseable {
             }
         }
         consumer.close(Duration.ofSeconds(2));
+        closeStepConnection();
     }
 
     private void applyRecord(ConsumerRecord<byte[], byte[]> record) {
@@ -341,7 +409,7 @@ public final class CheckpointHub implements AutoCloseable {
             Optional<TopicRecord> parsed = TopicRecord.parse(record.value());
             if (parsed.isPresent()) {
                 switch (parsed.get()) {
-                    case TopicRecord.Checkpoint checkpoint -> apply(checkpoint);
+                    case TopicRecord.Checkpoint checkpoint -> apply(checkpoint, readStep(checkpoint));
                     case TopicRecord.WriteCheckpoint write -> writeCheckpoint(write.userId() + "/" + write.clientId(),
                             write.id(), write.position());
                 }
@@ -349,6 +417,47 @@ public final class CheckpointHub implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Skipping an unreadable record at offset " + record.offset() + " of the checkpoints topic: "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * The ops a checkpoint added to its changed buckets, read once here for every stream it wakes:
+     * only for the checkpoint that follows the served one, and empty when storage cannot say (too
+     * many ops, compaction got there first, storage down), in which case streams read for themselves.
+     * Read before the hub's monitor is taken, so streams go on meanwhile; this thread alone advances
+     * the served checkpoint, so it is still the one the event follows when applied.
+     */
+    private Optional<Map<String, List<OplogEntry>>> readStep(TopicRecord.Checkpoint event) {
+        Served current = served;
+        if (current == null || event.version() != current.version() || event.invalidateAll()
+                || event.previous() != current.checkpoint() || event.checkpoint() <= current.checkpoint()) {
+            return Optional.empty();
+        }
+        if (event.buckets().isEmpty()) {
+            return Optional.of(Map.of());
+        }
+        try {
+            if (stepConnection == null) {
+                stepConnection = storage.getConnection();
+            }
+            return reader.readRange(stepConnection, event.version(), event.buckets(), event.previous(), event.checkpoint(),
+                    MAX_STEP_OPS);
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.FINE, "The ops of checkpoint " + event.checkpoint() + " could not be read for the streams: "
+                    + e.getMessage(), e);
+            closeStepConnection();
+            return Optional.empty();
+        }
+    }
+
+    private void closeStepConnection() {
+        if (stepConnection != null) {
+            try {
+                stepConnection.close();
+            } catch (SQLException e) {
+                LOG.log(Level.FINE, "Closing the hub's storage connection failed: " + e.getMessage(), e);
+            }
+            stepConnection = null;
         }
     }
 

@@ -16,10 +16,12 @@ import org.syncsuite.gateway.storage.BucketReader;
 
 /**
  * Recently read chunks of bucket ops, shared by the streams that ask for the same bucket from the
- * same position up to the same checkpoint: when a change reaches thousands of streams that were
- * all up to date, they all read the same few ops, and storage is asked once. A chunk below a
- * committed checkpoint never changes except by compaction, which keeps what a client converges
- * to, so a cached chunk stays correct. Bounded by the heap its entries take (objects and text, as
+ * same position: when a change reaches thousands of streams that were all up to date, they all
+ * read the same few ops, and storage is asked once. A chunk read up to checkpoint X serves a
+ * stream at checkpoint Y when the bucket did not change after the earlier of the two
+ * ({@link ChangeMarks}): the ops up to either are then the same. A chunk below a committed
+ * checkpoint never changes except by compaction, which keeps what a client converges to, so a
+ * cached chunk stays correct. Bounded by the heap its entries take (objects and text, as
  * {@link #footprint} estimates it, not only the row data); the oldest go first.
  *
  * <p>Thread-safe: the map is guarded by this object; loads run outside the lock, one per key.
@@ -31,27 +33,47 @@ final class ChunkCache {
         Optional<BucketReader.Read> load() throws Exception;
     }
 
-    private record Key(int version, String bucket, long after, long checkpoint) {
+    private record Key(int version, String bucket, long after) {
+    }
+
+    /** A chunk read (or being read) up to {@code checkpoint}; {@code size} is counted in the bound once it is known. */
+    private static final class Slot {
+        final long checkpoint;
+        final CompletableFuture<Optional<BucketReader.Read>> read = new CompletableFuture<>();
+        long size = -1; // guarded by the cache
+
+        Slot(long checkpoint) {
+            this.checkpoint = checkpoint;
+        }
     }
 
     private final long maxBytes;
-    private final LinkedHashMap<Key, CompletableFuture<Optional<BucketReader.Read>>> chunks = new LinkedHashMap<>();
-    private long bytes; // guarded by this: the row bytes of the completed chunks held
+    private final ChangeMarks marks;
+    private final LinkedHashMap<Key, Slot> chunks = new LinkedHashMap<>();
+    private long bytes; // guarded by this: the footprint of the completed chunks held
 
-    ChunkCache(long maxBytes) {
+    ChunkCache(long maxBytes, ChangeMarks marks) {
         this.maxBytes = maxBytes;
+        this.marks = marks;
     }
 
     Optional<BucketReader.Read> read(int version, String bucket, long after, long checkpoint, Loader loader) {
-        Key key = new Key(version, bucket, after, checkpoint);
-        CompletableFuture<Optional<BucketReader.Read>> mine = new CompletableFuture<>();
-        CompletableFuture<Optional<BucketReader.Read>> existing;
+        Key key = new Key(version, bucket, after);
+        Slot mine = new Slot(checkpoint);
+        Slot existing;
         synchronized (this) {
-            existing = chunks.putIfAbsent(key, mine);
+            existing = chunks.get(key);
+            if (existing == null || !marks.sameAt(bucket, existing.checkpoint, checkpoint)) {
+                if (existing != null) {
+                    drop(key, existing);
+                }
+                existing = null;
+                chunks.put(key, mine);
+            }
         }
         if (existing != null) {
             try {
-                return existing.get();
+                return existing.read.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r
                         : new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage failed: " + e.getCause(), e.getCause());
@@ -67,16 +89,20 @@ final class ChunkCache {
             synchronized (this) {
                 chunks.remove(key, mine);
             }
-            mine.completeExceptionally(e);
+            mine.read.completeExceptionally(e);
             throw e instanceof RuntimeException r ? r
                     : new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
         }
-        mine.complete(read);
+        mine.read.complete(read);
         long size = footprint(key, read);
         synchronized (this) {
+            if (chunks.get(key) != mine) {
+                return read; // replaced meanwhile by a newer read
+            }
             if (size > maxBytes / 4) {
-                chunks.remove(key, mine); // too big to keep: shared only while it was being read
+                chunks.remove(key); // too big to keep: shared only while it was being read
             } else {
+                mine.size = size;
                 bytes += size;
                 evict();
             }
@@ -84,14 +110,21 @@ final class ChunkCache {
         return read;
     }
 
+    private void drop(Key key, Slot slot) { // holds the monitor
+        chunks.remove(key);
+        if (slot.size >= 0) {
+            bytes -= slot.size;
+        }
+    }
+
     private void evict() { // holds the monitor
-        Iterator<Map.Entry<Key, CompletableFuture<Optional<BucketReader.Read>>>> it = chunks.entrySet().iterator();
+        Iterator<Map.Entry<Key, Slot>> it = chunks.entrySet().iterator();
         while (bytes > maxBytes && it.hasNext()) {
-            Map.Entry<Key, CompletableFuture<Optional<BucketReader.Read>>> oldest = it.next();
-            if (!oldest.getValue().isDone()) {
-                continue;
+            Slot oldest = it.next().getValue();
+            if (oldest.size < 0) {
+                continue; // still being read
             }
-            bytes -= footprint(oldest.getKey(), oldest.getValue().join());
+            bytes -= oldest.size;
             it.remove();
         }
     }

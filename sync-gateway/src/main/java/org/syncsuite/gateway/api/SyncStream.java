@@ -31,6 +31,8 @@ import org.syncsuite.core.protocol.BucketChecksum;
 import org.syncsuite.core.protocol.Checkpoint;
 import org.syncsuite.core.protocol.CheckpointComplete;
 import org.syncsuite.core.protocol.CheckpointDiff;
+import org.syncsuite.core.protocol.DataChunk;
+import org.syncsuite.core.protocol.OplogEntry;
 import org.syncsuite.core.protocol.PartialCheckpointComplete;
 import org.syncsuite.core.protocol.StreamingSyncRequest;
 import org.syncsuite.core.protocol.SyncLine;
@@ -85,6 +87,9 @@ final class SyncStream implements AutoCloseable {
     private long reachableFrom;
     private boolean registered;
     private Prepared first;
+    // The last checkpoint completed, and its buckets: each holds on the client every op up to it.
+    private long covered;
+    private Set<String> coveredBuckets = Set.of();
 
     SyncStream(CheckpointHub hub, DataSource storage, VerifiedToken token, StreamingSyncRequest request, ApiLimits limits,
                ApiStats stats, Clock clock) {
@@ -228,6 +233,9 @@ final class SyncStream implements AutoCloseable {
             acknowledgedWrite = changes.writeCheckpoint();
         }
         if (!isFirst && updated.isEmpty() && removed.isEmpty() && !writeMoved && pendingFetch.isEmpty()) {
+            if (covered > 0) {
+                covered = checkpoint; // nothing of this stream changed up to here: the client holds it all
+            }
             if (resolve) {
                 hub.track(signal, current.keySet(), usedLookups, checkpoint);
             }
@@ -319,6 +327,8 @@ final class SyncStream implements AutoCloseable {
         } else {
             out.write(new CheckpointComplete(prepared.checkpoint()));
             pendingFetch.clear();
+            covered = prepared.checkpoint();
+            coveredBuckets = Set.copyOf(sent.keySet());
             stats.checkpointSent(prepared.sourceMillis());
         }
         out.flush();
@@ -329,6 +339,13 @@ final class SyncStream implements AutoCloseable {
      * reachable again when compaction made this one unreachable, else 0.
      */
     private long sendBucket(String bucket, long checkpoint, LineSink out) throws IOException {
+        if (covered > 0 && coveredBuckets.contains(bucket)) {
+            Optional<List<OplogEntry>> recent = hub.recent().between(bucket, covered, checkpoint);
+            if (recent.isPresent()) {
+                sendOps(bucket, recent.get(), out);
+                return 0;
+            }
+        }
         long from = 0;
         while (true) {
             long after = positions.getOrDefault(bucket, 0L);
@@ -348,6 +365,31 @@ final class SyncStream implements AutoCloseable {
             from = Math.max(from, read.get().reachableFrom());
             if (!read.get().chunk().hasMore()) {
                 return from;
+            }
+        }
+    }
+
+    /** Sends ops the hub already holds (those after the client's position), in chunks within the limits. */
+    private void sendOps(String bucket, List<OplogEntry> ops, LineSink out) throws IOException {
+        long after = positions.getOrDefault(bucket, 0L);
+        List<OplogEntry> chunk = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < ops.size(); i++) {
+            OplogEntry op = ops.get(i);
+            if (op.opId() <= after) {
+                continue; // already sent in a checkpoint that compaction kept from completing
+            }
+            chunk.add(op);
+            bytes += 64 + op.data().map(String::length).orElse(0);
+            boolean last = i == ops.size() - 1;
+            if (last || chunk.size() >= limits.chunkOps() || bytes >= limits.chunkBytes()) {
+                long next = op.opId();
+                out.write(new DataChunk(bucket, after, next, !last, chunk));
+                stats.opsSent.add(chunk.size());
+                positions.put(bucket, next);
+                after = next;
+                chunk = new ArrayList<>();
+                bytes = 0;
             }
         }
     }

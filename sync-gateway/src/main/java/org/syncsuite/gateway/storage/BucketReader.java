@@ -6,7 +6,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.syncsuite.core.protocol.DataChunk;
@@ -87,6 +90,59 @@ public final class BucketReader {
         }
         long next = ops.get(ops.size() - 1).opId();
         return Optional.of(new Read(new DataChunk(bucket, after, next, more, ops), reachableFrom, bytes));
+    }
+
+    /**
+     * Every op of {@code buckets} after {@code after} up to {@code upTo}, by bucket in op id order;
+     * empty when there are more than {@code maxOps}, or when compaction already moved one past {@code upTo}. With {@code after} and {@code upTo} two
+     * consecutive checkpoints and {@code buckets} the ones that changed between them, this is all
+     * that the later checkpoint added, read in one statement along the primary key.
+     */
+    public Optional<Map<String, List<OplogEntry>>> readRange(Connection connection, int groupId, Collection<String> buckets,
+                                                             long after, long upTo, int maxOps) throws SQLException {
+        Map<String, List<OplogEntry>> found = new HashMap<>();
+        if (buckets.isEmpty()) {
+            return Optional.of(found);
+        }
+        List<String> distinct = buckets.stream().distinct().toList();
+        String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
+        int read = 0;
+        try (PreparedStatement select = connection.prepareStatement("SELECT bucket, op_id, op, object_type, object_id, "
+                + "subkey, checksum, data, target_op FROM bucket_ops WHERE group_id = ? AND bucket IN (" + marks + ") "
+                + "AND op_id > ? AND op_id <= ? LIMIT ?")) {
+            int i = 1;
+            select.setInt(i++, groupId);
+            for (String bucket : distinct) {
+                select.setBytes(i++, bucket.getBytes(StandardCharsets.UTF_8));
+            }
+            select.setLong(i++, after);
+            select.setLong(i++, upTo);
+            select.setInt(i, maxOps + 1);
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    if (++read > maxOps) {
+                        return Optional.empty();
+                    }
+                    long target = rs.getLong(9);
+                    if (!rs.wasNull() && target > upTo) {
+                        return Optional.empty(); // compaction got here first: only a read per client says from where on it holds
+                    }
+                    String bucket = new String(rs.getBytes(1), StandardCharsets.UTF_8);
+                    long opId = rs.getLong(2);
+                    OplogEntry.OpType type = TYPES[rs.getInt(3)];
+                    long checksum = rs.getLong(7);
+                    OplogEntry entry = switch (type) {
+                        case PUT -> OplogEntry.put(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum, rs.getString(8));
+                        case REMOVE -> OplogEntry.remove(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum);
+                        case MOVE -> OplogEntry.move(opId, checksum);
+                        case CLEAR -> OplogEntry.clear(opId, checksum);
+                    };
+                    found.computeIfAbsent(bucket, b -> new ArrayList<>()).add(entry);
+                }
+            }
+        }
+        found.values().forEach(ops -> ops.sort(java.util.Comparator.comparingLong(OplogEntry::opId)));
+        return Optional.of(found);
     }
 
     private static String text(ResultSet rs, int column) throws SQLException {

@@ -22,7 +22,7 @@ class ChunkCacheTest {
 
     @Test
     void aChunkReadByManyStreamsIsLoadedOnce() {
-        ChunkCache cache = new ChunkCache(1 << 20);
+        ChunkCache cache = new ChunkCache(1 << 20, new ChangeMarks(1000));
         AtomicInteger loads = new AtomicInteger();
         for (int i = 0; i < 100; i++) {
             cache.read(1, "b", 0, 10, () -> {
@@ -36,7 +36,7 @@ class ChunkCacheTest {
     @Test
     void theBoundCountsTheHeapOfEntriesNotOnlyTheirRowData() {
         long limit = 256 * 1024;
-        ChunkCache cache = new ChunkCache(limit);
+        ChunkCache cache = new ChunkCache(limit, new ChangeMarks(1000));
         // One small op a chunk, a new checkpoint each time: what a stream of transactions leaves behind.
         for (long op = 1; op <= 10_000; op++) {
             long at = op;

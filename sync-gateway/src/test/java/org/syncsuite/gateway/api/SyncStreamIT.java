@@ -269,6 +269,138 @@ class SyncStreamIT {
         assertThat(resumed.get(0).has("checkpoint")).isTrue();
     }
 
+    /** A data source that counts the connections asked of it. */
+    private static final class CountingDataSource implements javax.sql.DataSource {
+        final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        private final javax.sql.DataSource delegate;
+
+        CountingDataSource(javax.sql.DataSource delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Connection getConnection() throws java.sql.SQLException {
+            asked.incrementAndGet();
+            return delegate.getConnection();
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws java.sql.SQLException {
+            asked.incrementAndGet();
+            return delegate.getConnection(user, password);
+        }
+
+        @Override
+        public java.io.PrintWriter getLogWriter() throws java.sql.SQLException {
+            return delegate.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(java.io.PrintWriter out) throws java.sql.SQLException {
+            delegate.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws java.sql.SQLException {
+            delegate.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws java.sql.SQLException {
+            return delegate.getLoginTimeout();
+        }
+
+        @Override
+        public java.util.logging.Logger getParentLogger() {
+            return java.util.logging.Logger.getGlobal();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> type) throws java.sql.SQLException {
+            return delegate.unwrap(type);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> type) throws java.sql.SQLException {
+            return delegate.isWrapperFor(type);
+        }
+    }
+
+    @Test
+    void liveChangesReachEveryStreamFromOneReadOfTheHubWithChecksumsThatHold() throws Exception {
+        String todos = version + "#list_todos|0[\"l1\"]";
+        CountingDataSource counting = new CountingDataSource(pool);
+        ApiStats stats = new ApiStats();
+        SyncApi watched = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(), Optional.of(TestKeys.keySet(KEY)),
+                List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()), hub, counting,
+                new WriteCheckpointService(pool, head::get, hub, Optional.empty(), topic.topic() + ".checkpoints", stats),
+                new ApiLimits(100, 10, 100, 2, 1_000_000, Duration.ofSeconds(20)), stats, Clock.systemUTC());
+        int clients = 12;
+        List<Lines> lines = new ArrayList<>();
+        List<java.util.Map<String, Long>> sums = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            SyncApi.Stream stream = watched.open(token("u1", 3600), StreamingSyncRequest.parse(
+                    ("{\"client_id\":\"live" + i + "\",\"raw_data\":true}").getBytes(StandardCharsets.UTF_8)));
+            Lines out = new Lines();
+            streams.add(Thread.ofVirtual().start(() -> {
+                try (stream) {
+                    stream.serve(LineSink.NDJSON, out);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+            lines.add(out);
+            sums.add(new java.util.HashMap<>());
+        }
+        for (int i = 0; i < clients; i++) {
+            checkSums(lines.get(i).untilComplete(), sums.get(i));
+        }
+        int askedBefore = counting.asked.get();
+        // five transactions, two of them in one list, each seen by every stream with a checksum that adds up
+        for (int t = 0; t < 5; t++) {
+            topic.transaction(t % 2 == 0
+                    ? List.of(insert("todos", "id", "live" + t, "list_id", "l1", "title", "Item " + t, "meta", "{}"))
+                    : List.of(update("todos", "id", "t1", "list_id", "l1", "title", "Milk " + t, "meta", "{}"),
+                    insert("todos", "id", "live" + t, "list_id", "l1", "title", "Item " + t, "meta", "{}")));
+            for (int i = 0; i < clients; i++) {
+                List<JsonNode> got = lines.get(i).untilComplete();
+                assertThat(got.get(0).has("checkpoint_diff")).isTrue();
+                checkSums(got, sums.get(i));
+                assertThat(got.stream().filter(x -> x.has("data")).flatMap(x -> toList(x.get("data").get("data")).stream())
+                        .map(op -> op.get("object_id").asText())).contains("live" + t);
+            }
+        }
+        assertThat(sums.get(0)).containsKey(todos);
+        assertThat(counting.asked.get() - askedBefore).as("storage connections the streams asked for the live changes")
+                .isZero();
+    }
+
+    private static List<JsonNode> toList(JsonNode array) {
+        List<JsonNode> items = new ArrayList<>();
+        array.forEach(items::add);
+        return items;
+    }
+
+    /** Adds a checkpoint's ops to the client's sums and checks each bucket's checksum against them, as a client does. */
+    private static void checkSums(List<JsonNode> checkpointLines, java.util.Map<String, Long> sums) {
+        JsonNode head = checkpointLines.get(0);
+        for (JsonNode line : checkpointLines) {
+            if (line.has("data")) {
+                String bucket = line.get("data").get("bucket").asText();
+                for (JsonNode op : line.get("data").get("data")) {
+                    sums.merge(bucket, op.get("checksum").asLong(), Long::sum);
+                }
+            }
+        }
+        JsonNode buckets = head.has("checkpoint") ? head.get("checkpoint").get("buckets")
+                : head.get("checkpoint_diff").get("updated_buckets");
+        for (JsonNode bucket : buckets) {
+            String name = bucket.get("bucket").asText();
+            assertThat(bucket.get("checksum").asLong()).as(name)
+                    .isEqualTo((long) Checksums.toSigned(sums.getOrDefault(name, 0L)));
+        }
+    }
+
     @Test
     void aBucketThatLeavesAStreamAndComesBackIsSentFromItsStart() throws Exception {
         String todos = version + "#list_todos|0[\"l-back\"]";
