@@ -456,6 +456,21 @@ class SyncStreamIT {
     }
 
     @Test
+    void aHubWhoseTopicSaysNothingServesWhatStorageHeldAWholeCheckEarlier() throws Exception {
+        String silent = WriterFixture.newTopic("silent");
+        KafkaCheckpointPublisher.ensureExists(WriterFixture.kafkaProperties(kafka), silent);
+        try (CheckpointHub deaf = new CheckpointHub(pool, Duration.ofMillis(300))) {
+            deaf.start(WriterFixture.kafkaProperties(kafka), silent);
+            long before = deaf.served().orElseThrow().checkpoint();
+            topic.transaction(List.of(insert("todos", "id", "unheard", "list_id", "l1", "title", "Unheard", "meta", "{}")));
+            awaitCheckpointAt(topic.lastPosition());
+            long stored = WriterFixture.scalar(storage, "SELECT last_checkpoint FROM sync_config_versions WHERE id = ?", version);
+            assertThat(stored).isGreaterThan(before);
+            await().atMost(Duration.ofSeconds(10)).until(() -> deaf.served().orElseThrow().checkpoint() == stored);
+        }
+    }
+
+    @Test
     void acknowledgesWriteCheckpointsOnceACheckpointReachesTheirPosition() throws Exception {
         VerifiedToken token = token("u1", 3600);
         Lines u1 = open(token, "{\"client_id\":\"c1\"}");
