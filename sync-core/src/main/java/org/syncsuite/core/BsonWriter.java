@@ -134,6 +134,11 @@ public final class BsonWriter implements DocumentWriter {
         return Arrays.copyOf(buffer, size);
     }
 
+    /** Bytes the writer's buffer holds, used or not. */
+    public int capacity() {
+        return buffer.length;
+    }
+
     public int size() {
         return size;
     }

@@ -55,6 +55,9 @@ abstract sealed class LineSink {
 
     protected abstract long encode(SyncLine line) throws IOException;
 
+    /** The bytes of encoding buffer this sink keeps between lines. */
+    abstract long retainedBuffer();
+
     void flush() throws IOException {
         out.flush();
     }
@@ -68,7 +71,9 @@ abstract sealed class LineSink {
     }
 
     static final class Ndjson extends LineSink {
-        private final StringBuilder text = new StringBuilder(256);
+        /** A buffer grown past this by a large line (a first checkpoint, a chunk of rows) is not kept for the stream's life. */
+        private static final int KEPT_CAPACITY = 1024;
+        private StringBuilder text = new StringBuilder(256);
 
         Ndjson(OutputStream out, WireOptions options) {
             super(out, options);
@@ -80,14 +85,18 @@ abstract sealed class LineSink {
         }
 
         @Override
+        long retainedBuffer() {
+            return 2L * text.capacity();
+        }
+
+        @Override
         protected long encode(SyncLine line) throws IOException {
             text.setLength(0);
             line.write(new JsonWriter(text), options);
             text.append('\n');
             byte[] encoded = text.toString().getBytes(StandardCharsets.UTF_8);
-            if (text.capacity() > 1 << 16) {
-                text.setLength(0);
-                text.trimToSize(); // one large line does not keep a large buffer for the stream's life
+            if (text.capacity() > KEPT_CAPACITY) {
+                text = new StringBuilder(256); // thousands of idle streams each holding their largest line's buffer add up
             }
             out.write(encoded);
             return encoded.length;
@@ -107,13 +116,18 @@ abstract sealed class LineSink {
         }
 
         @Override
+        long retainedBuffer() {
+            return bson.capacity();
+        }
+
+        @Override
         protected long encode(SyncLine line) throws IOException {
             bson.reset();
             line.write(bson, options);
             bson.writeTo(out);
             long size = bson.size();
-            if (size > 1 << 20) {
-                bson = new BsonWriter();
+            if (size > 4096) {
+                bson = new BsonWriter(); // as for NDJSON: an idle stream keeps only a small buffer
             }
             return size;
         }
