@@ -117,8 +117,11 @@ final class CheckpointCache<V> {
                 myFlight.result().complete(loaded);
                 found.putAll(loaded);
                 store(loaded, checkpoint);
-            } catch (Exception e) {
+            } catch (Exception | Error e) { // whatever ends the load, those waiting for it are told
                 myFlight.result().completeExceptionally(e);
+                if (e instanceof Error error) {
+                    throw error;
+                }
                 throw failure(e);
             } finally {
                 for (String key : mine) {

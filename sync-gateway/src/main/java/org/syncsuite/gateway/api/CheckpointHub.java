@@ -49,6 +49,7 @@ public final class CheckpointHub implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CheckpointHub.class.getName());
     /** More ops than this in one checkpoint are left to each stream to read (a large transaction, a replay). */
     private static final int MAX_STEP_OPS = 10_000;
+    private static final long MAX_STEP_BYTES = 8L << 20;
 
     /** The checkpoint streams serve: a sync config version, its plan, the op id and the source position. */
     public record Served(int version, SyncPlan plan, long checkpoint, SourcePosition position, long sourceMillis) {
@@ -79,6 +80,7 @@ public final class CheckpointHub implements AutoCloseable {
     private volatile boolean closed;
     private Thread listener;
     private Connection stepConnection; // the listener thread's own, so that busy streams never hold it up
+    private long stepReadsPausedUntil; // listener thread only
     private KafkaConsumer<byte[], byte[]> consumer;
     private volatile Consumer<TopicRecord.Checkpoint> onCheckpoint = c -> { };
 
@@ -228,7 +230,9 @@ public final class CheckpointHub implements AutoCloseable {
                 || (event.checkpoint() == current.checkpoint() && !event.position().reaches(current.position()))) {
             return; // older than what is served
         }
-        boolean all = event.invalidateAll() || event.previous() != current.checkpoint();
+        // a record of the checkpoint already served (the storage check got there first) changes nothing
+        boolean all = event.checkpoint() != current.checkpoint()
+                && (event.invalidateAll() || event.previous() != current.checkpoint());
         Map<String, BucketStore.CheckpointTotals> derived = Map.of();
         if (event.checkpoint() != current.checkpoint()) {
             if (!all && step.isPresent()) {
@@ -247,6 +251,9 @@ public final class CheckpointHub implements AutoCloseable {
     /**
      * The changed buckets' checksums at the event's checkpoint, from those held at the previous one
      * plus the ops in between (as a client adds them up); buckets with none held are left to load.
+     * The step holds no MOVE or CLEAR ({@link BucketReader#readRange}), so this is exact for the
+     * checksum; the count is the held one plus the new ops, as a client counts, even when
+     * compaction has since merged older ops in storage.
      */
     private Map<String, BucketStore.CheckpointTotals> derive(TopicRecord.Checkpoint event, Map<String, List<OplogEntry>> step) {
         Map<String, BucketStore.CheckpointTotals> derived = new HashMap<>();
@@ -436,15 +443,19 @@ public final class CheckpointHub implements AutoCloseable {
         if (event.buckets().isEmpty()) {
             return Optional.of(Map.of());
         }
+        if (System.nanoTime() < stepReadsPausedUntil) {
+            return Optional.empty(); // storage failed a moment ago: the listener does not wait on it for every record
+        }
         try {
             if (stepConnection == null) {
                 stepConnection = storage.getConnection();
             }
             return reader.readRange(stepConnection, event.version(), event.buckets(), event.previous(), event.checkpoint(),
-                    MAX_STEP_OPS);
+                    MAX_STEP_OPS, MAX_STEP_BYTES);
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.FINE, "The ops of checkpoint " + event.checkpoint() + " could not be read for the streams: "
                     + e.getMessage(), e);
+            stepReadsPausedUntil = System.nanoTime() + storageCheckEvery.toNanos();
             closeStepConnection();
             return Optional.empty();
         }

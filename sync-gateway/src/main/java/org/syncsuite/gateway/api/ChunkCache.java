@@ -85,11 +85,14 @@ final class ChunkCache {
         Optional<BucketReader.Read> read;
         try {
             read = loader.load();
-        } catch (Exception e) {
+        } catch (Exception | Error e) { // whatever ends the load, those waiting for it are told
             synchronized (this) {
                 chunks.remove(key, mine);
             }
             mine.read.completeExceptionally(e);
+            if (e instanceof Error error) {
+                throw error;
+            }
             throw e instanceof RuntimeException r ? r
                     : new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
         }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -89,7 +90,9 @@ final class SyncStream implements AutoCloseable {
     private Prepared first;
     // The last checkpoint completed, and its buckets: each holds on the client every op up to it.
     private long covered;
-    private Set<String> coveredBuckets = Set.of();
+    private Set<String> coveredBuckets = new HashSet<>();
+    private boolean resolveAgain; // a wake that resolved buckets could not send: the next one resolves again
+    private boolean firstPrepared;
 
     SyncStream(CheckpointHub hub, DataSource storage, VerifiedToken token, StreamingSyncRequest request, ApiLimits limits,
                ApiStats stats, Clock clock) {
@@ -163,7 +166,7 @@ final class SyncStream implements AutoCloseable {
                     continue; // still before the op that compaction points to: wait for a newer checkpoint
                 }
                 retrySoon = false;
-                next = prepare(snapshot.served(), changes, false);
+                next = prepare(snapshot.served(), changes, !firstPrepared);
                 continue;
             }
             long now = System.nanoTime();
@@ -186,19 +189,20 @@ final class SyncStream implements AutoCloseable {
 
     private Prepared prepare(CheckpointHub.Served served, StreamSignal.Changes changes, boolean isFirst) {
         long checkpoint = served.checkpoint();
-        boolean resolve = isFirst || changes.all() || changes.lookups().stream().anyMatch(usedLookups::contains);
+        boolean resolve = isFirst || resolveAgain || changes.all()
+                || changes.lookups().stream().anyMatch(usedLookups::contains);
         List<String> removed = new ArrayList<>();
+        Map<String, ResolvedBucket> next = current;
         if (resolve) {
-            Map<String, ResolvedBucket> resolved = resolve(served);
+            next = resolve(served);
             for (String bucket : current.keySet()) {
-                if (!resolved.containsKey(bucket)) {
+                if (!next.containsKey(bucket)) {
                     removed.add(bucket);
                 }
             }
-            current = resolved;
         }
         Set<String> toChecksum = new LinkedHashSet<>();
-        for (String bucket : current.keySet()) {
+        for (String bucket : next.keySet()) {
             if (isFirst || changes.all() || changes.buckets().contains(bucket) || !sent.containsKey(bucket)
                     || pendingFetch.contains(bucket)) {
                 toChecksum.add(bucket);
@@ -206,9 +210,15 @@ final class SyncStream implements AutoCloseable {
         }
         Map<String, BucketStore.CheckpointTotals> totals = checksums(toChecksum, served);
         if (totals.values().stream().anyMatch(t -> !t.reachable())) {
-            retrySoon = true; // compaction got ahead of this checkpoint; the next one is consistent
+            // Compaction got ahead of this checkpoint; the next one is consistent. What this wake
+            // took from the hub is kept for it: the buckets to look at again, and the resolution.
+            retrySoon = true;
+            pendingFetch.addAll(toChecksum);
+            resolveAgain |= resolve;
             return null;
         }
+        current = next;
+        resolveAgain = false;
         Map<String, BucketChecksum> now = new LinkedHashMap<>();
         List<BucketChecksum> updated = new ArrayList<>();
         List<ResolvedBucket> toFetch = new ArrayList<>();
@@ -243,6 +253,7 @@ final class SyncStream implements AutoCloseable {
         }
         for (String bucket : removed) {
             positions.remove(bucket);
+            coveredBuckets.remove(bucket); // the client drops it: if it comes back, it is sent from its start
         }
         for (ResolvedBucket bucket : toFetch) {
             positions.putIfAbsent(bucket.bucket(), requested.getOrDefault(bucket.bucket(), 0L));
@@ -261,6 +272,7 @@ final class SyncStream implements AutoCloseable {
                 ? new Checkpoint(checkpoint, write, List.copyOf(now.values()), lastResolution.streams())
                 : new CheckpointDiff(checkpoint, write, updated, removed);
         toFetch.sort(Comparator.comparingInt(ResolvedBucket::priority).thenComparing(ResolvedBucket::bucket));
+        firstPrepared = true;
         return new Prepared(checkpoint, line, toFetch, served.sourceMillis());
     }
 
@@ -328,7 +340,7 @@ final class SyncStream implements AutoCloseable {
             out.write(new CheckpointComplete(prepared.checkpoint()));
             pendingFetch.clear();
             covered = prepared.checkpoint();
-            coveredBuckets = Set.copyOf(sent.keySet());
+            coveredBuckets = new HashSet<>(sent.keySet());
             stats.checkpointSent(prepared.sourceMillis());
         }
         out.flush();

@@ -93,13 +93,17 @@ public final class BucketReader {
     }
 
     /**
-     * Every op of {@code buckets} after {@code after} up to {@code upTo}, by bucket in op id order;
-     * empty when there are more than {@code maxOps}, or when compaction already moved one past {@code upTo}. With {@code after} and {@code upTo} two
-     * consecutive checkpoints and {@code buckets} the ones that changed between them, this is all
-     * that the later checkpoint added, read in one statement along the primary key.
+     * Every op of {@code buckets} after {@code after} up to {@code upTo}, by bucket in op id order,
+     * exactly as the writer appended them: empty when compaction has touched any op of these
+     * buckets after {@code after} (a MOVE or CLEAR there, which also shows ops it deleted), when
+     * there are more than {@code maxOps} ops after {@code after}, or more than {@code maxBytes} of
+     * row data. With {@code after} and {@code upTo} two consecutive checkpoints and {@code buckets}
+     * the ones that changed between them, this is all that the later checkpoint added. One
+     * statement along the primary key, so one consistent view: ops after {@code upTo} (later
+     * checkpoints) are read only to see whether compaction got there.
      */
     public Optional<Map<String, List<OplogEntry>>> readRange(Connection connection, int groupId, Collection<String> buckets,
-                                                             long after, long upTo, int maxOps) throws SQLException {
+                                                             long after, long upTo, int maxOps, long maxBytes) throws SQLException {
         Map<String, List<OplogEntry>> found = new HashMap<>();
         if (buckets.isEmpty()) {
             return Optional.of(found);
@@ -107,37 +111,42 @@ public final class BucketReader {
         List<String> distinct = buckets.stream().distinct().toList();
         String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
         int read = 0;
+        long bytes = 0;
         try (PreparedStatement select = connection.prepareStatement("SELECT bucket, op_id, op, object_type, object_id, "
-                + "subkey, checksum, data, target_op FROM bucket_ops WHERE group_id = ? AND bucket IN (" + marks + ") "
-                + "AND op_id > ? AND op_id <= ? LIMIT ?")) {
+                + "subkey, checksum, data FROM bucket_ops WHERE group_id = ? AND bucket IN (" + marks + ") "
+                + "AND op_id > ? LIMIT ?")) {
+            select.setQueryTimeout(10);
             int i = 1;
             select.setInt(i++, groupId);
             for (String bucket : distinct) {
                 select.setBytes(i++, bucket.getBytes(StandardCharsets.UTF_8));
             }
             select.setLong(i++, after);
-            select.setLong(i++, upTo);
             select.setInt(i, maxOps + 1);
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
-                    if (++read > maxOps) {
+                    OplogEntry.OpType type = TYPES[rs.getInt(3)];
+                    if (++read > maxOps || (type != OplogEntry.OpType.PUT && type != OplogEntry.OpType.REMOVE)) {
                         return Optional.empty();
                     }
-                    long target = rs.getLong(9);
-                    if (!rs.wasNull() && target > upTo) {
-                        return Optional.empty(); // compaction got here first: only a read per client says from where on it holds
+                    long opId = rs.getLong(2);
+                    if (opId > upTo) {
+                        continue;
                     }
                     String bucket = new String(rs.getBytes(1), StandardCharsets.UTF_8);
-                    long opId = rs.getLong(2);
-                    OplogEntry.OpType type = TYPES[rs.getInt(3)];
                     long checksum = rs.getLong(7);
-                    OplogEntry entry = switch (type) {
-                        case PUT -> OplogEntry.put(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum, rs.getString(8));
-                        case REMOVE -> OplogEntry.remove(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum);
-                        case MOVE -> OplogEntry.move(opId, checksum);
-                        case CLEAR -> OplogEntry.clear(opId, checksum);
-                    };
-                    found.computeIfAbsent(bucket, b -> new ArrayList<>()).add(entry);
+                    OplogEntry entry;
+                    if (type == OplogEntry.OpType.PUT) {
+                        String data = rs.getString(8);
+                        bytes += data.length();
+                        entry = OplogEntry.put(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum, data);
+                    } else {
+                        entry = OplogEntry.remove(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum);
+                    }
+                    if (bytes > maxBytes) {
+                        return Optional.empty();
+                    }
+                    found.computeIfAbsent(bucket, k -> new ArrayList<>()).add(entry);
                 }
             }
         }

@@ -75,6 +75,42 @@ class CompactorIT {
     }
 
     @Test
+    void aRangeOfOpsIsReadAsTheWriterAppendedItOrNotAtAllOnceCompactionTouchedIt() throws Exception {
+        String t2Subkey = "2f0c5a8e-9d3b-5c1e-8a47-0b6e2d9f4c11";
+        String t1Subkey = "9b2e41c0-5a8f-5d6e-b1a3-7c4d2e8f0a19";
+        append("todos", List.of(
+                put(1, "todos", "t1", t1Subkey, "{\"id\":\"t1\",\"done\":0}"),
+                put(2, "todos", "t2", t2Subkey, "{\"id\":\"t2\"}"),
+                put(3, "todos", "t1", t1Subkey, "{\"id\":\"t1\",\"done\":1}"),
+                remove(4, "todos", "t2", t2Subkey)));
+        append("lists", List.of(put(5, "lists", "l1", "s-l1", "{\"id\":\"l1\"}")));
+        BucketReader reader = new BucketReader();
+        try (Connection connection = db.rootConnection(database)) {
+            var before = reader.readRange(connection, GROUP, List.of("todos", "lists"), 1, 3, 100, 1 << 20).orElseThrow();
+            assertThat(before.get("todos")).extracting(OplogEntry::opId).containsExactly(2L, 3L);
+            assertThat(before).doesNotContainKey("lists"); // op 5 belongs to a later checkpoint
+            assertThat(reader.readRange(connection, GROUP, List.of("todos"), 0, 4, 3, 1 << 20)).as("more ops than asked for")
+                    .isEmpty();
+            assertThat(reader.readRange(connection, GROUP, List.of("todos"), 0, 4, 100, 10)).as("more bytes than asked for")
+                    .isEmpty();
+        }
+
+        new Compactor(dataSource()).compactGroup(GROUP, 4); // ops 1 and 2 become one CLEAR at 2, op 1 having moved
+
+        try (Connection connection = db.rootConnection(database)) {
+            assertThat(reader.readRange(connection, GROUP, List.of("todos"), 1, 3, 100, 1 << 20))
+                    .as("the CLEAR at 2 holds what the writer appended at 2: not the writer's ops any more").isEmpty();
+            assertThat(reader.readRange(connection, GROUP, List.of("todos"), 0, 1, 100, 1 << 20))
+                    .as("op 1 is gone into the CLEAR, which only a read after 1 sees; a read after 0 does").isEmpty();
+            assertThat(reader.readRange(connection, GROUP, List.of("todos", "lists"), 3, 5, 100, 1 << 20).orElseThrow())
+                    .satisfies(after3 -> {
+                        assertThat(after3.get("todos")).extracting(OplogEntry::opId).containsExactly(4L);
+                        assertThat(after3.get("lists")).extracting(OplogEntry::opId).containsExactly(5L);
+                    });
+        }
+    }
+
+    @Test
     void supersededOpsBecomeMovesToTheirKeysNewestOpAndTheLeadingRunOfNonPutsOneClear() throws Exception {
         List<OplogEntry> first = List.of(
                 put(1, "todos", "a", "s/a", "{\"id\":\"a\",\"v\":1}"),
