@@ -65,7 +65,7 @@ public final class CheckpointHub implements AutoCloseable {
     private final CheckpointCache<BucketStore.CheckpointTotals> checksums = new CheckpointCache<>(100_000);
     private final CheckpointCache<List<String>> lookups = new CheckpointCache<>(100_000);
     private final ChunkCache chunks = new ChunkCache(64L << 20, checksums.marks());
-    private final RecentOps recent = new RecentOps(4096, 100_000, 48L << 20);
+    private final RecentOps recent = new RecentOps(1024, 20_000, 16L << 20);
     private final BucketReader reader = new BucketReader();
     private final Set<StreamSignal> streams = ConcurrentHashMap.newKeySet();
     // guarded by this
