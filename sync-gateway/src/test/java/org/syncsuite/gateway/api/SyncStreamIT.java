@@ -180,7 +180,11 @@ class SyncStreamIT {
     }
 
     private Lines open(VerifiedToken token, String body) {
-        SyncApi.Stream stream = api.open(token, StreamingSyncRequest.parse(body.getBytes(StandardCharsets.UTF_8)));
+        return open(api, token, body);
+    }
+
+    private Lines open(SyncApi through, VerifiedToken token, String body) {
+        SyncApi.Stream stream = through.open(token, StreamingSyncRequest.parse(body.getBytes(StandardCharsets.UTF_8)));
         Lines lines = new Lines();
         streams.add(Thread.ofVirtual().start(() -> {
             try (stream) {
@@ -339,17 +343,7 @@ class SyncStreamIT {
         List<Lines> lines = new ArrayList<>();
         List<java.util.Map<String, Long>> sums = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            SyncApi.Stream stream = watched.open(token("u1", 3600), StreamingSyncRequest.parse(
-                    ("{\"client_id\":\"live" + i + "\",\"raw_data\":true}").getBytes(StandardCharsets.UTF_8)));
-            Lines out = new Lines();
-            streams.add(Thread.ofVirtual().start(() -> {
-                try (stream) {
-                    stream.serve(LineSink.NDJSON, out);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
-            lines.add(out);
+            lines.add(open(watched, token("u1", 3600), "{\"client_id\":\"live" + i + "\",\"raw_data\":true}"));
             sums.add(new java.util.HashMap<>());
         }
         for (int i = 0; i < clients; i++) {
