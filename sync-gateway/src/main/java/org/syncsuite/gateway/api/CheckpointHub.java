@@ -363,7 +363,7 @@ public final class CheckpointHub implements AutoCloseable {
             if (current == null || version.id() > current.version()) {
                 switchTo(version.id(), checkpoint.opId(), position, 0);
             } else if (version.id() == current.version() && before != null && before.version() == version.id()
-                    && before.isAhead(current) && seenInStorage.isAhead(current)) {
+                    && before.isAhead(current)) { // and so is what storage holds now
                 // The topic has not brought, a whole check later, what storage already held: it is
                 // down or lost a record. It did not say what changed, so every stream looks again.
                 // Storage merely ahead of the topic is the normal case (the writer publishes after

@@ -63,24 +63,12 @@ public final class BucketReader {
                         more = true;
                         break;
                     }
-                    long opId = rs.getLong(1);
-                    OplogEntry.OpType type = TYPES[rs.getInt(2)];
-                    long checksum = rs.getLong(6);
                     long target = rs.getLong(8);
                     if (!rs.wasNull() && target > checkpoint) {
                         reachableFrom = Math.max(reachableFrom, target);
                     }
-                    OplogEntry entry = switch (type) {
-                        case PUT -> {
-                            String data = rs.getString(7);
-                            bytes += data.length();
-                            yield OplogEntry.put(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum, data);
-                        }
-                        case REMOVE -> OplogEntry.remove(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum);
-                        case MOVE -> OplogEntry.move(opId, checksum);
-                        case CLEAR -> OplogEntry.clear(opId, checksum);
-                    };
-                    bytes += 64;
+                    OplogEntry entry = entry(rs);
+                    bytes += 64 + entry.data().map(String::length).orElse(0);
                     ops.add(entry);
                 }
             }
@@ -112,8 +100,8 @@ public final class BucketReader {
         String marks = String.join(", ", java.util.Collections.nCopies(distinct.size(), "?"));
         int read = 0;
         long bytes = 0;
-        try (PreparedStatement select = connection.prepareStatement("SELECT bucket, op_id, op, object_type, object_id, "
-                + "subkey, checksum, data FROM bucket_ops WHERE group_id = ? AND bucket IN (" + marks + ") "
+        try (PreparedStatement select = connection.prepareStatement("SELECT op_id, op, object_type, object_id, "
+                + "subkey, checksum, data, bucket FROM bucket_ops WHERE group_id = ? AND bucket IN (" + marks + ") "
                 + "AND op_id > ? LIMIT ?")) {
             select.setQueryTimeout(10);
             int i = 1;
@@ -125,24 +113,16 @@ public final class BucketReader {
             select.setInt(i, maxOps + 1);
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
-                    OplogEntry.OpType type = TYPES[rs.getInt(3)];
+                    OplogEntry.OpType type = TYPES[rs.getInt(2)];
                     if (++read > maxOps || (type != OplogEntry.OpType.PUT && type != OplogEntry.OpType.REMOVE)) {
                         return Optional.empty();
                     }
-                    long opId = rs.getLong(2);
-                    if (opId > upTo) {
+                    if (rs.getLong(1) > upTo) {
                         continue;
                     }
-                    String bucket = new String(rs.getBytes(1), StandardCharsets.UTF_8);
-                    long checksum = rs.getLong(7);
-                    OplogEntry entry;
-                    if (type == OplogEntry.OpType.PUT) {
-                        String data = rs.getString(8);
-                        bytes += data.length();
-                        entry = OplogEntry.put(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum, data);
-                    } else {
-                        entry = OplogEntry.remove(opId, text(rs, 4), text(rs, 5), text(rs, 6), checksum);
-                    }
+                    String bucket = new String(rs.getBytes(8), StandardCharsets.UTF_8);
+                    OplogEntry entry = entry(rs);
+                    bytes += entry.data().map(String::length).orElse(0);
                     if (bytes > maxBytes) {
                         return Optional.empty();
                     }
@@ -152,6 +132,18 @@ public final class BucketReader {
         }
         found.values().forEach(ops -> ops.sort(java.util.Comparator.comparingLong(OplogEntry::opId)));
         return Optional.of(found);
+    }
+
+    /** The op of a row whose first columns are op_id, op, object_type, object_id, subkey, checksum, data. */
+    private static OplogEntry entry(ResultSet rs) throws SQLException {
+        long opId = rs.getLong(1);
+        long checksum = rs.getLong(6);
+        return switch (TYPES[rs.getInt(2)]) {
+            case PUT -> OplogEntry.put(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum, rs.getString(7));
+            case REMOVE -> OplogEntry.remove(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum);
+            case MOVE -> OplogEntry.move(opId, checksum);
+            case CLEAR -> OplogEntry.clear(opId, checksum);
+        };
     }
 
     private static String text(ResultSet rs, int column) throws SQLException {
