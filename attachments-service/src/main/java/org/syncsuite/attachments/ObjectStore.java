@@ -53,7 +53,7 @@ final class ObjectStore {
 
     ObjectStore(ServiceConfig.AttachmentsConfig config) {
         this.client = MinioClient.builder().endpoint(config.s3Endpoint()).credentials(config.s3AccessKey(), config.s3SecretKey())
-                .region(config.s3Region()).build();
+                .region(config.s3Region()).httpClient(S3HttpClient.create(S3HttpClient.DEFAULT_TIMEOUT)).build();
         this.bucket = config.s3Bucket();
     }
 

@@ -1,0 +1,101 @@
+package org.syncsuite.attachments;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import java.util.List;
+
+import javax.net.SocketFactory;
+
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+
+/**
+ * The HTTP client the object store talks to S3 with. A stalled S3 still fails a transfer after
+ * {@code readTimeout} without a read, but the timeout is the socket's own ({@code SO_TIMEOUT})
+ * rather than OkHttp's, which arms a watchdog thread around every 8 KiB read: that costs a thread
+ * wake-up per read, most of the CPU a large download through the service used. Writes keep
+ * OkHttp's write timeout (a socket has none of its own).
+ */
+public final class S3HttpClient {
+
+    /** MinIO's own default for its timeouts. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
+    private S3HttpClient() {
+    }
+
+    /** A client whose reads fail after {@code readTimeout} without a byte, and writes after {@link #DEFAULT_TIMEOUT}. */
+    public static OkHttpClient create(Duration readTimeout) {
+        int readMillis = Math.toIntExact(Math.max(1, readTimeout.toMillis()));
+        return new OkHttpClient.Builder()
+                .connectTimeout(30, TimeUnit.SECONDS)
+                .writeTimeout(DEFAULT_TIMEOUT)
+                .readTimeout(Duration.ZERO) // no watchdog per read: the socket times out instead
+                .socketFactory(new ReadTimeoutSockets(readMillis))
+                .protocols(List.of(Protocol.HTTP_1_1)) // as MinIO's own client: streamed bodies over HTTP/1.1
+                .build();
+    }
+
+    /** Sockets whose "no timeout" is {@code readMillis}: OkHttp sets 0 on each exchange, given a read timeout of zero. */
+    static final class ReadTimeoutSockets extends SocketFactory {
+        private final int readMillis;
+
+        ReadTimeoutSockets(int readMillis) {
+            this.readMillis = readMillis;
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return new ReadTimeoutSocket(readMillis);
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            Socket socket = createSocket();
+            socket.connect(new java.net.InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localAddress, int localPort) throws IOException {
+            Socket socket = createSocket();
+            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
+            socket.connect(new java.net.InetSocketAddress(host, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port) throws IOException {
+            Socket socket = createSocket();
+            socket.connect(new java.net.InetSocketAddress(address, port));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+            Socket socket = createSocket();
+            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
+            socket.connect(new java.net.InetSocketAddress(address, port));
+            return socket;
+        }
+    }
+
+    private static final class ReadTimeoutSocket extends Socket {
+        private final int readMillis;
+
+        ReadTimeoutSocket(int readMillis) throws SocketException {
+            this.readMillis = readMillis;
+            super.setSoTimeout(readMillis);
+        }
+
+        @Override
+        public void setSoTimeout(int timeout) throws SocketException {
+            super.setSoTimeout(timeout == 0 ? readMillis : timeout);
+        }
+    }
+}
