@@ -326,7 +326,8 @@ public class AttachmentsResource {
         StreamingOutput out = output -> {
             try (InputStream source = in) {
                 byte[] buffer = new byte[COPY_BUFFER];
-                for (int n = source.read(buffer); n >= 0; n = source.read(buffer)) {
+                // whole buffers: S3's client reads 8 KiB at a time, and a write per read costs a system call each
+                for (int n = source.readNBytes(buffer, 0, buffer.length); n > 0; n = source.readNBytes(buffer, 0, buffer.length)) {
                     output.write(buffer, 0, n);
                     metrics.downloadedBytes(n);
                 }
