@@ -2,6 +2,7 @@ package org.syncsuite.attachments;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
@@ -56,32 +57,36 @@ public final class S3HttpClient {
 
         @Override
         public Socket createSocket(String host, int port) throws IOException {
-            Socket socket = createSocket();
-            socket.connect(new java.net.InetSocketAddress(host, port));
-            return socket;
+            return createSocket(InetAddress.getByName(host), port);
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress localAddress, int localPort) throws IOException {
-            Socket socket = createSocket();
-            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
-            socket.connect(new java.net.InetSocketAddress(host, port));
-            return socket;
+            return createSocket(InetAddress.getByName(host), port, localAddress, localPort);
         }
 
         @Override
         public Socket createSocket(InetAddress address, int port) throws IOException {
-            Socket socket = createSocket();
-            socket.connect(new java.net.InetSocketAddress(address, port));
-            return socket;
+            return connected(new InetSocketAddress(address, port), null);
         }
 
         @Override
         public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) throws IOException {
+            return connected(new InetSocketAddress(address, port), new InetSocketAddress(localAddress, localPort));
+        }
+
+        private Socket connected(InetSocketAddress remote, InetSocketAddress local) throws IOException {
             Socket socket = createSocket();
-            socket.bind(new java.net.InetSocketAddress(localAddress, localPort));
-            socket.connect(new java.net.InetSocketAddress(address, port));
-            return socket;
+            try {
+                if (local != null) {
+                    socket.bind(local);
+                }
+                socket.connect(remote);
+                return socket;
+            } catch (IOException e) {
+                socket.close();
+                throw e;
+            }
         }
     }
 
