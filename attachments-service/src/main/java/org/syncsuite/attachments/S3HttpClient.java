@@ -6,21 +6,18 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-
-import java.util.List;
 
 import javax.net.SocketFactory;
 
+import io.minio.Http;
 import okhttp3.OkHttpClient;
-import okhttp3.Protocol;
 
 /**
  * The HTTP client the object store talks to S3 with. A stalled S3 still fails a transfer after
  * {@code readTimeout} without a read, but the timeout is the socket's own ({@code SO_TIMEOUT})
  * rather than OkHttp's, which arms a watchdog thread around every 8 KiB read: that costs a thread
- * wake-up per read, most of the CPU a large download through the service used. Writes keep
- * OkHttp's write timeout (a socket has none of its own).
+ * wake-up per read, a good part of the CPU a download through the service used. Writes keep
+ * MinIO's write timeout (a socket has none of its own).
  */
 public final class S3HttpClient {
 
@@ -30,15 +27,15 @@ public final class S3HttpClient {
     private S3HttpClient() {
     }
 
-    /** A client whose reads fail after {@code readTimeout} without a byte, and writes after {@link #DEFAULT_TIMEOUT}. */
+    /**
+     * MinIO's default client (its timeouts, retries and certificates from the environment) whose
+     * reads fail after {@code readTimeout} without a byte, through the socket.
+     */
     public static OkHttpClient create(Duration readTimeout) {
         int readMillis = Math.toIntExact(Math.max(1, readTimeout.toMillis()));
-        return new OkHttpClient.Builder()
-                .connectTimeout(30, TimeUnit.SECONDS)
-                .writeTimeout(DEFAULT_TIMEOUT)
+        return Http.newDefaultClient().newBuilder()
                 .readTimeout(Duration.ZERO) // no watchdog per read: the socket times out instead
                 .socketFactory(new ReadTimeoutSockets(readMillis))
-                .protocols(List.of(Protocol.HTTP_1_1)) // as MinIO's own client: streamed bodies over HTTP/1.1
                 .build();
     }
 
