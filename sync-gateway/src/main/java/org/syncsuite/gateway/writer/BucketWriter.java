@@ -69,6 +69,13 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private static final int LOAD_CHUNK = 1_000;
     /** Memberships kept between batches, so that rows that change often are not loaded again each time. */
     private static final int MEMBERSHIP_CACHE = 200_000;
+    /**
+     * A checkpoint that adds no op (the source moved on by transactions of tables no stream
+     * reads) is committed at most this often. Where bucket storage shares the source's server,
+     * each such commit is itself a source transaction that comes back as one: without a bound the
+     * writer would commit continuously on an idle source.
+     */
+    static final long POSITION_ONLY_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
 
     private final int versionId;
     private final SyncPlan plan;
@@ -115,6 +122,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private SourcePosition position;
     private long positionSourceMillis;
     private boolean atBoundary;
+    /** When the last checkpoint that added no op was committed (0: none since the writer started again). */
+    private long positionOnlyCommittedAt;
+    /** A checkpoint that adds no op waits for {@link #POSITION_ONLY_INTERVAL_NANOS}: the open batch is one. */
+    private boolean positionOnlyWaiting;
 
     public BucketWriter(int versionId, SyncPlan plan, StorageDatabase storage, Map<String, Object> kafkaProperties,
                         String topic, String groupId, CheckpointPublisher publisher, WriterSettings settings,
@@ -220,6 +231,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             lag = currentLag.isPresent() ? currentLag.getAsLong() : lag;
             if (!list.isEmpty()) {
                 process(list);
+            } else if (positionOnlyWaiting && atBoundary && !positionOnlyTooSoon()) {
+                commit(snapshotDone);
             }
         }
     }
@@ -262,6 +275,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         snapshotDone = progress.snapshotDone();
         atBoundary = false;
         position = null;
+        positionOnlyWaiting = false;
+        positionOnlyCommittedAt = 0;
         consumer.seek(partition, batchStart);
         resync = false;
     }
@@ -320,7 +335,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             boolean last = i == records.size() - 1;
             remainingInPoll = records.size() - 1 - i;
             if (atBoundary) {
-                if (batch.size() >= settings.batchOps() || last
+                if (isPositionOnly() && positionOnlyTooSoon()) {
+                    positionOnlyWaiting = true; // committed once the interval is over, or with the next ops
+                } else if (batch.size() >= settings.batchOps() || last
                         || System.nanoTime() - batchOpenedAt >= settings.linger().toNanos()) {
                     commit(snapshotDone);
                     if (stopped || resync) {
@@ -334,6 +351,15 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Whether the open batch holds nothing but the source's progress: no op, no index entry, no row. */
+    private boolean isPositionOnly() {
+        return batch.size() == 0 && batch.rows() == 0 && snapshotDone;
+    }
+
+    private boolean positionOnlyTooSoon() {
+        return positionOnlyCommittedAt != 0 && System.nanoTime() - positionOnlyCommittedAt < POSITION_ONLY_INTERVAL_NANOS;
     }
 
     private static WriterBatch.RowRef rowOf(ChangeRecord change, byte[] key) {
@@ -461,6 +487,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
      */
     private void commit(boolean checkpoint) throws SQLException {
         checkpoint = checkpoint && atBoundary && position != null;
+        boolean positionOnly = checkpoint && isPositionOnly();
+        positionOnlyWaiting = false;
         WriterBatch.Sealed sealed = batch.seal();
         BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), statementBytes);
         CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), statementBytes);
@@ -475,6 +503,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         long lagNow = lag < 0 ? lag : lag + remainingInPoll;
         batchStart = nextOffset;
         batchOpenedAt = 0;
+        positionOnlyCommittedAt = positionOnly ? System.nanoTime() : 0;
         if (storageThread == null) {
             storageThread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
                     .name("bucket-writer-v" + versionId + "-storage").unstarted(r));

@@ -236,6 +236,32 @@ class BucketWriterIT {
     }
 
     @Test
+    void checkpointsThatAddNoOpAreCommittedAtMostOnceASecondAndTheLastIsNotLost() throws Exception {
+        // Where storage shares the source's server, each of these commits comes back as a source transaction.
+        startWriter();
+        topic.transaction(List.of(insert("lists", "id", "l1", "owner_id", "u1", "name", "A")));
+        awaitCheckpointAt(topic.lastPosition());
+        long checkpointsBefore = counting.checkpoints.get();
+        long opsBefore = counting.ops.get();
+        long started = System.nanoTime();
+        for (int i = 0; i < 40; i++) {
+            topic.transaction(List.of()); // a transaction of tables no stream reads: its position alone
+            Thread.sleep(25);
+        }
+        awaitCheckpointAt(topic.lastPosition());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long commits = counting.checkpoints.get() - checkpointsBefore;
+        assertThat(commits).as("position-only checkpoints in %.1f s", seconds).isBetween(1L, (long) Math.ceil(seconds) + 1);
+        assertThat(counting.ops.get()).isEqualTo(opsBefore);
+
+        // ops are never held back by the interval
+        topic.transaction(List.of(insert("lists", "id", "l2", "owner_id", "u1", "name", "B")));
+        long sent = System.nanoTime();
+        awaitCheckpointAt(topic.lastPosition());
+        assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofMillis(900));
+    }
+
+    @Test
     void aCheckpointAfterBatchesInsideOneLongTransactionNamesEveryBucketTheyChanged() throws Exception {
         startWriter(new WriterSettings(50, 100, Duration.ofMillis(50), 2_000, Duration.ofMillis(100), 0, Duration.ofMillis(300)));
         topic.transaction(List.of(insert("todos", "id", "t0", "list_id", "l0", "title", "A", "meta", "{}")));
