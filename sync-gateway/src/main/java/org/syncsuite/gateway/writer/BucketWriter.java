@@ -124,8 +124,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private boolean atBoundary;
     /** When the last checkpoint that added no op was committed (0: none since the writer started again). */
     private long positionOnlyCommittedAt;
-    /** A checkpoint that adds no op waits for {@link #POSITION_ONLY_INTERVAL_NANOS}: the open batch is one. */
-    private boolean positionOnlyWaiting;
 
     public BucketWriter(int versionId, SyncPlan plan, StorageDatabase storage, Map<String, Object> kafkaProperties,
                         String topic, String groupId, CheckpointPublisher publisher, WriterSettings settings,
@@ -231,8 +229,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             lag = currentLag.isPresent() ? currentLag.getAsLong() : lag;
             if (!list.isEmpty()) {
                 process(list);
-            } else if (positionOnlyWaiting && atBoundary && !positionOnlyTooSoon()) {
-                commit(snapshotDone);
+            } else if (atBoundary && nextOffset != batchStart && !positionOnlyTooSoon()) {
+                commit(snapshotDone); // a checkpoint that waited for the interval (any other batch at a boundary is committed)
             }
         }
     }
@@ -275,7 +273,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         snapshotDone = progress.snapshotDone();
         atBoundary = false;
         position = null;
-        positionOnlyWaiting = false;
         positionOnlyCommittedAt = 0;
         consumer.seek(partition, batchStart);
         resync = false;
@@ -335,10 +332,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             boolean last = i == records.size() - 1;
             remainingInPoll = records.size() - 1 - i;
             if (atBoundary) {
-                if (isPositionOnly() && positionOnlyTooSoon()) {
-                    positionOnlyWaiting = true; // committed once the interval is over, or with the next ops
-                } else if (batch.size() >= settings.batchOps() || last
-                        || System.nanoTime() - batchOpenedAt >= settings.linger().toNanos()) {
+                // a checkpoint that adds no op too soon after the last waits: for an empty poll, or for the next ops
+                boolean waits = isPositionOnly() && positionOnlyTooSoon();
+                if (!waits && (batch.size() >= settings.batchOps() || last
+                        || System.nanoTime() - batchOpenedAt >= settings.linger().toNanos())) {
                     commit(snapshotDone);
                     if (stopped || resync) {
                         return;
@@ -488,7 +485,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private void commit(boolean checkpoint) throws SQLException {
         checkpoint = checkpoint && atBoundary && position != null;
         boolean positionOnly = checkpoint && isPositionOnly();
-        positionOnlyWaiting = false;
         WriterBatch.Sealed sealed = batch.seal();
         BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), statementBytes);
         CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), statementBytes);
