@@ -48,6 +48,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
     private final StreamSubscriptions subscriptions;
     // Tables written in the open transaction (SQLite's update hook), guarded by lock.
     private final java.util.Set<String> written = new java.util.HashSet<>();
+    private final org.sqlite.SQLiteUpdateListener updateListener = (type, database, table, rowId) -> written.add(appTableName(table));
     private final List<TableListener> tableListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     // Prepared statements by SQL text, reused across transactions; guarded by lock.
     private final Map<String, PreparedStatement> statements = new java.util.LinkedHashMap<>(64, 0.75f, true) {
@@ -79,8 +80,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
             statement.execute("PRAGMA busy_timeout = 30000");
             statement.execute("PRAGMA cache_size = -65536");
         }
-        connection.unwrap(org.sqlite.SQLiteConnection.class).addUpdateListener((type, database, table, rowId) ->
-                written.add(appTableName(table)));
+        sqlite().addUpdateListener(updateListener);
         connection.setAutoCommit(false);
         applySchema();
         this.clientId = readOrCreateClientId();
@@ -132,6 +132,11 @@ public final class PowerSyncDatabase implements AutoCloseable {
             } catch (SQLException e) {
                 throw failure(sql, e);
             }
+        }
+
+        /** Reports {@code table} (as the app names it) written, where the update hook is off. */
+        void wrote(String table) {
+            written.add(appTableName(table));
         }
 
         /** Runs {@code sql} once per parameter row, as one batch. */
@@ -224,19 +229,36 @@ public final class PowerSyncDatabase implements AutoCloseable {
         return readTransaction(tx -> tx.get(sql, parameters));
     }
 
+    /**
+     * A write transaction whose work names the tables it writes ({@link Transaction#wrote}) instead
+     * of SQLite's update hook reporting each row: for the sync client's set-based statements, which
+     * write up to millions of rows, one call into Java per row each.
+     */
+    <T> T writeTransactionNamingTables(Work<T> work) {
+        return inTransaction(work, true, false);
+    }
+
     private <T> T inTransaction(Work<T> work, boolean write) {
+        return inTransaction(work, write, true);
+    }
+
+    private <T> T inTransaction(Work<T> work, boolean write, boolean updateHook) {
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("The local database is closed");
             }
-            Transaction transaction = new Transaction();
-            if (write) {
-                transaction.execute("UPDATE ps_tx SET current_tx = next_tx, next_tx = next_tx + 1 WHERE id = 1");
+            org.sqlite.SQLiteConnection sqlite = sqlite();
+            if (!updateHook) {
+                sqlite.removeUpdateListener(updateListener);
             }
+            Transaction transaction = new Transaction();
             T result;
             java.util.Set<String> changed;
             try {
+                if (write) {
+                    transaction.execute("UPDATE ps_tx SET current_tx = next_tx, next_tx = next_tx + 1 WHERE id = 1");
+                }
                 result = work.run(transaction);
                 connection.commit();
                 changed = java.util.Set.copyOf(written);
@@ -248,6 +270,9 @@ public final class PowerSyncDatabase implements AutoCloseable {
                 throw new LocalDatabaseException("Commit failed: " + e.getMessage(), e);
             } finally {
                 written.clear();
+                if (!updateHook) {
+                    sqlite.addUpdateListener(updateListener);
+                }
             }
             if (!changed.isEmpty()) {
                 lock.unlock();
@@ -260,6 +285,14 @@ public final class PowerSyncDatabase implements AutoCloseable {
             return result;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private org.sqlite.SQLiteConnection sqlite() {
+        try {
+            return connection.unwrap(org.sqlite.SQLiteConnection.class);
+        } catch (SQLException e) {
+            throw new LocalDatabaseException("Not a SQLite connection: " + e.getMessage(), e);
         }
     }
 
@@ -521,6 +554,15 @@ public final class PowerSyncDatabase implements AutoCloseable {
 
     private void applySchema() throws SQLException {
         try (Statement statement = connection.createStatement()) {
+            boolean keyedOplog;
+            try (ResultSet rs = statement.executeQuery("SELECT 1 FROM pragma_table_info('ps_oplog') WHERE name = 'key'")) {
+                keyedOplog = rs.next();
+            }
+            if (keyedOplog) {
+                for (String sql : SchemaSql.oplogFromKeyedVersion()) {
+                    statement.execute(sql);
+                }
+            }
             for (String sql : SchemaSql.internal()) {
                 statement.execute(sql);
             }

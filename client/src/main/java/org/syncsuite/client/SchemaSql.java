@@ -21,6 +21,35 @@ final class SchemaSql {
     private SchemaSql() {
     }
 
+    /**
+     * The op log: the live PUTs per bucket, keyed by row first, so that a row's ops in all buckets
+     * sit together (the newest of them is what gets published) and a replaced op is found by its
+     * key. Without a rowid, the key is the table: one tree to write per op, plus the index of a
+     * bucket's ops in op id order (ops since the last publish, a bucket's removal), which grows at
+     * its end.
+     */
+    private static final String OPLOG = "CREATE TABLE IF NOT EXISTS ps_oplog (row_type TEXT NOT NULL, row_id TEXT NOT NULL, "
+            + "bucket INTEGER NOT NULL, subkey TEXT NOT NULL, op_id INTEGER NOT NULL, data TEXT, hash INTEGER NOT NULL, "
+            + "PRIMARY KEY (row_type, row_id, bucket, subkey)) WITHOUT ROWID";
+
+    /**
+     * The op log of an earlier version (a rowid table keyed by {@code bucket, key} with three
+     * indexes), moved into the current one; run when {@code ps_oplog} has a {@code key} column.
+     * The key was {@code row_type/row_id/subkey}.
+     */
+    static List<String> oplogFromKeyedVersion() {
+        return List.of(
+                "DROP INDEX IF EXISTS ps_oplog_key",
+                "DROP INDEX IF EXISTS ps_oplog_row",
+                "DROP INDEX IF EXISTS ps_oplog_row_op",
+                "DROP INDEX IF EXISTS ps_oplog_op",
+                "ALTER TABLE ps_oplog RENAME TO ps_oplog_keyed",
+                OPLOG,
+                "INSERT INTO ps_oplog (row_type, row_id, bucket, subkey, op_id, data, hash) SELECT row_type, row_id, bucket, "
+                        + "substr(key, length(row_type) + length(row_id) + 3), op_id, data, hash FROM ps_oplog_keyed",
+                "DROP TABLE ps_oplog_keyed");
+    }
+
     /** The internal tables, created when missing. */
     static List<String> internal() {
         return List.of(
@@ -29,11 +58,7 @@ final class SchemaSql {
                         + "add_checksum INTEGER NOT NULL DEFAULT 0, op_checksum INTEGER NOT NULL DEFAULT 0, "
                         + "pending_delete INTEGER NOT NULL DEFAULT 0, count_at_last INTEGER NOT NULL DEFAULT 0, "
                         + "count_since_last INTEGER NOT NULL DEFAULT 0, priority INTEGER NOT NULL DEFAULT 3)",
-                "CREATE TABLE IF NOT EXISTS ps_oplog (bucket INTEGER NOT NULL, op_id INTEGER NOT NULL, row_type TEXT NOT NULL, "
-                        + "row_id TEXT NOT NULL, key TEXT NOT NULL, data TEXT, hash INTEGER NOT NULL)",
-                "CREATE UNIQUE INDEX IF NOT EXISTS ps_oplog_key ON ps_oplog (bucket, key)",
-                "DROP INDEX IF EXISTS ps_oplog_row",
-                "CREATE INDEX IF NOT EXISTS ps_oplog_row_op ON ps_oplog (row_type, row_id, op_id)",
+                OPLOG,
                 "CREATE INDEX IF NOT EXISTS ps_oplog_op ON ps_oplog (bucket, op_id)",
                 "CREATE TABLE IF NOT EXISTS ps_updated_rows (row_type TEXT NOT NULL, row_id TEXT NOT NULL, "
                         + "PRIMARY KEY (row_type, row_id)) WITHOUT ROWID",

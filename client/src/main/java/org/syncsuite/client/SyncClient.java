@@ -246,6 +246,12 @@ final class SyncClient {
 
     private static final Object END = new Object();
     private static final int PIPELINE_DEPTH = 8;
+    /**
+     * At most this many ops are stored in one local transaction when several lines wait: fewer
+     * commits (each writes the pages it touched to the WAL once), and the app's own writes still
+     * wait at most a fraction of a second.
+     */
+    private static final int OPS_PER_TRANSACTION = 10_000;
 
     /**
      * Reads and decodes lines on this thread while another applies them in order, so that the
@@ -263,8 +269,17 @@ final class SyncClient {
                     if (item == END) {
                         return;
                     }
-                    boolean goOn = item instanceof DataChunk chunk ? applyAndContinue(chunk) : handle((JsonNode) item);
-                    if (!goOn) {
+                    if (item instanceof DataChunk chunk) {
+                        // the lines already waiting go into the same local transaction
+                        List<DataChunk> chunks = new ArrayList<>(List.of(chunk));
+                        int ops = chunk.data().size();
+                        while (ops < OPS_PER_TRANSACTION && queue.peek() instanceof DataChunk next) {
+                            chunks.add(next);
+                            ops += next.data().size();
+                            queue.remove();
+                        }
+                        apply(chunks);
+                    } else if (!handle((JsonNode) item)) {
                         break;
                     }
                 }
@@ -304,11 +319,6 @@ final class SyncClient {
         if (failed.get() != null) {
             throw failed.get();
         }
-    }
-
-    private boolean applyAndContinue(DataChunk chunk) {
-        apply(chunk);
-        return true;
     }
 
     private String requestBody() {
@@ -373,7 +383,7 @@ final class SyncClient {
             completePending = false;
             startDownload();
         } else if (line.has("data")) {
-            apply(chunk(line.get("data")));
+            apply(List.of(chunk(line.get("data"))));
         } else if (line.has("partial_checkpoint_complete")) {
             int priority = line.get("partial_checkpoint_complete").path("priority").asInt();
             List<BucketChecksum> part = target.values().stream().filter(b -> b.priority() <= priority).toList();
@@ -400,11 +410,18 @@ final class SyncClient {
         return true;
     }
 
-    /** Stores a {@code data} line's ops. */
-    private synchronized void apply(DataChunk chunk) {
-        BucketChecksum bucket = target.get(chunk.bucket());
-        local.applyChunk(chunk, bucket == null ? 3 : bucket.priority());
-        database.updateStatus(status -> status.withDownload(true, status.downloadedOps() + chunk.data().size(), status.totalOps()));
+    /** Stores {@code data} lines' ops, in one local transaction. */
+    private synchronized void apply(List<DataChunk> chunks) {
+        List<SyncLocal.Chunk> stored = new ArrayList<>(chunks.size());
+        int ops = 0;
+        for (DataChunk chunk : chunks) {
+            BucketChecksum bucket = target.get(chunk.bucket());
+            stored.add(new SyncLocal.Chunk(chunk, bucket == null ? 3 : bucket.priority()));
+            ops += chunk.data().size();
+        }
+        local.applyChunks(stored);
+        int downloaded = ops;
+        database.updateStatus(status -> status.withDownload(true, status.downloadedOps() + downloaded, status.totalOps()));
     }
 
     /** Publishes a complete checkpoint that waited for the upload queue and the write checkpoint. */

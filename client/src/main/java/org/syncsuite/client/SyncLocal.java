@@ -58,61 +58,76 @@ final class SyncLocal {
         });
     }
 
+    /** A {@code data} line and the priority of its bucket. */
+    record Chunk(DataChunk data, int priority) {
+    }
+
     /**
-     * Stores one {@code data} line's ops, set-based: within the line an op replaces the earlier op
-     * of its key in memory; the surviving PUTs go in with multi-row inserts, and ops stored before
-     * the line are deleted by key only where one is met (see {@link Segment#store}). A REMOVE is
-     * not stored: it marks its row for the next publish. Both checksum accumulators follow each
-     * replacement.
+     * Stores {@code data} lines' ops in one local transaction, set-based: within a line an op
+     * replaces the earlier op of its key in memory; the surviving PUTs go in with multi-row
+     * inserts, and ops stored before the line are deleted by key only where one is met (see
+     * {@link Segment#store}). A REMOVE is not stored: it marks its row for the next publish. Both
+     * checksum accumulators follow each replacement.
      */
-    void applyChunk(DataChunk chunk, int priority) {
+    void applyChunks(List<Chunk> chunks) {
         database.writeTransaction(tx -> {
-            tx.execute("INSERT OR IGNORE INTO ps_buckets (name, priority) VALUES (?, ?)", chunk.bucket(), priority);
-            Map<String, Object> bucket = tx.get("SELECT id, add_checksum, op_checksum, last_op FROM ps_buckets WHERE name = ?",
-                    chunk.bucket());
-            Segment segment = new Segment(((Number) bucket.get("id")).longValue(), ((Number) bucket.get("add_checksum")).longValue(),
-                    ((Number) bucket.get("op_checksum")).longValue());
-            long lastOp = ((Number) bucket.get("last_op")).longValue();
-            for (OplogEntry op : chunk.data()) {
-                long hash = op.checksum() & 0xFFFFFFFFL;
-                switch (op.op()) {
-                    case PUT, REMOVE -> segment.add(op, hash);
-                    case MOVE -> segment.addChecksum = (segment.addChecksum + hash) % MOD;
-                    case CLEAR -> {
-                        segment.store(tx);
-                        tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) SELECT row_type, row_id FROM ps_oplog "
-                                + "WHERE bucket = ?", segment.bucket);
-                        tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", segment.bucket);
-                        tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", segment.bucket);
-                        segment.addChecksum = hash;
-                        segment.opChecksum = 0;
-                    }
-                }
-                lastOp = Math.max(lastOp, op.opId());
+            for (Chunk chunk : chunks) {
+                applyChunk(tx, chunk.data(), chunk.priority());
             }
-            segment.store(tx);
-            tx.execute("UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_op = ?, priority = ?, "
-                    + "count_since_last = count_since_last + ? WHERE id = ?", segment.addChecksum, segment.opChecksum, lastOp, priority,
-                    chunk.data().size(), segment.bucket);
             return null;
         });
     }
 
-    /** Rows per multi-row INSERT, and keys per DELETE of replaced ops: one statement per hundreds of ops. */
+    void applyChunk(DataChunk chunk, int priority) {
+        applyChunks(List.of(new Chunk(chunk, priority)));
+    }
+
+    private static void applyChunk(PowerSyncDatabase.Transaction tx, DataChunk chunk, int priority) {
+        tx.execute("INSERT OR IGNORE INTO ps_buckets (name, priority) VALUES (?, ?)", chunk.bucket(), priority);
+        Map<String, Object> bucket = tx.get("SELECT id, add_checksum, op_checksum, last_op FROM ps_buckets WHERE name = ?",
+                chunk.bucket());
+        Segment segment = new Segment(((Number) bucket.get("id")).longValue(), ((Number) bucket.get("add_checksum")).longValue(),
+                ((Number) bucket.get("op_checksum")).longValue());
+        long lastOp = ((Number) bucket.get("last_op")).longValue();
+        for (OplogEntry op : chunk.data()) {
+            long hash = op.checksum() & 0xFFFFFFFFL;
+            switch (op.op()) {
+                case PUT, REMOVE -> segment.add(op, hash);
+                case MOVE -> segment.addChecksum = (segment.addChecksum + hash) % MOD;
+                case CLEAR -> {
+                    segment.store(tx);
+                    tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) SELECT row_type, row_id FROM ps_oplog "
+                            + "WHERE bucket = ?", segment.bucket);
+                    tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", segment.bucket);
+                    tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", segment.bucket);
+                    segment.addChecksum = hash;
+                    segment.opChecksum = 0;
+                }
+            }
+            lastOp = Math.max(lastOp, op.opId());
+        }
+        segment.store(tx);
+        tx.execute("UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_op = ?, priority = ?, "
+                + "count_since_last = count_since_last + ? WHERE id = ?", segment.addChecksum, segment.opChecksum, lastOp, priority,
+                chunk.data().size(), segment.bucket);
+    }
+
+    /** Rows per multi-row INSERT: one statement per hundreds of ops. */
     private static final int ROWS_PER_INSERT = 100;
-    private static final int KEYS_PER_DELETE = 200;
-    private static final String INSERT_OPS = "INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, key, data, hash) VALUES ";
+    private static final int COLUMNS = 7;
+    private static final String INSERT_OPS = "INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, subkey, data, hash) VALUES ";
+    private static final String DELETE_OP = "DELETE FROM ps_oplog WHERE row_type = ? AND row_id = ? AND bucket = ? AND subkey = ? "
+            + "RETURNING hash";
 
     /** A line's ops up to a CLEAR (or its end), kept in memory until stored together. */
     private static final class Segment {
         final long bucket;
         long addChecksum;
         long opChecksum;
-        /** PUTs to insert, in order; a null is one replaced later in the segment. */
+        /** PUTs to insert, in order, as their insert's parameters; a null is one replaced later in the segment. */
         final List<Object[]> puts = new ArrayList<>();
         /** The segment's op per key: its index in {@link #puts}, or -1 for a REMOVE. */
-        final Map<String, Integer> latest = new java.util.HashMap<>();
-        final List<Object[]> removed = new ArrayList<>();
+        final Map<Key, Integer> latest = new java.util.HashMap<>();
 
         Segment(long bucket, long addChecksum, long opChecksum) {
             this.bucket = bucket;
@@ -121,9 +136,7 @@ final class SyncLocal {
         }
 
         void add(OplogEntry op, long hash) {
-            String type = op.objectType().orElseThrow();
-            String rowId = op.objectId().orElseThrow();
-            String key = type + "/" + rowId + "/" + op.subkey().orElse("null");
+            Key key = new Key(op.objectType().orElseThrow(), op.objectId().orElseThrow(), op.subkey().orElse("null"));
             Integer previous = latest.get(key);
             if (previous != null && previous >= 0) {
                 long old = (Long) puts.get(previous)[6];
@@ -133,73 +146,83 @@ final class SyncLocal {
             }
             if (op.op() == OplogEntry.OpType.PUT) {
                 // found again at publishing by its op id (above the bucket's last published op)
-                puts.add(new Object[]{bucket, op.opId(), type, rowId, key, op.data().orElse(null), hash});
+                puts.add(new Object[]{bucket, op.opId(), key.type(), key.id(), key.subkey(), op.data().orElse(null), hash});
                 latest.put(key, puts.size() - 1);
                 opChecksum = (opChecksum + hash) % MOD;
             } else {
                 latest.put(key, -1);
-                removed.add(new Object[]{type, rowId});
                 addChecksum = (addChecksum + hash) % MOD;
             }
         }
 
         /**
          * Stores the segment. Its PUTs go in with multi-row inserts; a group that meets a stored op
-         * of the same key (the unique index refuses it: rare but for updates) deletes those first
-         * and goes in again. The keys of its REMOVEs are deleted by key. A stored op deleted moves
-         * its checksum to the add accumulator.
+         * of the same key (the primary key refuses it: rare but for updates) deletes those first
+         * and goes in again. The keys of its REMOVEs are deleted, and their rows marked for the
+         * next publish. A stored op deleted moves its checksum to the add accumulator.
          */
         void store(PowerSyncDatabase.Transaction tx) {
-            List<String> removedKeys = new ArrayList<>();
             latest.forEach((key, index) -> {
                 if (index < 0) {
-                    removedKeys.add(key);
+                    deleteStored(tx, key.type(), key.id(), key.subkey());
+                    tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", key.type(), key.id());
                 }
             });
-            deleteStored(tx, removedKeys);
             List<Object[]> rows = puts.stream().filter(java.util.Objects::nonNull).toList();
             for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
                 List<Object[]> group = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_INSERT));
-                Object[] parameters = new Object[group.size() * 7];
+                Object[] parameters = new Object[group.size() * COLUMNS];
                 for (int i = 0; i < group.size(); i++) {
-                    System.arraycopy(group.get(i), 0, parameters, i * 7, 7);
+                    System.arraycopy(group.get(i), 0, parameters, i * COLUMNS, COLUMNS);
                 }
                 String insert = INSERT_OPS + "(?, ?, ?, ?, ?, ?, ?)" + ", (?, ?, ?, ?, ?, ?, ?)".repeat(group.size() - 1);
                 try {
                     tx.execute(insert, parameters);
                 } catch (LocalDatabaseException e) {
                     if (!(e.getCause() instanceof org.sqlite.SQLiteException sqlite)
-                            || sqlite.getResultCode() != org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE) {
+                            || sqlite.getResultCode() != org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY) {
                         throw e;
                     }
-                    deleteStored(tx, group.stream().map(row -> (String) row[4]).toList());
+                    for (Object[] row : group) {
+                        deleteStored(tx, (String) row[2], (String) row[3], (String) row[4]);
+                    }
                     tx.execute(insert, parameters);
                 }
             }
-            for (Object[] row : removed) {
-                tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", row);
-            }
             puts.clear();
             latest.clear();
-            removed.clear();
         }
 
-        private void deleteStored(PowerSyncDatabase.Transaction tx, List<String> keys) {
-            for (int from = 0; from < keys.size(); from += KEYS_PER_DELETE) {
-                List<String> group = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_DELETE));
-                Object[] parameters = new Object[group.size() + 1];
-                parameters[0] = bucket;
-                for (int i = 0; i < group.size(); i++) {
-                    parameters[i + 1] = group.get(i);
-                }
-                for (Map<String, Object> old : tx.getAll("DELETE FROM ps_oplog WHERE bucket = ? AND key IN (?"
-                        + ", ?".repeat(group.size() - 1) + ") RETURNING hash", parameters)) {
-                    long hash = ((Number) old.get("hash")).longValue();
-                    addChecksum = (addChecksum + hash) % MOD;
-                    opChecksum = Math.floorMod(opChecksum - hash, MOD);
-                }
+        private void deleteStored(PowerSyncDatabase.Transaction tx, String type, String id, String subkey) {
+            for (Map<String, Object> old : tx.getAll(DELETE_OP, type, id, bucket, subkey)) {
+                long hash = ((Number) old.get("hash")).longValue();
+                addChecksum = (addChecksum + hash) % MOD;
+                opChecksum = Math.floorMod(opChecksum - hash, MOD);
             }
         }
+    }
+
+    /**
+     * An op's key within its bucket. Its hash mixes the parts' hashes: a record's would add them,
+     * and ids and subkeys that end in the same digits (often so) would then fill few of the map's bins.
+     */
+    private record Key(String type, String id, String subkey) {
+        @Override
+        public int hashCode() {
+            return Integer.rotateLeft(id.hashCode() * 0x9E3779B1, 16) ^ subkey.hashCode() ^ type.hashCode() * 31;
+        }
+    }
+
+    /** The row types the op log holds (as SQL literals), found with one seek per type. */
+    private static java.util.Set<String> typesInOplog(PowerSyncDatabase.Transaction tx) {
+        java.util.Set<String> types = new java.util.HashSet<>();
+        Optional<Map<String, Object>> next = tx.getOptional("SELECT row_type FROM ps_oplog ORDER BY row_type LIMIT 1");
+        while (next.isPresent()) {
+            String type = (String) next.get().get("row_type");
+            types.add(SchemaSql.literal(type));
+            next = tx.getOptional("SELECT row_type FROM ps_oplog WHERE row_type > ? ORDER BY row_type LIMIT 1", type);
+        }
+        return types;
     }
 
     /** The buckets among {@code expected} whose local checksum differs from the checkpoint's. */
@@ -250,7 +273,9 @@ final class SyncLocal {
      * priority's part), which also settles rows left over from removed buckets.
      */
     void publish(Collection<String> buckets, long checkpoint, boolean full, int priority, OptionalLong writeCheckpoint) {
-        database.writeTransaction(tx -> {
+        database.writeTransactionNamingTables(tx -> {
+            tx.wrote("ps_buckets");
+            tx.wrote("ps_sync_state");
             for (String bucket : buckets) {
                 tx.execute("UPDATE ps_buckets SET last_op = MAX(last_op, ?) WHERE name = ?", checkpoint, bucket);
             }
@@ -266,11 +291,14 @@ final class SyncLocal {
                         tx.execute("INSERT INTO " + data + " (id, data) SELECT row_id, data FROM (SELECT row_id, data, MAX(op_id) "
                                 + "FROM ps_oplog WHERE row_type = ? GROUP BY row_id)", table.name());
                         filled.add(SchemaSql.literal(table.name()));
+                        tx.wrote(table.dataTable());
                     }
                 }
             }
             String notFilled = filled.isEmpty() ? "" : " AND o.row_type NOT IN (" + String.join(", ", filled) + ")";
-            for (String bucket : buckets) {
+            // When every type in the op log went in whole, no bucket's ops are left to look at.
+            boolean allFilled = !filled.isEmpty() && filled.containsAll(typesInOplog(tx));
+            for (String bucket : allFilled ? List.<String>of() : buckets) {
                 tx.execute("INSERT OR IGNORE INTO ps_publish (row_type, row_id) SELECT o.row_type, o.row_id FROM ps_oplog o "
                         + "JOIN ps_buckets b ON b.id = o.bucket WHERE b.name = ? AND o.op_id > b.last_applied_op" + notFilled, bucket);
             }
@@ -283,6 +311,10 @@ final class SyncLocal {
                             + "AND o.row_type = u.row_type AND o.row_id = u.row_id)", bucket);
                 }
             }
+            java.util.Set<String> published = new java.util.HashSet<>();
+            for (Map<String, Object> row : tx.getAll("SELECT DISTINCT row_type FROM ps_publish")) {
+                published.add((String) row.get("row_type"));
+            }
             // For each row, the PUT with the highest op id across all buckets, or nothing.
             String newest = "(SELECT o.data FROM ps_oplog o WHERE o.row_type = p.row_type AND o.row_id = p.row_id "
                     + "ORDER BY o.op_id DESC LIMIT 1)";
@@ -293,12 +325,19 @@ final class SyncLocal {
                     continue;
                 }
                 synced.add(SchemaSql.literal(table.name()));
+                if (!published.remove(table.name())) {
+                    continue;
+                }
+                tx.wrote(table.dataTable());
                 String data = SchemaSql.quote(table.dataTable());
                 String type = SchemaSql.literal(table.name());
                 tx.execute("INSERT OR REPLACE INTO " + data + " (id, data) SELECT p.row_id, " + newest + " FROM ps_publish p "
                         + "WHERE p.row_type = " + type + " AND " + any);
                 tx.execute("DELETE FROM " + data + " WHERE id IN (SELECT p.row_id FROM ps_publish p WHERE p.row_type = " + type
                         + " AND NOT " + any + ")");
+            }
+            if (!published.isEmpty()) {
+                tx.wrote("ps_untyped");
             }
             String unknown = synced.isEmpty() ? "1" : "p.row_type NOT IN (" + String.join(", ", synced) + ")";
             tx.execute("INSERT OR REPLACE INTO ps_untyped (type, id, data) SELECT p.row_type, p.row_id, " + newest
@@ -312,9 +351,10 @@ final class SyncLocal {
                 tx.execute("UPDATE ps_buckets SET last_applied_op = last_op, count_at_last = count_at_last + count_since_last, "
                         + "count_since_last = 0 WHERE name = ?", bucket);
             }
-            if (full) {
-                writeCheckpoint.ifPresent(id -> tx.execute(
-                        "INSERT OR REPLACE INTO ps_kv (key, value) VALUES ('last_seen_checkpoint_request_id', ?)", id));
+            if (full && writeCheckpoint.isPresent()) {
+                tx.wrote("ps_kv");
+                tx.execute("INSERT OR REPLACE INTO ps_kv (key, value) VALUES ('last_seen_checkpoint_request_id', ?)",
+                        writeCheckpoint.getAsLong());
             }
             tx.execute("INSERT OR REPLACE INTO ps_sync_state (priority, last_synced_at) VALUES (?, ?)", full ? Integer.MAX_VALUE
                     : priority, Instant.now().toString());

@@ -138,4 +138,39 @@ class SyncLocalTest {
             assertThat(db.getAll("SELECT * FROM ps_updated_rows")).isEmpty();
         }
     }
+
+    @Test
+    void anOpLogOfTheEarlierKeyedShapeIsMovedIntoTheCurrentOne() throws Exception {
+        Path file = dir.resolve("keyed.db");
+        String t1 = Checksums.put("todos", "t1", T1_OPEN) + "";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE ps_buckets (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                    + "last_applied_op INTEGER NOT NULL DEFAULT 0, last_op INTEGER NOT NULL DEFAULT 0, "
+                    + "add_checksum INTEGER NOT NULL DEFAULT 0, op_checksum INTEGER NOT NULL DEFAULT 0, "
+                    + "pending_delete INTEGER NOT NULL DEFAULT 0, count_at_last INTEGER NOT NULL DEFAULT 0, "
+                    + "count_since_last INTEGER NOT NULL DEFAULT 0, priority INTEGER NOT NULL DEFAULT 3)");
+            s.execute("CREATE TABLE ps_oplog (bucket INTEGER NOT NULL, op_id INTEGER NOT NULL, row_type TEXT NOT NULL, "
+                    + "row_id TEXT NOT NULL, key TEXT NOT NULL, data TEXT, hash INTEGER NOT NULL)");
+            s.execute("CREATE UNIQUE INDEX ps_oplog_key ON ps_oplog (bucket, key)");
+            s.execute("CREATE INDEX ps_oplog_row_op ON ps_oplog (row_type, row_id, op_id)");
+            s.execute("CREATE INDEX ps_oplog_op ON ps_oplog (bucket, op_id)");
+            s.execute("INSERT INTO ps_buckets (id, name, last_op, op_checksum) VALUES (1, '" + BUCKET + "', 1, " + t1 + ")");
+            s.execute("INSERT INTO ps_oplog VALUES (1, 1, 'todos', 't1', 'todos/t1/a/b', '" + T1_OPEN + "', " + t1 + ")");
+        }
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(file, SCHEMA)) {
+            assertThat(db.getAll("SELECT name FROM pragma_table_info('ps_oplog') ORDER BY name")).extracting(row -> row.get("name"))
+                    .containsExactly("bucket", "data", "hash", "op_id", "row_id", "row_type", "subkey");
+            assertThat(db.getAll("SELECT row_type, row_id, subkey, op_id FROM ps_oplog"))
+                    .containsExactly(Map.of("row_type", "todos", "row_id", "t1", "subkey", "a/b", "op_id", 1L));
+            SyncLocal local = new SyncLocal(db);
+            // the moved op is the one a new op of its key replaces: the bucket's checksum is that of op 2 alone plus op 1's
+            local.applyChunk(chunk(BUCKET, OplogEntry.put(2, "todos", "t1", "a/b", Checksums.put("todos", "t1", T1_DONE), T1_DONE)), 3);
+            assertThat(db.getAll("SELECT op_id FROM ps_oplog")).containsExactly(Map.of("op_id", 2L));
+            long sum = (Long.parseLong(t1) + Checksums.put("todos", "t1", T1_DONE)) % (1L << 32);
+            assertThat(local.failingBuckets(List.of(checksum(BUCKET, sum)))).isEmpty();
+            local.publish(List.of(BUCKET), 2, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id, done FROM todos")).containsExactly(Map.of("id", "t1", "done", 1L));
+        }
+    }
 }

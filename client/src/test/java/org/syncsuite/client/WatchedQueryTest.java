@@ -88,4 +88,23 @@ class WatchedQueryTest {
             assertThat(open.rows.poll(500, TimeUnit.MILLISECONDS)).as("cancelled").isNull();
         }
     }
+
+    @Test
+    void aFirstSyncFillingAnEmptyTableReachesItsWatchers() throws Exception {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("f.db"), SCHEMA)) {
+            Collector lists = new Collector();
+            db.watch("SELECT id, name FROM lists ORDER BY id").subscribe(lists);
+            assertThat(lists.next()).isEmpty();
+            Collector todos = new Collector();
+            db.watch("SELECT id FROM todos").subscribe(todos);
+            assertThat(todos.next()).isEmpty();
+            SyncLocal local = new SyncLocal(db);
+            local.applyChunk(new DataChunk("b", 0, 2, false, List.of(
+                    OplogEntry.put(1, "lists", "l1", "s1", 5, "{\"id\":\"l1\",\"name\":\"Groceries\"}"),
+                    OplogEntry.put(2, "lists", "l2", "s2", 6, "{\"id\":\"l2\",\"name\":\"Work\"}"))), 3);
+            local.publish(List.of("b"), 2, true, 3, OptionalLong.empty());
+            assertThat(lists.next()).containsExactly(Map.of("id", "l1", "name", "Groceries"), Map.of("id", "l2", "name", "Work"));
+            assertThat(todos.rows.poll(500, TimeUnit.MILLISECONDS)).as("todos was not written").isNull();
+        }
+    }
 }
