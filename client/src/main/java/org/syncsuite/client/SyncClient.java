@@ -1,9 +1,7 @@
 package org.syncsuite.client;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -221,15 +219,7 @@ final class SyncClient {
                 BsonReader reader = new BsonReader(in);
                 source = () -> reader.next().map(JsonNode.class::cast).orElse(null);
             } else {
-                BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-                source = () -> {
-                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                        if (!line.isBlank()) {
-                            return JSON.readTree(line);
-                        }
-                    }
-                    return null;
-                };
+                source = new NdjsonLines(JSON, in)::next;
             }
             pipeline(source, in);
         } finally {
@@ -238,10 +228,10 @@ final class SyncClient {
         }
     }
 
-    /** The lines of an open stream, as JSON trees; null at its end. */
+    /** The lines of an open stream, as JSON trees or (data lines) already as chunks; null at its end. */
     @FunctionalInterface
     private interface LineSource {
-        JsonNode next() throws IOException;
+        Object next() throws IOException;
     }
 
     private static final Object END = new Object();
@@ -296,8 +286,8 @@ final class SyncClient {
             }
         });
         try {
-            for (JsonNode line = source.next(); line != null && !stopped && !done.get(); line = source.next()) {
-                Object item = line.has("data") ? chunk(line.get("data")) : line;
+            for (Object line = source.next(); line != null && !stopped && !done.get(); line = source.next()) {
+                Object item = line instanceof JsonNode node && node.has("data") ? chunk(node.get("data")) : line;
                 while (!queue.offer(item, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     if (done.get() || !applier.isAlive()) {
                         break;
