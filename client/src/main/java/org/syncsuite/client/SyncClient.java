@@ -259,13 +259,13 @@ final class SyncClient {
                     if (item == END) {
                         return;
                     }
-                    if (item instanceof DataChunk chunk) {
+                    if (item instanceof SyncLocal.PreparedChunk chunk) {
                         // the lines already waiting go into the same local transaction
-                        List<DataChunk> chunks = new ArrayList<>(List.of(chunk));
-                        int ops = chunk.data().size();
-                        while (ops < OPS_PER_TRANSACTION && queue.peek() instanceof DataChunk next) {
+                        List<SyncLocal.PreparedChunk> chunks = new ArrayList<>(List.of(chunk));
+                        int ops = chunk.ops();
+                        while (ops < OPS_PER_TRANSACTION && queue.peek() instanceof SyncLocal.PreparedChunk next) {
                             chunks.add(next);
-                            ops += next.data().size();
+                            ops += next.ops();
                             queue.remove();
                         }
                         apply(chunks);
@@ -287,7 +287,9 @@ final class SyncClient {
         });
         try {
             for (Object line = source.next(); line != null && !stopped && !done.get(); line = source.next()) {
-                Object item = line instanceof JsonNode node && node.has("data") ? chunk(node.get("data")) : line;
+                // a data line is worked out here, so that the applying thread only writes
+                Object item = line instanceof DataChunk chunk ? SyncLocal.prepare(chunk)
+                        : line instanceof JsonNode node && node.has("data") ? SyncLocal.prepare(chunk(node.get("data"))) : line;
                 while (!queue.offer(item, 100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                     if (done.get() || !applier.isAlive()) {
                         break;
@@ -373,7 +375,7 @@ final class SyncClient {
             completePending = false;
             startDownload();
         } else if (line.has("data")) {
-            apply(List.of(chunk(line.get("data"))));
+            apply(List.of(SyncLocal.prepare(chunk(line.get("data")))));
         } else if (line.has("partial_checkpoint_complete")) {
             int priority = line.get("partial_checkpoint_complete").path("priority").asInt();
             List<BucketChecksum> part = target.values().stream().filter(b -> b.priority() <= priority).toList();
@@ -401,13 +403,13 @@ final class SyncClient {
     }
 
     /** Stores {@code data} lines' ops, in one local transaction. */
-    private synchronized void apply(List<DataChunk> chunks) {
+    private synchronized void apply(List<SyncLocal.PreparedChunk> chunks) {
         List<SyncLocal.Chunk> stored = new ArrayList<>(chunks.size());
         int ops = 0;
-        for (DataChunk chunk : chunks) {
+        for (SyncLocal.PreparedChunk chunk : chunks) {
             BucketChecksum bucket = target.get(chunk.bucket());
             stored.add(new SyncLocal.Chunk(chunk, bucket == null ? 3 : bucket.priority()));
-            ops += chunk.data().size();
+            ops += chunk.ops();
         }
         local.applyChunks(stored);
         int downloaded = ops;

@@ -58,16 +58,44 @@ final class SyncLocal {
         });
     }
 
-    /** A {@code data} line and the priority of its bucket. */
-    record Chunk(DataChunk data, int priority) {
+    /** A {@code data} line, worked out by {@link #prepare}, and the priority of its bucket. */
+    record Chunk(PreparedChunk data, int priority) {
+    }
+
+    /** A {@code data} line's ops as they will be stored: its parts between CLEARs. */
+    record PreparedChunk(String bucket, int ops, long lastOp, List<Segment> segments) {
     }
 
     /**
-     * Stores {@code data} lines' ops in one local transaction, set-based: within a line an op
-     * replaces the earlier op of its key in memory; the surviving PUTs go in with multi-row
-     * inserts, and ops stored before the line are deleted by key only where one is met (see
-     * {@link Segment#store}). A REMOVE is not stored: it marks its row for the next publish. Both
-     * checksum accumulators follow each replacement.
+     * Works out a {@code data} line in memory, without the database: the line splits at its
+     * CLEARs, and within each part an op replaces the earlier op of its key. The sync client calls
+     * it while reading the stream, so that the thread writing the database only writes.
+     */
+    static PreparedChunk prepare(DataChunk chunk) {
+        List<Segment> segments = new ArrayList<>();
+        Segment segment = new Segment(false, 0);
+        long lastOp = 0;
+        for (OplogEntry op : chunk.data()) {
+            long hash = op.checksum() & 0xFFFFFFFFL;
+            switch (op.op()) {
+                case PUT, REMOVE -> segment.add(op, hash);
+                case MOVE -> segment.addDelta = (segment.addDelta + hash) % MOD;
+                case CLEAR -> {
+                    segments.add(segment.finish());
+                    segment = new Segment(true, hash);
+                }
+            }
+            lastOp = Math.max(lastOp, op.opId());
+        }
+        segments.add(segment.finish());
+        return new PreparedChunk(chunk.bucket(), chunk.data().size(), lastOp, List.copyOf(segments));
+    }
+
+    /**
+     * Stores {@code data} lines' ops in one local transaction, set-based: the surviving PUTs of each
+     * part go in with multi-row inserts, and ops stored before are deleted by key only where one
+     * is met (see {@link Segment#store}). A REMOVE is not stored: it marks its row for the next
+     * publish. Both checksum accumulators follow each replacement.
      */
     void applyChunks(List<Chunk> chunks) {
         database.writeTransaction(tx -> {
@@ -79,103 +107,148 @@ final class SyncLocal {
     }
 
     void applyChunk(DataChunk chunk, int priority) {
-        applyChunks(List.of(new Chunk(chunk, priority)));
+        applyChunks(List.of(new Chunk(prepare(chunk), priority)));
     }
 
-    private static void applyChunk(PowerSyncDatabase.Transaction tx, DataChunk chunk, int priority) {
+    private static void applyChunk(PowerSyncDatabase.Transaction tx, PreparedChunk chunk, int priority) {
         tx.execute("INSERT OR IGNORE INTO ps_buckets (name, priority) VALUES (?, ?)", chunk.bucket(), priority);
-        Map<String, Object> bucket = tx.get("SELECT id, add_checksum, op_checksum, last_op FROM ps_buckets WHERE name = ?",
+        Map<String, Object> row = tx.get("SELECT id, add_checksum, op_checksum, last_op FROM ps_buckets WHERE name = ?",
                 chunk.bucket());
-        Segment segment = new Segment(((Number) bucket.get("id")).longValue(), ((Number) bucket.get("add_checksum")).longValue(),
-                ((Number) bucket.get("op_checksum")).longValue());
-        long lastOp = ((Number) bucket.get("last_op")).longValue();
-        for (OplogEntry op : chunk.data()) {
-            long hash = op.checksum() & 0xFFFFFFFFL;
-            switch (op.op()) {
-                case PUT, REMOVE -> segment.add(op, hash);
-                case MOVE -> segment.addChecksum = (segment.addChecksum + hash) % MOD;
-                case CLEAR -> {
-                    segment.store(tx);
-                    tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) SELECT row_type, row_id FROM ps_oplog "
-                            + "WHERE bucket = ?", segment.bucket);
-                    tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", segment.bucket);
-                    tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", segment.bucket);
-                    segment.addChecksum = hash;
-                    segment.opChecksum = 0;
-                }
-            }
-            lastOp = Math.max(lastOp, op.opId());
+        long bucket = ((Number) row.get("id")).longValue();
+        Sums sums = new Sums(((Number) row.get("add_checksum")).longValue(), ((Number) row.get("op_checksum")).longValue());
+        for (Segment segment : chunk.segments()) {
+            segment.store(tx, bucket, sums);
         }
-        segment.store(tx);
+        long lastOp = Math.max(((Number) row.get("last_op")).longValue(), chunk.lastOp());
         tx.execute("UPDATE ps_buckets SET add_checksum = ?, op_checksum = ?, last_op = ?, priority = ?, "
-                + "count_since_last = count_since_last + ? WHERE id = ?", segment.addChecksum, segment.opChecksum, lastOp, priority,
-                chunk.data().size(), segment.bucket);
+                + "count_since_last = count_since_last + ? WHERE id = ?", sums.add, sums.op, lastOp, priority, chunk.ops(), bucket);
+    }
+
+    /** A bucket's two checksum accumulators while a transaction stores into it. */
+    private static final class Sums {
+        long add;
+        long op;
+
+        Sums(long add, long op) {
+            this.add = add;
+            this.op = op;
+        }
+
+        /** A stored op deleted: its checksum moves to the add accumulator. */
+        void replaced(long hash) {
+            add = (add + hash) % MOD;
+            op = Math.floorMod(op - hash, MOD);
+        }
     }
 
     /** Rows per multi-row INSERT: one statement per hundreds of ops. */
     private static final int ROWS_PER_INSERT = 100;
     private static final int COLUMNS = 7;
-    private static final String INSERT_OPS = "INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, subkey, data, hash) VALUES ";
+    /** The multi-row inserts by their number of rows. */
+    private static final String[] INSERT_OPS = new String[ROWS_PER_INSERT + 1];
+
+    static {
+        for (int rows = 1; rows <= ROWS_PER_INSERT; rows++) {
+            INSERT_OPS[rows] = "INSERT INTO ps_oplog (bucket, op_id, row_type, row_id, subkey, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    + ", (?, ?, ?, ?, ?, ?, ?)".repeat(rows - 1);
+        }
+    }
+
     private static final String DELETE_OP = "DELETE FROM ps_oplog WHERE row_type = ? AND row_id = ? AND bucket = ? AND subkey = ? "
             + "RETURNING hash";
 
-    /** A line's ops up to a CLEAR (or its end), kept in memory until stored together. */
-    private static final class Segment {
-        final long bucket;
-        long addChecksum;
-        long opChecksum;
-        /** PUTs to insert, in order, as their insert's parameters; a null is one replaced later in the segment. */
-        final List<Object[]> puts = new ArrayList<>();
+    /** A line's ops after a CLEAR (or from its start) up to the next CLEAR (or its end). */
+    static final class Segment {
+        /** Whether a CLEAR starts the segment, and its checksum. */
+        private final boolean cleared;
+        private final long clearHash;
+        /** What the segment adds to the accumulators before stored ops are met (mod 2^32). */
+        private long addDelta;
+        private long opDelta;
+        /** PUTs to insert, in order, as their insert's parameters (the bucket left out); a null is one replaced later in the segment. */
+        private List<Object[]> puts = new ArrayList<>();
         /** The segment's op per key: its index in {@link #puts}, or -1 for a REMOVE. */
-        final Map<Key, Integer> latest = new java.util.HashMap<>();
+        private Map<Key, Integer> latest = new java.util.HashMap<>();
+        /** Once finished: the parameters of each multi-row insert, and the keys of the REMOVEs. */
+        private List<Object[]> inserts;
+        private List<Key> removed;
 
-        Segment(long bucket, long addChecksum, long opChecksum) {
-            this.bucket = bucket;
-            this.addChecksum = addChecksum;
-            this.opChecksum = opChecksum;
+        private Segment(boolean cleared, long clearHash) {
+            this.cleared = cleared;
+            this.clearHash = clearHash;
         }
 
-        void add(OplogEntry op, long hash) {
+        private void add(OplogEntry op, long hash) {
             Key key = new Key(op.objectType().orElseThrow(), op.objectId().orElseThrow(), op.subkey().orElse("null"));
             Integer previous = latest.get(key);
             if (previous != null && previous >= 0) {
                 long old = (Long) puts.get(previous)[6];
-                addChecksum = (addChecksum + old) % MOD;
-                opChecksum = Math.floorMod(opChecksum - old, MOD);
+                addDelta = (addDelta + old) % MOD;
+                opDelta = Math.floorMod(opDelta - old, MOD);
                 puts.set(previous, null);
             }
             if (op.op() == OplogEntry.OpType.PUT) {
                 // found again at publishing by its op id (above the bucket's last published op)
-                puts.add(new Object[]{bucket, op.opId(), key.type(), key.id(), key.subkey(), op.data().orElse(null), hash});
+                puts.add(new Object[]{null, op.opId(), key.type(), key.id(), key.subkey(), op.data().orElse(null), hash});
                 latest.put(key, puts.size() - 1);
-                opChecksum = (opChecksum + hash) % MOD;
+                opDelta = (opDelta + hash) % MOD;
             } else {
                 latest.put(key, -1);
-                addChecksum = (addChecksum + hash) % MOD;
+                addDelta = (addDelta + hash) % MOD;
             }
         }
 
-        /**
-         * Stores the segment. Its PUTs go in with multi-row inserts; a group that meets a stored op
-         * of the same key (the primary key refuses it: rare but for updates) deletes those first
-         * and goes in again. The keys of its REMOVEs are deleted, and their rows marked for the
-         * next publish. A stored op deleted moves its checksum to the add accumulator.
-         */
-        void store(PowerSyncDatabase.Transaction tx) {
-            latest.forEach((key, index) -> {
-                if (index < 0) {
-                    deleteStored(tx, key.type(), key.id(), key.subkey());
-                    tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", key.type(), key.id());
-                }
-            });
+        /** The insert parameters and removed keys, from what the segment holds. */
+        private Segment finish() {
             List<Object[]> rows = puts.stream().filter(java.util.Objects::nonNull).toList();
+            inserts = new ArrayList<>();
             for (int from = 0; from < rows.size(); from += ROWS_PER_INSERT) {
                 List<Object[]> group = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_INSERT));
                 Object[] parameters = new Object[group.size() * COLUMNS];
                 for (int i = 0; i < group.size(); i++) {
                     System.arraycopy(group.get(i), 0, parameters, i * COLUMNS, COLUMNS);
                 }
-                String insert = INSERT_OPS + "(?, ?, ?, ?, ?, ?, ?)" + ", (?, ?, ?, ?, ?, ?, ?)".repeat(group.size() - 1);
+                inserts.add(parameters);
+            }
+            removed = new ArrayList<>();
+            latest.forEach((key, index) -> {
+                if (index < 0) {
+                    removed.add(key);
+                }
+            });
+            puts = null;
+            latest = null;
+            return this;
+        }
+
+        /**
+         * Stores the segment into {@code bucket}: a CLEAR first deletes the bucket's stored ops and
+         * marks their rows. The PUTs go in with multi-row inserts; a group that meets a stored op of
+         * the same key (the primary key refuses it: rare but for updates) deletes those first and
+         * goes in again. The keys of the REMOVEs are deleted, and their rows marked for the next
+         * publish.
+         */
+        private void store(PowerSyncDatabase.Transaction tx, long bucket, Sums sums) {
+            if (cleared) {
+                tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) SELECT row_type, row_id FROM ps_oplog "
+                        + "WHERE bucket = ?", bucket);
+                tx.execute("DELETE FROM ps_oplog WHERE bucket = ?", bucket);
+                tx.execute("UPDATE ps_buckets SET last_applied_op = 0 WHERE id = ?", bucket);
+                sums.add = clearHash;
+                sums.op = 0;
+            }
+            sums.add = (sums.add + addDelta) % MOD;
+            sums.op = (sums.op + opDelta) % MOD;
+            for (Key key : removed) {
+                deleteStored(tx, bucket, sums, key.type(), key.id(), key.subkey());
+                tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", key.type(), key.id());
+            }
+            for (Object[] parameters : inserts) {
+                int rows = parameters.length / COLUMNS;
+                for (int i = 0; i < rows; i++) {
+                    parameters[i * COLUMNS] = bucket;
+                }
+                String insert = INSERT_OPS[rows];
                 try {
                     tx.execute(insert, parameters);
                 } catch (LocalDatabaseException e) {
@@ -183,21 +256,19 @@ final class SyncLocal {
                             || sqlite.getResultCode() != org.sqlite.SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY) {
                         throw e;
                     }
-                    for (Object[] row : group) {
-                        deleteStored(tx, (String) row[2], (String) row[3], (String) row[4]);
+                    for (int i = 0; i < rows; i++) {
+                        int at = i * COLUMNS;
+                        deleteStored(tx, bucket, sums, (String) parameters[at + 2], (String) parameters[at + 3], (String) parameters[at + 4]);
                     }
                     tx.execute(insert, parameters);
                 }
             }
-            puts.clear();
-            latest.clear();
         }
 
-        private void deleteStored(PowerSyncDatabase.Transaction tx, String type, String id, String subkey) {
+        private static void deleteStored(PowerSyncDatabase.Transaction tx, long bucket, Sums sums, String type, String id,
+                                         String subkey) {
             for (Map<String, Object> old : tx.getAll(DELETE_OP, type, id, bucket, subkey)) {
-                long hash = ((Number) old.get("hash")).longValue();
-                addChecksum = (addChecksum + hash) % MOD;
-                opChecksum = Math.floorMod(opChecksum - hash, MOD);
+                sums.replaced(((Number) old.get("hash")).longValue());
             }
         }
     }

@@ -173,4 +173,32 @@ class SyncLocalTest {
             assertThat(db.getAll("SELECT id, done FROM todos")).containsExactly(Map.of("id", "t1", "done", 1L));
         }
     }
+
+    @Test
+    void aClearInTheMiddleOfALineDropsWhatCameBeforeIt() {
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(dir.resolve("clear.db"), SCHEMA)) {
+            SyncLocal local = new SyncLocal(db);
+            long t1 = Checksums.put("todos", "t1", T1_OPEN);
+            long t2 = Checksums.put("todos", "t2", T2);
+            long t1Done = Checksums.put("todos", "t1", T1_DONE);
+            local.applyChunk(chunk(BUCKET, OplogEntry.put(1, "todos", "t1", "s1", t1, T1_OPEN)), 3);
+            local.publish(List.of(BUCKET), 1, true, 3, OptionalLong.empty());
+            // t2 twice and t1 before the CLEAR, t1 again and a MOVE after it
+            long clear = 123_456_789L;
+            local.applyChunk(chunk(BUCKET,
+                    OplogEntry.put(2, "todos", "t2", SUBKEY_T2, t2, T2),
+                    OplogEntry.put(3, "todos", "t2", SUBKEY_T2, t2, T2),
+                    OplogEntry.put(4, "todos", "t1", "s1", t1Done, T1_DONE),
+                    OplogEntry.clear(5, clear),
+                    OplogEntry.put(6, "todos", "t1", "s1", t1Done, T1_DONE),
+                    OplogEntry.move(7, 42)), 3);
+            assertThat(db.getAll("SELECT row_id, op_id FROM ps_oplog")).containsExactly(Map.of("row_id", "t1", "op_id", 6L));
+            long expected = (clear + t1Done + 42) % (1L << 32);
+            assertThat(local.failingBuckets(List.of(checksum(BUCKET, expected)))).isEmpty();
+            assertThat(db.get("SELECT add_checksum, op_checksum FROM ps_buckets"))
+                    .isEqualTo(Map.of("add_checksum", (clear + 42) % (1L << 32), "op_checksum", t1Done));
+            local.publish(List.of(BUCKET), 7, true, 3, OptionalLong.empty());
+            assertThat(db.getAll("SELECT id, done FROM todos")).containsExactly(Map.of("id", "t1", "done", 1L));
+        }
+    }
 }
