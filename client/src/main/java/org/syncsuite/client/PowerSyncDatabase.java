@@ -37,6 +37,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Connection connection;
+    private final WalCheckpointer checkpointer;
     private final ReentrantLock lock = new ReentrantLock();
     private final Schema schema;
     private final String clientId;
@@ -71,7 +72,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
         void tablesChanged(java.util.Set<String> tables);
     }
 
-    private PowerSyncDatabase(Connection connection, Schema schema) throws SQLException {
+    private PowerSyncDatabase(Path file, Connection connection, Schema schema) throws SQLException {
         this.connection = connection;
         this.schema = schema;
         try (Statement statement = connection.createStatement()) {
@@ -79,12 +80,14 @@ public final class PowerSyncDatabase implements AutoCloseable {
             statement.execute("PRAGMA synchronous = NORMAL");
             statement.execute("PRAGMA busy_timeout = 30000");
             statement.execute("PRAGMA cache_size = -65536");
+            statement.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.BACKSTOP_PAGES);
         }
         sqlite().addUpdateListener(updateListener);
         connection.setAutoCommit(false);
         applySchema();
         this.clientId = readOrCreateClientId();
         connection.commit();
+        this.checkpointer = new WalCheckpointer(file);
         this.subscriptions = new StreamSubscriptions(this, java.time.Clock.systemUTC());
         subscriptions.releaseLeftovers();
     }
@@ -96,7 +99,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new PowerSyncDatabase(DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath()), schema);
+            return new PowerSyncDatabase(file.toAbsolutePath(), DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath()), schema);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create the folder of " + file, e);
         } catch (SQLException e) {
@@ -261,6 +264,9 @@ public final class PowerSyncDatabase implements AutoCloseable {
                 }
                 result = work.run(transaction);
                 connection.commit();
+                if (write) {
+                    checkpointer.committed();
+                }
                 changed = java.util.Set.copyOf(written);
             } catch (RuntimeException e) {
                 rollback(e);
@@ -621,6 +627,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
                     statement.close();
                 }
                 statements.clear();
+                checkpointer.close();
                 connection.close();
             }
         } catch (SQLException e) {

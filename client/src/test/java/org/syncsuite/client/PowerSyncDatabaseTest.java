@@ -175,4 +175,29 @@ class PowerSyncDatabaseTest {
         assertThatThrownBy(() -> Schema.of(Table.of("t"), Table.of("T"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Table.of("t").asLocalOnly().asInsertOnly()).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void committedPagesReachTheDatabaseFileWithoutTheWriterCopyingThem() throws Exception {
+        Path file = dir.resolve("app.db");
+        try (PowerSyncDatabase db = open()) {
+            long before = java.nio.file.Files.size(file);
+            String note = "x".repeat(1000);
+            db.writeTransaction(tx -> {
+                for (int i = 0; i < 4000; i++) {
+                    tx.execute("INSERT INTO drafts (id, body) VALUES (?, ?)", "d" + i, note + i);
+                }
+                return null;
+            });
+            // 4 MB of rows: well below the writer's own automatic checkpoint, so only the background one moves them
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (java.nio.file.Files.size(file) < before + 4_000_000 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(java.nio.file.Files.size(file)).as("the database file holds the committed rows").isGreaterThan(before + 4_000_000);
+            assertThat(db.get("SELECT COUNT(*) AS n FROM drafts").get("n")).isEqualTo(4000L);
+        }
+        try (PowerSyncDatabase db = open()) {
+            assertThat(db.get("SELECT COUNT(*) AS n FROM drafts").get("n")).isEqualTo(4000L);
+        }
+    }
 }
