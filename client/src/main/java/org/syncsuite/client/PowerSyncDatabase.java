@@ -81,6 +81,7 @@ public final class PowerSyncDatabase implements AutoCloseable {
             statement.execute("PRAGMA busy_timeout = 30000");
             statement.execute("PRAGMA cache_size = -65536");
             statement.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.BACKSTOP_PAGES);
+            statement.execute("PRAGMA journal_size_limit = " + WalCheckpointer.LOG_LIMIT_BYTES);
         }
         sqlite().addUpdateListener(updateListener);
         connection.setAutoCommit(false);

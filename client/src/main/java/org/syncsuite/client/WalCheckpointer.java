@@ -12,14 +12,19 @@ import java.util.logging.Logger;
  * Copies the write-ahead log back into the database file on its own thread and connection, after
  * each write transaction. SQLite's automatic checkpoint would do it in the committing thread: the
  * copy of every page the transaction wrote, and the file's sync, before the next transaction can
- * start. The writer's connection keeps an automatic checkpoint far above this one's pace, as a
- * backstop should this thread fall behind. A passive checkpoint waits for no reader or writer.
+ * start, and for a first sync's publish that is hundreds of megabytes. The writer's connection
+ * keeps an automatic checkpoint far above this one's pace, as a backstop should this thread fall
+ * behind. A passive checkpoint waits for no reader or writer; while a writer commits without a
+ * pause (a large download) the log grows, since only a writer that finds it all copied starts it
+ * over, and once it has, the log's file is cut back to {@link #LOG_LIMIT_BYTES}.
  */
 final class WalCheckpointer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(WalCheckpointer.class.getName());
-    /** The writer's own automatic checkpoint, in pages: 64 MiB of WAL at the default page size. */
-    static final int BACKSTOP_PAGES = 16_384;
+    /** The writer's own automatic checkpoint, in pages: 1 GiB of WAL at the default page size. */
+    static final int BACKSTOP_PAGES = 262_144;
+    /** What the log's file is cut back to once checkpointed. */
+    static final long LOG_LIMIT_BYTES = 64L << 20;
 
     private final Connection connection;
     private final Statement statement;
