@@ -18,7 +18,8 @@ import org.syncsuite.core.protocol.OplogEntry;
  * The lines of an NDJSON sync stream, read straight from its bytes. A {@code data} line, nearly
  * all of a large download, becomes a {@link DataChunk} token by token, without a tree of its ops;
  * any other line becomes a JSON tree. Blank lines are skipped (JSON allows whitespace between
- * values), and a line that is not JSON fails with Jackson's parse error.
+ * values), and a line that is not JSON fails with Jackson's parse error, as does an op whose
+ * fields do not make one.
  */
 final class NdjsonLines {
 
@@ -30,33 +31,34 @@ final class NdjsonLines {
         this.parser = json.getFactory().createParser(in);
     }
 
-    /** The next line: a {@link DataChunk}, a {@link JsonNode}, or null at the stream's end. */
+    /**
+     * The next line: a {@link DataChunk}, a {@link JsonNode}, or null at the stream's end. A line
+     * with {@code data} is its chunk (other fields beside it are skipped); a line that is not an
+     * object is an empty object, which nothing handles.
+     */
     Object next() throws IOException {
         JsonToken token = parser.nextToken();
         if (token == null) {
             return null;
         }
         if (token != JsonToken.START_OBJECT) {
-            throw new IOException("A sync stream line is not a JSON object: " + token + " at " + parser.currentLocation());
+            parser.skipChildren();
+            return json.createObjectNode();
         }
-        ObjectNode line = null;
+        ObjectNode line = json.createObjectNode();
         DataChunk chunk = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
             JsonToken value = parser.nextToken();
-            if (chunk != null || (line != null && name.equals("data"))) {
-                throw new IOException("A data line with other fields at " + parser.currentLocation());
-            }
-            if (name.equals("data") && value == JsonToken.START_OBJECT && line == null) {
+            if (name.equals("data") && value == JsonToken.START_OBJECT && chunk == null) {
                 chunk = chunk();
-            } else {
-                if (line == null) {
-                    line = json.createObjectNode();
-                }
+            } else if (chunk == null) {
                 line.set(name, json.readTree(parser));
+            } else {
+                parser.skipChildren();
             }
         }
-        return chunk != null ? chunk : line == null ? json.createObjectNode() : line;
+        return chunk != null ? chunk : line;
     }
 
     /** A {@code data} object's fields, in any order; the parser is at its start. */
@@ -69,14 +71,17 @@ final class NdjsonLines {
             String name = parser.currentName();
             JsonToken value = parser.nextToken();
             switch (name) {
-                case "bucket" -> bucket = parser.getText();
-                case "after" -> after = value == JsonToken.VALUE_NULL ? 0 : Long.parseLong(parser.getText());
-                case "has_more" -> hasMore = value == JsonToken.VALUE_TRUE;
+                case "bucket" -> bucket = scalar(value, name);
+                case "after" -> after = value == JsonToken.VALUE_NULL ? 0 : Long.parseLong(scalar(value, name));
+                case "has_more" -> hasMore = parser.getValueAsBoolean();
                 case "data" -> {
                     if (value != JsonToken.START_ARRAY) {
                         throw new IOException("A data line's ops are not an array at " + parser.currentLocation());
                     }
-                    while (parser.nextToken() == JsonToken.START_OBJECT) {
+                    for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
+                        if (element != JsonToken.START_OBJECT) {
+                            throw new IOException("An op is not an object at " + parser.currentLocation());
+                        }
                         ops.add(op());
                     }
                 }
@@ -86,13 +91,15 @@ final class NdjsonLines {
         if (bucket == null) {
             throw new IOException("A data line without its bucket at " + parser.currentLocation());
         }
-        long last = ops.isEmpty() ? after : ops.get(ops.size() - 1).opId();
-        return new DataChunk(bucket, after, last, hasMore, ops);
+        if (ops.isEmpty()) {
+            throw new IOException("A data line without ops at " + parser.currentLocation());
+        }
+        return new DataChunk(bucket, after, ops.get(ops.size() - 1).opId(), hasMore, ops);
     }
 
     /** One op's fields, in any order; the parser is at its start. */
     private OplogEntry op() throws IOException {
-        Long opId = null;
+        String opId = null;
         String op = null;
         String type = null;
         String id = null;
@@ -103,12 +110,15 @@ final class NdjsonLines {
             String name = parser.currentName();
             JsonToken value = parser.nextToken();
             switch (name) {
-                case "op_id" -> opId = Long.parseLong(parser.getText());
-                case "op" -> op = parser.getText();
-                case "object_type" -> type = parser.getText();
-                case "object_id" -> id = parser.getText();
-                case "subkey" -> subkey = value == JsonToken.VALUE_NULL ? "null" : parser.getText();
-                case "checksum" -> checksum = value == JsonToken.VALUE_STRING ? Long.parseLong(parser.getText()) : parser.getLongValue();
+                case "op_id" -> opId = scalar(value, name);
+                case "op" -> op = scalar(value, name);
+                case "object_type" -> type = scalar(value, name);
+                case "object_id" -> id = scalar(value, name);
+                case "subkey" -> subkey = value == JsonToken.VALUE_NULL ? "null" : scalar(value, name);
+                case "checksum" -> {
+                    scalar(value, name);
+                    checksum = parser.getValueAsLong(); // a number, or one in a string
+                }
                 case "data" -> data = value == JsonToken.VALUE_STRING ? parser.getText()
                         : value == JsonToken.VALUE_NULL ? "null" : json.readTree(parser).toString();
                 default -> parser.skipChildren();
@@ -117,14 +127,28 @@ final class NdjsonLines {
         if (opId == null || op == null) {
             throw new IOException("An op without its op_id or op at " + parser.currentLocation());
         }
+        long number;
+        try {
+            number = Long.parseLong(opId);
+        } catch (NumberFormatException e) {
+            throw new IOException("An op_id that is not a number: " + opId + " at " + parser.currentLocation(), e);
+        }
         return switch (op) {
-            case "PUT" -> OplogEntry.put(opId, required(type, "object_type"), required(id, "object_id"), subkey, checksum,
+            case "PUT" -> OplogEntry.put(number, required(type, "object_type"), required(id, "object_id"), subkey, checksum,
                     required(data, "data"));
-            case "REMOVE" -> OplogEntry.remove(opId, required(type, "object_type"), required(id, "object_id"), subkey, checksum);
-            case "MOVE" -> OplogEntry.move(opId, checksum);
-            case "CLEAR" -> OplogEntry.clear(opId, checksum);
+            case "REMOVE" -> OplogEntry.remove(number, required(type, "object_type"), required(id, "object_id"), subkey, checksum);
+            case "MOVE" -> OplogEntry.move(number, checksum);
+            case "CLEAR" -> OplogEntry.clear(number, checksum);
             default -> throw new IOException("Unknown op " + op + " at " + parser.currentLocation());
         };
+    }
+
+    /** A field's value as text; an object or an array there is an error, not skipped text. */
+    private String scalar(JsonToken value, String field) throws IOException {
+        if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+            throw new IOException("The field " + field + " is not a single value at " + parser.currentLocation());
+        }
+        return value == JsonToken.VALUE_NULL ? null : parser.getText();
     }
 
     private String required(String value, String field) throws IOException {

@@ -89,8 +89,13 @@ public final class PowerSyncDatabase implements AutoCloseable {
         this.clientId = readOrCreateClientId();
         connection.commit();
         this.checkpointer = new WalCheckpointer(file);
-        this.subscriptions = new StreamSubscriptions(this, java.time.Clock.systemUTC());
-        subscriptions.releaseLeftovers();
+        try {
+            this.subscriptions = new StreamSubscriptions(this, java.time.Clock.systemUTC());
+            subscriptions.releaseLeftovers();
+        } catch (RuntimeException e) {
+            checkpointer.close();
+            throw e;
+        }
     }
 
     /** Opens (creating it when missing) the local database at {@code file} with {@code schema}. */
@@ -100,7 +105,17 @@ public final class PowerSyncDatabase implements AutoCloseable {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            return new PowerSyncDatabase(file.toAbsolutePath(), DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath()), schema);
+            Connection connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try {
+                return new PowerSyncDatabase(file.toAbsolutePath(), connection, schema);
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.close();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create the folder of " + file, e);
         } catch (SQLException e) {
@@ -624,12 +639,15 @@ public final class PowerSyncDatabase implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                for (PreparedStatement statement : statements.values()) {
-                    statement.close();
+                try {
+                    for (PreparedStatement statement : statements.values()) {
+                        statement.close();
+                    }
+                    statements.clear();
+                } finally {
+                    checkpointer.close(); // first, so that the writer's connection is the last and takes the log in whole
+                    connection.close();
                 }
-                statements.clear();
-                checkpointer.close();
-                connection.close();
             }
         } catch (SQLException e) {
             throw new LocalDatabaseException("Closing the local database failed: " + e.getMessage(), e);

@@ -374,8 +374,6 @@ final class SyncClient {
             targetWrite = writeCheckpoint(diff);
             completePending = false;
             startDownload();
-        } else if (line.has("data")) {
-            apply(List.of(SyncLocal.prepare(chunk(line.get("data")))));
         } else if (line.has("partial_checkpoint_complete")) {
             int priority = line.get("partial_checkpoint_complete").path("priority").asInt();
             List<BucketChecksum> part = target.values().stream().filter(b -> b.priority() <= priority).toList();

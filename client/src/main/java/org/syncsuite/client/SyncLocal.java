@@ -79,7 +79,7 @@ final class SyncLocal {
             long hash = op.checksum() & 0xFFFFFFFFL;
             switch (op.op()) {
                 case PUT, REMOVE -> segment.add(op, hash);
-                case MOVE -> segment.addDelta = (segment.addDelta + hash) % MOD;
+                case MOVE -> segment.delta.added(hash);
                 case CLEAR -> {
                     segments.add(segment.finish());
                     segment = new Segment(true, hash);
@@ -134,9 +134,14 @@ final class SyncLocal {
             this.op = op;
         }
 
-        /** A stored op deleted: its checksum moves to the add accumulator. */
-        void replaced(long hash) {
+        /** An op not kept (a REMOVE, a MOVE): its checksum goes to the add accumulator. */
+        void added(long hash) {
             add = (add + hash) % MOD;
+        }
+
+        /** A kept op deleted or replaced: its checksum moves to the add accumulator. */
+        void replaced(long hash) {
+            added(hash);
             op = Math.floorMod(op - hash, MOD);
         }
     }
@@ -163,8 +168,7 @@ final class SyncLocal {
         private final boolean cleared;
         private final long clearHash;
         /** What the segment adds to the accumulators before stored ops are met (mod 2^32). */
-        private long addDelta;
-        private long opDelta;
+        private final Sums delta = new Sums(0, 0);
         /** PUTs to insert, in order, as their insert's parameters (the bucket left out); a null is one replaced later in the segment. */
         private List<Object[]> puts = new ArrayList<>();
         /** The segment's op per key: its index in {@link #puts}, or -1 for a REMOVE. */
@@ -182,19 +186,17 @@ final class SyncLocal {
             Key key = new Key(op.objectType().orElseThrow(), op.objectId().orElseThrow(), op.subkey().orElse("null"));
             Integer previous = latest.get(key);
             if (previous != null && previous >= 0) {
-                long old = (Long) puts.get(previous)[6];
-                addDelta = (addDelta + old) % MOD;
-                opDelta = Math.floorMod(opDelta - old, MOD);
+                delta.replaced((Long) puts.get(previous)[6]);
                 puts.set(previous, null);
             }
             if (op.op() == OplogEntry.OpType.PUT) {
                 // found again at publishing by its op id (above the bucket's last published op)
                 puts.add(new Object[]{null, op.opId(), key.type(), key.id(), key.subkey(), op.data().orElse(null), hash});
                 latest.put(key, puts.size() - 1);
-                opDelta = (opDelta + hash) % MOD;
+                delta.op = (delta.op + hash) % MOD;
             } else {
                 latest.put(key, -1);
-                addDelta = (addDelta + hash) % MOD;
+                delta.added(hash);
             }
         }
 
@@ -237,8 +239,8 @@ final class SyncLocal {
                 sums.add = clearHash;
                 sums.op = 0;
             }
-            sums.add = (sums.add + addDelta) % MOD;
-            sums.op = (sums.op + opDelta) % MOD;
+            sums.added(delta.add);
+            sums.op = (sums.op + delta.op) % MOD;
             for (Key key : removed) {
                 deleteStored(tx, bucket, sums, key.type(), key.id(), key.subkey());
                 tx.execute("INSERT OR IGNORE INTO ps_updated_rows (row_type, row_id) VALUES (?, ?)", key.type(), key.id());

@@ -35,8 +35,13 @@ final class WalCheckpointer implements AutoCloseable {
 
     WalCheckpointer(Path file) throws SQLException {
         this.connection = DriverManager.getConnection("jdbc:sqlite:" + file);
-        this.statement = connection.createStatement();
-        statement.execute("PRAGMA busy_timeout = 30000");
+        try {
+            this.statement = connection.createStatement();
+            statement.execute("PRAGMA busy_timeout = 30000");
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
         this.thread = Thread.ofPlatform().daemon().name("powersync-checkpoint").start(this::run);
     }
 
@@ -72,20 +77,29 @@ final class WalCheckpointer implements AutoCloseable {
         }
     }
 
+    /** Stops the thread (after the checkpoint it may be running) and closes its connection. */
     @Override
     public void close() {
         synchronized (signal) {
             closed = true;
             signal.notifyAll();
         }
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // the connection is closed all the same, so that the writer's is the last
+            }
+        }
         try {
-            thread.join();
             statement.close();
             connection.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (SQLException e) {
             LOG.log(Level.FINE, "Closing the checkpoint connection failed", e);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

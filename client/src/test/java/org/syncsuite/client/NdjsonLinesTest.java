@@ -62,12 +62,29 @@ class NdjsonLinesTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("without its data");
         assertThatThrownBy(() -> lines("{\"data\":{\"data\":[]}}\n").next())
                 .isInstanceOf(IOException.class).hasMessageContaining("bucket");
+        assertThatThrownBy(() -> lines("{\"data\":{\"bucket\":\"b\",\"data\":[]}}\n").next())
+                .isInstanceOf(IOException.class).hasMessageContaining("without ops");
         assertThatThrownBy(() -> lines("{\"data\":{\"data\":[{\"op_id\":\"1\",\"op\":\"EXPLODE\",\"checksum\":1}],\"bucket\":\"b\"}}\n")
                 .next()).isInstanceOf(IOException.class).hasMessageContaining("Unknown op EXPLODE");
-        assertThatThrownBy(() -> lines("[1]\n").next()).isInstanceOf(IOException.class).hasMessageContaining("not a JSON object");
+        assertThatThrownBy(() -> lines("{\"data\":{\"bucket\":{\"a\":1},\"data\":[]}}\n").next())
+                .isInstanceOf(IOException.class).hasMessageContaining("bucket is not a single value");
+        assertThatThrownBy(() -> lines("{\"data\":{\"bucket\":\"b\",\"data\":[7]}}\n").next())
+                .isInstanceOf(IOException.class).hasMessageContaining("not an object");
         assertThatThrownBy(() -> lines("{\"checkpoint\": {\n").next()).isInstanceOf(IOException.class);
         NdjsonLines truncated = lines("{\"token_expires_in\":60}\n{\"data\":{\"bucket\":\"b\",\"data\":[{\"op_id\":\"1\"");
         assertThat(((JsonNode) truncated.next()).path("token_expires_in").asInt()).isEqualTo(60);
         assertThatThrownBy(truncated::next).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void linesThatAreNotObjectsAreEmptyAndFieldsBesideDataAreSkipped() throws IOException {
+        NdjsonLines lines = lines("[1, 2]\nnull\n{\"x\":1,\"data\":{\"bucket\":\"b\",\"has_more\":\"true\",\"data\":"
+                + "[{\"op_id\":3,\"op\":\"MOVE\",\"checksum\":null}]},\"y\":[2]}\n");
+        assertThat(lines.next()).isEqualTo(JSON.createObjectNode());
+        assertThat(lines.next()).isEqualTo(JSON.createObjectNode());
+        DataChunk chunk = (DataChunk) lines.next();
+        assertThat(chunk.hasMore()).isTrue();
+        assertThat(chunk.data()).containsExactly(OplogEntry.move(3, 0));
+        assertThat(lines.next()).isNull();
     }
 }
