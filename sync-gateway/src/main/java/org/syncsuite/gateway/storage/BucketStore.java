@@ -83,7 +83,7 @@ public final class BucketStore {
      * ({@link #append(Connection, int, PreparedOps, long)}). Building the statements is most of the
      * client's share of an insert, so a writer can do it while the previous batch commits.
      */
-    public record PreparedOps(List<String> statements, Map<String, long[]> totals, int count) {
+    public record PreparedOps(List<String> statements, List<String> totalStatements, Map<String, long[]> totals, int count) {
     }
 
     /**
@@ -136,6 +136,7 @@ public final class BucketStore {
         if (!first) {
             statements.add(sql.toString());
         }
+        List<String> totalStatements = new ArrayList<>();
         String totalsHead = "INSERT INTO bucket_state (group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES ";
         sql.setLength(0);
         sql.append(totalsHead);
@@ -151,27 +152,46 @@ public final class BucketStore {
             sql.append(",@first_op+").append(sum[2]).append(',').append(sum[0]).append(',').append(sum[1]).append(',')
                     .append(sum[3]).append(')');
             if (sql.length() >= statementBytes / 2) { // bucket names are hex: bytes, two per character at most
-                statements.add(sql.append(TOTALS_UPDATE).toString());
+                totalStatements.add(sql.append(TOTALS_UPDATE).toString());
                 sql.setLength(0);
                 sql.append(totalsHead);
                 first = true;
             }
         }
         if (!first) {
-            statements.add(sql.append(TOTALS_UPDATE).toString());
+            totalStatements.add(sql.append(TOTALS_UPDATE).toString());
         }
-        return new PreparedOps(statements, totals, ops.size());
+        return new PreparedOps(statements, totalStatements, totals, ops.size());
     }
 
     /** Appends prepared operations with their op ids from {@code firstOpId} on, and adds them to the buckets' totals. */
     public void append(Connection connection, int groupId, PreparedOps ops, long firstOpId) throws SQLException {
-        if (ops.count() == 0) {
+        appendOps(connection, ops, firstOpId);
+        addTotals(connection, ops, firstOpId);
+    }
+
+    /**
+     * Inserts prepared operations with their op ids from {@code firstOpId} on, without touching
+     * any bucket's totals: rows no other transaction writes, so a writer can insert a batch's
+     * operations while the batch ahead of it still commits. {@link #addTotals} completes it.
+     */
+    public void appendOps(Connection connection, PreparedOps ops, long firstOpId) throws SQLException {
+        run(connection, ops.statements(), ops.count(), firstOpId);
+    }
+
+    /** Adds prepared operations (their op ids from {@code firstOpId} on) to their buckets' totals. */
+    public void addTotals(Connection connection, PreparedOps ops, long firstOpId) throws SQLException {
+        run(connection, ops.totalStatements(), ops.count(), firstOpId);
+    }
+
+    private static void run(Connection connection, List<String> statements, int count, long firstOpId) throws SQLException {
+        if (count == 0) {
             return;
         }
         try (java.sql.Statement statement = connection.createStatement()) {
             statement.setEscapeProcessing(false); // the text is SQL as it stands, JDBC escapes included
             statement.execute("SET @first_op = " + firstOpId);
-            for (String sql : ops.statements()) {
+            for (String sql : statements) {
                 statement.executeUpdate(sql);
             }
         }

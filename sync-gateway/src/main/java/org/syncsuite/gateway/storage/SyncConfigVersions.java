@@ -119,9 +119,21 @@ public final class SyncConfigVersions {
     /**
      * A version's writer progress, read under the version's row lock: what a writer checks before
      * it commits, so that a writer that lost its place (another took over, or the version was
-     * stopped) commits nothing.
+     * stopped) commits nothing. {@code reserved} is the range of op ids its writer took ahead
+     * ({@link #reserveOpIds}).
      */
-    public record Progress(State state, long changesOffset, long writtenOp, long lastCheckpoint, boolean snapshotDone) {
+    public record Progress(State state, long changesOffset, long writtenOp, long lastCheckpoint, boolean snapshotDone,
+                           OpIdRange reserved) {
+    }
+
+    /** Op ids {@code from} to {@code until}, both included, that a version's writer took ahead; {@link #NONE} when none. */
+    public record OpIdRange(long from, long until) {
+
+        public static final OpIdRange NONE = new OpIdRange(0, 0);
+
+        public boolean contains(long opId) {
+            return from > 0 && opId >= from && opId <= until;
+        }
     }
 
     /**
@@ -138,14 +150,52 @@ public final class SyncConfigVersions {
     /** Version {@code id}'s progress, locked for the rest of the transaction. */
     public Progress lockProgress(Connection connection, int id) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement("SELECT state, changes_offset, written_op, last_checkpoint, "
-                + "snapshot_done FROM sync_config_versions WHERE id = ? FOR UPDATE")) {
+                + "snapshot_done, op_ids_reserved_from, op_ids_reserved_until FROM sync_config_versions WHERE id = ? FOR UPDATE")) {
             select.setInt(1, id);
             try (ResultSet rs = select.executeQuery()) {
                 if (!rs.next()) {
                     throw new IllegalStateException("No sync config version " + id);
                 }
-                return new Progress(State.valueOf(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5));
+                long from = rs.getLong(6);
+                OpIdRange reserved = rs.wasNull() ? OpIdRange.NONE : new OpIdRange(from, rs.getLong(7));
+                return new Progress(State.valueOf(rs.getString(1)), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getBoolean(5),
+                        reserved);
             }
+        }
+    }
+
+    /**
+     * Takes {@code count} op ids from the sequence for version {@code id}'s writer and records them
+     * as the version's reserved range, in one transaction of its own on {@code connection}
+     * (committed here). Ids that follow straight on from {@code expected} extend it. The record is
+     * replaced only if it still is {@code expected}: a writer that another replaced finds it
+     * changed, gets an empty answer and takes nothing.
+     */
+    public Optional<OpIdRange> reserveOpIds(Connection connection, int id, OpIdRange expected, int count)
+            throws SQLException {
+        try {
+            lockSequence(connection); // the sequence before the version's row, as every writer commit takes them
+            long first = new BucketStore().allocateOpIds(connection, count);
+            OpIdRange range = new OpIdRange(expected.from() > 0 && first == expected.until() + 1 ? expected.from() : first,
+                    first + count - 1);
+            try (PreparedStatement update = connection.prepareStatement("UPDATE sync_config_versions SET op_ids_reserved_from = ?, "
+                    + "op_ids_reserved_until = ? WHERE id = ? AND COALESCE(op_ids_reserved_from, 0) = ? "
+                    + "AND COALESCE(op_ids_reserved_until, 0) = ?")) {
+                update.setLong(1, range.from());
+                update.setLong(2, range.until());
+                update.setInt(3, id);
+                update.setLong(4, expected.from());
+                update.setLong(5, expected.until());
+                if (update.executeUpdate() != 1) {
+                    connection.rollback();
+                    return Optional.empty();
+                }
+            }
+            connection.commit();
+            return Optional.of(range);
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
         }
     }
 

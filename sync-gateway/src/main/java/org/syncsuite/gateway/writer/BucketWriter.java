@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -53,6 +54,14 @@ import org.syncsuite.gateway.storage.SyncConfigVersions;
  * none of it, and the next one (restarted, or a standby) goes on from exactly there: no op is lost
  * or repeated, and op ids go on without a gap.
  *
+ * <p>Op ids come from a range the writer reserves from the shared sequence ahead of time and
+ * records with the version; a writer that starts again numbers from the first id no committed
+ * batch took. With ids known before a batch commits, two storage lanes (each a thread with its
+ * own connection) overlap: one batch inserts its operations while the one ahead of it writes its
+ * totals and memberships and commits. A batch takes the version's row only after the one ahead
+ * has committed, so batches commit in order, each checked against where the one ahead left the
+ * version.
+ *
  * <p>A batch that ends at a source transaction boundary (a position record) once the initial
  * snapshot is done is a checkpoint: it is recorded, published, and for a version still
  * processing, makes it active once it has caught up with the topic.
@@ -69,6 +78,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private static final int LOAD_CHUNK = 1_000;
     /** Memberships kept between batches, so that rows that change often are not loaded again each time. */
     private static final int MEMBERSHIP_CACHE = 200_000;
+    /** Storage lanes: one batch commits while the next one's operations go in. */
+    static final int LANES = 2;
+    /** Op ids taken from the sequence at a time (more when one batch needs more). */
+    static final int RESERVE_OP_IDS = 1_000_000;
     /**
      * A checkpoint that adds no op (the source moved on by transactions of tables no stream
      * reads) is committed at most this often. Where bucket storage shares the source's server,
@@ -99,10 +112,18 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private KafkaConsumer<byte[], byte[]> consumer;
     /** The consumer thread's connection: memberships and progress are read on it. */
     private Connection connection;
-    /** The storage thread's connection: batches are committed on it, one at a time. */
-    private Connection commitConnection;
-    private ExecutorService storageThread;
-    private Future<Outcome> inFlight;
+    /**
+     * The storage lanes, each a thread with its connection: batches go to them in turn, so that a
+     * batch's operations are inserted while the batch ahead of it still commits. Batches commit
+     * in order: each waits for the one ahead before it takes the version's row.
+     */
+    private final Lane[] lanes = new Lane[LANES];
+    private int nextLane;
+    /** Batches handed to the lanes and not settled yet, oldest first (at most {@link #LANES}). */
+    private final ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
+    /** The op ids reserved for this version, as storage records them, and the next one to number an op with (0: none left). */
+    private SyncConfigVersions.OpIdRange reserved = SyncConfigVersions.OpIdRange.NONE;
+    private long nextOpId;
     private int remainingInPoll;
     /** The bytes a statement is cut at: half the server's max_allowed_packet, at most 4 MiB. */
     private long statementBytes = 4L * 1024 * 1024;
@@ -268,6 +289,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         carriedBuckets.clear();
         carriedLookups.clear();
         carriedComplete = progress.writtenOp() == progress.lastCheckpoint();
+        reserved = progress.reserved();
+        // ids of the reserved range that no committed batch took are numbered again: the version's ids go on without a gap
+        nextOpId = reserved.contains(progress.writtenOp() + 1) ? progress.writtenOp() + 1 : 0;
         batchStart = progress.changesOffset();
         nextOffset = batchStart;
         snapshotDone = progress.snapshotDone();
@@ -471,16 +495,49 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         }
     }
 
+    /** A storage lane: a thread, and the connection only it uses (opened when first needed). */
+    private static final class Lane {
+        final ExecutorService thread;
+        private Connection connection;
+
+        Lane(String name) {
+            thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(name).unstarted(r));
+        }
+
+        /** On the lane's thread. */
+        Connection connection(StorageDatabase storage) throws SQLException {
+            if (connection == null || connection.isClosed()) {
+                connection = storage.open();
+            }
+            return connection;
+        }
+
+        /** Once no batch is in flight: rolls back and closes the connection, and ends the thread. */
+        void close() {
+            if (connection != null) {
+                try {
+                    connection.rollback();
+                    connection.close();
+                } catch (SQLException e) {
+                    LOG.log(Level.FINE, "connection close failed", e);
+                }
+                connection = null;
+            }
+            thread.shutdown();
+        }
+    }
+
     /** What committing a batch came to. */
     private record Outcome(WriterListener.Commit commit, boolean stop, boolean lostPlace) {
     }
 
     /**
-     * Hands the batch to the storage thread, which writes it in one transaction with the offset to
-     * consume next, while this thread goes on with the next batch. With {@code checkpoint} (the
-     * batch ends at a source transaction boundary, after the snapshot) the commit also records a
-     * checkpoint, and activates a processing version that has caught up. One batch is in flight
-     * at a time: the previous one is settled first, and a failure stops what follows it.
+     * Hands the batch to the next storage lane, which writes it in one transaction with the
+     * offset to consume next, while this thread goes on with the next batch. With
+     * {@code checkpoint} (the batch ends at a source transaction boundary, after the snapshot) the
+     * commit also records a checkpoint, and activates a processing version that has caught up. At
+     * most {@link #LANES} batches are in flight, numbered with consecutive op ids from the
+     * version's reserved range; they commit in order, and a failure stops what follows it.
      */
     private void commit(boolean checkpoint) throws SQLException {
         checkpoint = checkpoint && atBoundary && position != null;
@@ -488,8 +545,19 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         WriterBatch.Sealed sealed = batch.seal();
         BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), statementBytes);
         CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), statementBytes);
-        if (!settle()) {
-            return; // the batch in flight did not commit: this one is dropped, and the writer starts again
+        while (inFlight.size() >= LANES) {
+            if (!settleOldest()) {
+                return; // a batch in flight did not commit: this one is dropped, and the writer starts again
+            }
+        }
+        long first = takeOpIds(sealed.size());
+        if (first < 0) {
+            LOG.warning("The op ids reserved for sync config version " + versionId + " changed under this writer: "
+                    + "another writer took over; starting again");
+            settleQuietly();
+            batch.clear();
+            resync = true;
+            return;
         }
         long start = batchStart;
         long next = nextOffset;
@@ -500,19 +568,57 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         batchStart = nextOffset;
         batchOpenedAt = 0;
         positionOnlyCommittedAt = positionOnly ? System.nanoTime() : 0;
-        if (storageThread == null) {
-            storageThread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon()
-                    .name("bucket-writer-v" + versionId + "-storage").unstarted(r));
-        }
-        inFlight = storageThread.submit(() -> write(sealed, ops, memberships, start, next, positionJson, sourceMillis, isCheckpoint, lagNow));
+        Future<Outcome> ahead = inFlight.peekLast();
+        Lane lane = lanes[nextLane] == null ? lanes[nextLane] = new Lane("bucket-writer-v" + versionId + "-storage-" + nextLane)
+                : lanes[nextLane];
+        nextLane = (nextLane + 1) % LANES;
+        inFlight.addLast(lane.thread.submit(() -> write(lane, ahead, sealed, ops, memberships, first, start, next, positionJson,
+                sourceMillis, isCheckpoint, lagNow)));
     }
 
-    /** Waits for the batch in flight; false when it did not commit (the writer stops or starts again). */
-    private boolean settle() throws SQLException {
-        Future<Outcome> pending = inFlight;
-        if (pending == null) {
-            return true;
+    /**
+     * The first of {@code count} consecutive op ids for the next batch (0 for none), from the
+     * version's reserved range, reserving more when it runs out; -1 when the reserved range in
+     * storage is no longer the one this writer holds (another writer took over).
+     */
+    private long takeOpIds(int count) throws SQLException {
+        if (count == 0) {
+            return 0;
         }
+        if (nextOpId > 0 && nextOpId + count - 1 <= reserved.until()) {
+            long first = nextOpId;
+            nextOpId += count;
+            return first;
+        }
+        java.util.Optional<SyncConfigVersions.OpIdRange> taken = versions.reserveOpIds(connection(), versionId, reserved,
+                Math.max(RESERVE_OP_IDS, count));
+        if (taken.isEmpty()) {
+            return -1;
+        }
+        boolean continues = nextOpId > 0 && taken.get().from() == reserved.from(); // the new ids follow on from the last
+        reserved = taken.get();
+        long first = continues ? nextOpId : reserved.from();
+        nextOpId = first + count;
+        return first;
+    }
+
+    /** Waits for every batch in flight, oldest first; false when one did not commit (the writer stops or starts again). */
+    private boolean settle() throws SQLException {
+        while (!inFlight.isEmpty()) {
+            if (!settleOldest()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Waits for the oldest batch in flight; false when it did not commit. Those behind it then do
+     * not commit either (each commits only where the one ahead left the version): they are waited
+     * for and dropped.
+     */
+    private boolean settleOldest() throws SQLException {
+        Future<Outcome> pending = inFlight.peekFirst();
         Outcome outcome;
         try {
             outcome = pending.get();
@@ -520,7 +626,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
             throw new SQLException("Interrupted while committing", e);
         } catch (ExecutionException e) {
-            inFlight = null;
+            settleQuietly();
             batch.clear();
             resync = true;
             switch (e.getCause()) {
@@ -530,8 +636,9 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 default -> throw new SQLException(e.getCause());
             }
         }
-        inFlight = null;
+        inFlight.removeFirst();
         if (outcome.stop() || outcome.lostPlace()) {
+            settleQuietly();
             batch.clear();
             stopped |= outcome.stop();
             resync |= outcome.lostPlace();
@@ -542,28 +649,25 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     private void settleIfDone() throws SQLException {
-        if (inFlight != null && inFlight.isDone()) {
-            settle();
+        while (!inFlight.isEmpty() && inFlight.peekFirst().isDone()) {
+            if (!settleOldest()) {
+                return;
+            }
         }
     }
 
-    /** Waits for the batch in flight and drops its outcome: the writer starts again from storage anyway. */
+    /** Waits for the batches in flight and drops their outcomes: the writer starts again from storage anyway. */
     private void settleQuietly() {
-        Future<Outcome> pending = inFlight;
-        inFlight = null;
-        if (pending == null) {
-            return;
-        }
         boolean interrupted = false;
-        while (true) { // the storage thread must be done with its connection before anything closes it
+        while (!inFlight.isEmpty()) { // a lane must be done with its connection before anything closes it
             try {
-                pending.get();
-                break;
+                inFlight.peekFirst().get();
+                inFlight.removeFirst();
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException e) {
-                LOG.log(Level.FINE, "the batch in flight failed", e.getCause());
-                break;
+                LOG.log(Level.FINE, "a batch in flight failed", e.getCause());
+                inFlight.removeFirst();
             }
         }
         if (interrupted) {
@@ -571,18 +675,42 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         }
     }
 
-    /** On the storage thread: one batch, one transaction. */
-    private Outcome write(WriterBatch.Sealed sealed, BucketStore.PreparedOps ops, CurrentData.PreparedRows memberships,
-                          long start, long next, String positionJson,
-                          long sourceMillis, boolean checkpoint, long lagNow) throws SQLException {
-        if (commitConnection == null || commitConnection.isClosed()) {
-            commitConnection = storage.open();
+    /** Whether the batch ahead (null: none) committed; waits for it. */
+    private static boolean committed(Future<Outcome> ahead) throws SQLException {
+        if (ahead == null) {
+            return true;
         }
-        Connection c = commitConnection;
+        try {
+            Outcome outcome = ahead.get();
+            return !outcome.stop() && !outcome.lostPlace();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("Interrupted while waiting for the batch ahead", e);
+        } catch (ExecutionException e) {
+            return false; // the writer thread reports its failure
+        }
+    }
+
+    /**
+     * On a storage lane: one batch, one transaction. Its operations and index entries (rows no
+     * other transaction writes) go in first, while the batch {@code ahead} may still be
+     * committing; then, once that one has committed, the version's row is locked and checked,
+     * and the totals, memberships and progress written.
+     */
+    private Outcome write(Lane lane, Future<Outcome> ahead, WriterBatch.Sealed sealed, BucketStore.PreparedOps ops,
+                          CurrentData.PreparedRows memberships, long first, long start, long next, String positionJson,
+                          long sourceMillis, boolean checkpoint, long lagNow) throws SQLException {
+        Connection c = lane.connection(storage);
         WriterListener.Commit done;
         long previousCheckpoint;
         SyncConfigVersions.State state;
         try {
+            buckets.appendOps(c, ops, first);
+            writeLookups(c, sealed, first);
+            if (!committed(ahead)) {
+                c.rollback();
+                return new Outcome(null, false, true); // the version is not where this batch starts
+            }
             versions.lockSequence(c);
             SyncConfigVersions.Progress progress = versions.lockProgress(c, versionId);
             state = progress.state();
@@ -599,10 +727,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             }
             previousCheckpoint = progress.lastCheckpoint();
             int count = sealed.size();
-            long first = count == 0 ? 0 : buckets.allocateOpIds(c, count);
             long lastOp = count == 0 ? progress.writtenOp() : first + count - 1;
-            buckets.append(c, versionId, ops, first);
-            writeLookups(c, sealed, first);
+            buckets.addTotals(c, ops, first);
             currentData.save(c, memberships);
             long written = Math.max(progress.writtenOp(), lastOp);
             versions.recordProgress(c, versionId, next, written, positionJson, checkpoint);
@@ -738,19 +864,13 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             owner = false;
         }
         batch.clear();
-        if (commitConnection != null) {
-            try {
-                commitConnection.rollback();
-                commitConnection.close();
-            } catch (SQLException e) {
-                LOG.log(Level.FINE, "connection close failed", e);
+        for (int i = 0; i < LANES; i++) {
+            if (lanes[i] != null) {
+                lanes[i].close();
+                lanes[i] = null;
             }
-            commitConnection = null;
         }
-        if (storageThread != null) {
-            storageThread.shutdown();
-            storageThread = null;
-        }
+        nextLane = 0;
         if (Thread.interrupted()) {
             closed = true;
         }

@@ -32,15 +32,15 @@ class StorageMigrationsIT {
         db.createDatabase(database);
         String url = db.jdbcUrl(database);
 
-        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).isEqualTo("3");
-        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).as("already current").isEqualTo("3");
+        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).isEqualTo("4");
+        assertThat(StorageMigrations.migrate(url, db.rootUser(), db.rootPassword())).as("already current").isEqualTo("4");
 
         try (Connection connection = db.rootConnection(database); Statement statement = connection.createStatement()) {
             assertThat(tables(statement)).containsExactlyInAnyOrder("op_id_sequence", "sync_config_versions", "bucket_ops",
                     "bucket_state", "current_data", "parameter_index", "checkpoints", "write_checkpoints", "schema_history");
             try (ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM schema_history WHERE success")) {
                 rs.next();
-                assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(3);
+                assertThat(rs.getInt(1)).as("each migration applied once").isEqualTo(4);
             }
             try (ResultSet rs = statement.executeQuery("SELECT last_op_id FROM op_id_sequence WHERE id = 1")) {
                 assertThat(rs.next()).isTrue();

@@ -74,15 +74,46 @@ class SyncConfigVersionsIT {
             assertThat(last).isEqualTo(new SyncConfigVersions.Checkpoint(again, "{\"file\":\"binlog.000001\"}", 17));
             assertThat(store.totals(connection, version, List.of("all[]")).get("all[]").count()).isEqualTo(1);
             assertThat(versions.lockProgress(connection, version)).isEqualTo(new SyncConfigVersions.Progress(
-                    SyncConfigVersions.State.PROCESSING, 17, again, again, true));
+                    SyncConfigVersions.State.PROCESSING, 17, again, again, true, SyncConfigVersions.OpIdRange.NONE));
 
             // Progress inside a long source transaction: the offset and the ops move on, the checkpoint does not.
             versions.recordProgress(connection, version, 25, again + 5, "{\"file\":\"binlog.000001\"}", false);
             connection.commit();
             assertThat(versions.lockProgress(connection, version)).isEqualTo(new SyncConfigVersions.Progress(
-                    SyncConfigVersions.State.PROCESSING, 25, again + 5, again, true));
+                    SyncConfigVersions.State.PROCESSING, 25, again + 5, again, true, SyncConfigVersions.OpIdRange.NONE));
             assertThat(versions.find(connection, version, false).orElseThrow().lastCheckpoint().orElseThrow().opId()).isEqualTo(again);
             connection.rollback();
+        }
+    }
+
+    @Test
+    void aWriterReservesOpIdsAheadAndOnlyWhileTheRecordIsStillItsOwn() throws Exception {
+        try (Connection connection = db.rootConnection(database)) {
+            int version = versions.deploy(connection, "streams: {}");
+            connection.setAutoCommit(false);
+            long head = store.allocateOpIds(connection, 1);
+            connection.commit();
+            SyncConfigVersions.OpIdRange none = SyncConfigVersions.OpIdRange.NONE;
+
+            SyncConfigVersions.OpIdRange first = versions.reserveOpIds(connection, version, none, 10).orElseThrow();
+            assertThat(first).isEqualTo(new SyncConfigVersions.OpIdRange(head + 1, head + 10));
+            assertThat(versions.lockProgress(connection, version).reserved()).as("recorded with the version").isEqualTo(first);
+            connection.rollback();
+
+            SyncConfigVersions.OpIdRange extended = versions.reserveOpIds(connection, version, first, 10).orElseThrow();
+            assertThat(extended).as("ids straight after extend the range").isEqualTo(new SyncConfigVersions.OpIdRange(head + 1, head + 20));
+
+            long other = store.allocateOpIds(connection, 1); // another version's writer takes the next id
+            connection.commit();
+            SyncConfigVersions.OpIdRange apart = versions.reserveOpIds(connection, version, extended, 5).orElseThrow();
+            assertThat(apart).as("a range after another's ids starts anew").isEqualTo(new SyncConfigVersions.OpIdRange(other + 1, other + 5));
+
+            assertThat(versions.reserveOpIds(connection, version, extended, 5)).as("a writer holding an old record").isEmpty();
+            assertThat(versions.lockProgress(connection, version).reserved()).isEqualTo(apart);
+            assertThat(store.allocateOpIds(connection, 1)).as("a refused reservation takes no id").isEqualTo(apart.until() + 1);
+            connection.rollback();
+            assertThat(first.contains(head + 1) && first.contains(head + 10) && !first.contains(head + 11) && !none.contains(0))
+                    .isTrue();
         }
     }
 }
