@@ -536,7 +536,8 @@ public final class AdminApi implements AutoCloseable {
                 data.put("storage_bytes", rs.getLong(1));
             }
             try (Statement statement = c.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT last_op_id FROM op_id_sequence WHERE id = 1")) {
+                 // the highest op id written: the sequence itself runs ahead by what writers reserved
+                 ResultSet rs = statement.executeQuery("SELECT COALESCE(MAX(written_op), 0) FROM sync_config_versions")) {
                 data.put("op_id_total", rs.next() ? rs.getLong(1) : 0);
             }
         } catch (SQLException e) {

@@ -49,7 +49,9 @@ public final class BucketStore {
 
     /**
      * Takes {@code count} consecutive op ids and returns the first. The sequence row stays locked
-     * until the caller's transaction ends, so ids are handed out in commit order.
+     * until the caller's transaction ends; a rolled back range is handed out again. Writers take
+     * their ids in ranges ahead of their batches ({@link SyncConfigVersions#reserveOpIds}), so ids
+     * of different versions do not follow the order their batches commit in.
      */
     public long allocateOpIds(Connection connection, int count) throws SQLException {
         if (count <= 0) {
@@ -80,8 +82,9 @@ public final class BucketStore {
      * Operations made into their INSERT statements (and their buckets' totals into upserts) ahead
      * of time, before their op ids are taken:
      * each op's id is {@code @first_op} plus its offset, set when they are appended
-     * ({@link #append(Connection, int, PreparedOps, long)}). Building the statements is most of the
-     * client's share of an insert, so a writer can do it while the previous batch commits.
+     * ({@link #append(Connection, int, PreparedOps, long)}, or {@link #appendOps} then
+     * {@link #addTotals}). Building the statements is most of the client's share of an insert, so
+     * a writer can do it while the previous batch commits.
      */
     public record PreparedOps(List<String> statements, List<String> totalStatements, Map<String, long[]> totals, int count) {
     }
@@ -101,32 +104,31 @@ public final class BucketStore {
         long size = head.length();
         for (BucketOp op : ops) {
             OplogEntry entry = op.entry();
-            long opBytes = 64 + SqlText.hexBytes(op.bucket()) + SqlText.hexBytes(entry.objectType().orElse(null))
-                    + SqlText.hexBytes(entry.objectId().orElse(null)) + SqlText.hexBytes(entry.subkey().orElse(null))
-                    + SqlText.stringBytes(entry.data().orElse(null));
-            if (!first && size + opBytes > statementBytes) {
-                statements.add(sql.toString());
-                sql.setLength(0);
-                sql.append(head);
-                size = head.length();
-                first = true;
-            }
-            size += opBytes;
+            int mark = sql.length();
             if (!first) {
                 sql.append(',');
             }
-            first = false;
             sql.append('(').append(groupId).append(',');
-            SqlText.hex(sql, op.bucket());
+            long opBytes = 64 + SqlText.binary(sql, op.bucket()); // 64: the numbers and separators, at most
             sql.append(",@first_op+").append(entry.opId()).append(',').append(entry.op().ordinal() + 1).append(',');
-            SqlText.hex(sql, entry.objectType().orElse(null));
+            opBytes += SqlText.binary(sql, entry.objectType().orElse(null));
             sql.append(',');
-            SqlText.hex(sql, entry.objectId().orElse(null));
+            opBytes += SqlText.binary(sql, entry.objectId().orElse(null));
             sql.append(',');
-            SqlText.hex(sql, entry.subkey().orElse(null));
+            opBytes += SqlText.binary(sql, entry.subkey().orElse(null));
             sql.append(',').append(entry.checksum()).append(',');
-            SqlText.string(sql, entry.data().orElse(null));
+            opBytes += SqlText.string(sql, entry.data().orElse(null));
             sql.append(')');
+            if (!first && size + opBytes > statementBytes) { // the op starts the next statement
+                String row = sql.substring(mark + 1);
+                sql.setLength(mark);
+                statements.add(sql.toString());
+                sql.setLength(0);
+                sql.append(head).append(row);
+                size = head.length();
+            }
+            size += opBytes;
+            first = false;
             long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
             sum[0]++;
             sum[1] = Checksums.add(sum[1], entry.checksum());

@@ -12,7 +12,7 @@ import java.util.Optional;
 
 /**
  * The deployed sync config versions and their checkpoints, on the caller's connection and
- * transaction. A new version starts {@code PROCESSING} beside the active one; activating it
+ * transaction (but {@link #reserveOpIds}, which is a transaction of its own). A new version starts {@code PROCESSING} beside the active one; activating it
  * stops the old one in the same transaction, so exactly one version serves at any moment. A
  * checkpoint is committed with the changes topic offset it was built from, in the transaction
  * that wrote its operations: a writer that restarts resumes from exactly there.
@@ -167,9 +167,11 @@ public final class SyncConfigVersions {
     /**
      * Takes {@code count} op ids from the sequence for version {@code id}'s writer and records them
      * as the version's reserved range, in one transaction of its own on {@code connection}
-     * (committed here). Ids that follow straight on from {@code expected} extend it. The record is
-     * replaced only if it still is {@code expected}: a writer that another replaced finds it
-     * changed, gets an empty answer and takes nothing.
+     * (committed or rolled back here, unlike this class's other methods). Ids that follow straight
+     * on from {@code expected} extend it. The record is replaced only if it still is
+     * {@code expected} and the version is still written (processing, active or errored); otherwise
+     * the answer is empty and nothing is taken. A writer that was replaced finds the record changed
+     * once its successor has reserved ids; until then the offset check at each commit fences it.
      */
     public Optional<OpIdRange> reserveOpIds(Connection connection, int id, OpIdRange expected, int count)
             throws SQLException {
@@ -180,7 +182,7 @@ public final class SyncConfigVersions {
                     first + count - 1);
             try (PreparedStatement update = connection.prepareStatement("UPDATE sync_config_versions SET op_ids_reserved_from = ?, "
                     + "op_ids_reserved_until = ? WHERE id = ? AND COALESCE(op_ids_reserved_from, 0) = ? "
-                    + "AND COALESCE(op_ids_reserved_until, 0) = ?")) {
+                    + "AND COALESCE(op_ids_reserved_until, 0) = ? AND state IN ('PROCESSING', 'ACTIVE', 'ERRORED')")) {
                 update.setLong(1, range.from());
                 update.setLong(2, range.until());
                 update.setInt(3, id);

@@ -121,18 +121,27 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private int nextLane;
     /** Batches handed to the lanes and not settled yet, oldest first (at most {@link #LANES}). */
     private final ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
-    /** The op ids reserved for this version, as storage records them, and the next one to number an op with (0: none left). */
+    /**
+     * The op ids reserved for this version, as storage records them, and the next one to number an
+     * op with: within the range, or just after it once it is used up (a reservation that follows
+     * straight on extends it); 0 to number from the start of the next reservation.
+     */
     private SyncConfigVersions.OpIdRange reserved = SyncConfigVersions.OpIdRange.NONE;
     private long nextOpId;
+    private int reserveAtATime = RESERVE_OP_IDS;
     private int remainingInPoll;
     /** The bytes a statement is cut at: half the server's max_allowed_packet, at most 4 MiB. */
     private long statementBytes = 4L * 1024 * 1024;
     /** Rows whose data is longer are skipped with an error (they could not be written in one statement). */
     private int maxDataBytes = WriterBatch.MAX_ROW_BYTES;
-    /** Storage thread: what batches committed without a checkpoint touched, for the next checkpoint's hints. */
+    /**
+     * What batches committed without a checkpoint touched, for the next checkpoint's hints: written
+     * by the lanes one batch at a time in commit order (each after the one ahead is done), reset by
+     * the writer thread when it starts again with no batch in flight.
+     */
     private final java.util.Set<String> carriedBuckets = new java.util.LinkedHashSet<>();
     private final java.util.Set<ByteBuffer> carriedLookups = new java.util.LinkedHashSet<>();
-    /** Storage thread: false when ops since the last checkpoint were written by a writer before this one. */
+    /** Likewise: false when ops since the last checkpoint were written by a writer before this one. */
     private boolean carriedComplete = true;
     private TopicPartition partition;
     private boolean resync;
@@ -163,6 +172,11 @@ public final class BucketWriter implements Runnable, AutoCloseable {
 
     public int versionId() {
         return versionId;
+    }
+
+    /** How many op ids to reserve at a time (at least what a batch needs); before {@link #run}. */
+    void reserveOpIdsAtATime(int count) {
+        this.reserveAtATime = count;
     }
 
     /** Whether this writer holds the version's partition (it is the active writer). */
@@ -290,8 +304,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         carriedLookups.clear();
         carriedComplete = progress.writtenOp() == progress.lastCheckpoint();
         reserved = progress.reserved();
-        // ids of the reserved range that no committed batch took are numbered again: the version's ids go on without a gap
-        nextOpId = reserved.contains(progress.writtenOp() + 1) ? progress.writtenOp() + 1 : 0;
+        // The version's ids go on without a gap: from the first one no committed batch took, within the reserved
+        // range or just after it (the next reservation then extends the range). Before the range: none taken yet.
+        long written = progress.writtenOp();
+        nextOpId = reserved.from() > 0 && written + 1 >= reserved.from() && written <= reserved.until() ? written + 1 : 0;
         batchStart = progress.changesOffset();
         nextOffset = batchStart;
         snapshotDone = progress.snapshotDone();
@@ -515,9 +531,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         /** Once no batch is in flight: rolls back and closes the connection, and ends the thread. */
         void close() {
             if (connection != null) {
-                try {
-                    connection.rollback();
-                    connection.close();
+                try (Connection closing = connection) {
+                    closing.rollback();
                 } catch (SQLException e) {
                     LOG.log(Level.FINE, "connection close failed", e);
                 }
@@ -591,7 +606,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             return first;
         }
         java.util.Optional<SyncConfigVersions.OpIdRange> taken = versions.reserveOpIds(connection(), versionId, reserved,
-                Math.max(RESERVE_OP_IDS, count));
+                Math.max(reserveAtATime, count));
         if (taken.isEmpty()) {
             return -1;
         }
@@ -727,6 +742,12 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             }
             previousCheckpoint = progress.lastCheckpoint();
             int count = sealed.size();
+            if (count > 0 && first <= progress.writtenOp()) {
+                c.rollback();
+                LOG.warning("Sync config version " + versionId + " has written op ids up to " + progress.writtenOp()
+                        + ", and this writer numbered its batch from " + first + "; starting again from storage");
+                return new Outcome(null, false, true);
+            }
             long lastOp = count == 0 ? progress.writtenOp() : first + count - 1;
             buckets.addTotals(c, ops, first);
             currentData.save(c, memberships);

@@ -1,8 +1,9 @@
 package org.syncsuite.gateway.writer;
 
 /**
- * What a writer reports, for logs, metrics and health. Called on the writer's thread; the
- * defaults do nothing.
+ * What a writer reports, for logs, metrics and health. Called on the writer's threads: its
+ * storage lanes call {@link #beforeCommit} and {@link #committed}, one batch at a time in commit
+ * order. The defaults do nothing.
  */
 public interface WriterListener {
 

@@ -88,7 +88,9 @@ class BucketStoreIT {
         List<BucketStore.BucketOp> ops = List.of(
                 new BucketStore.BucketOp("b[\"it's\"]", OplogEntry.put(0, "to'dos", "i\\d", "s'1", Checksums.put("to'dos", "i\\d", awkward), awkward)),
                 new BucketStore.BucketOp("b[\"it's\"]", OplogEntry.remove(1, "to'dos", "i\\d", "s'1", Checksums.remove("s'1"))),
-                new BucketStore.BucketOp("plain[]", OplogEntry.put(2, "todos", "t2", "s2", Checksums.put("todos", "t2", "{}"), "{}")));
+                new BucketStore.BucketOp("plain[]", OplogEntry.put(2, "todos", "t2", "s2", Checksums.put("todos", "t2", "{}"), "{}")),
+                new BucketStore.BucketOp("b[\"é😀\\\"\u0000\"]", OplogEntry.put(3, "tâches", "ü'\\x", "s\n3",
+                        Checksums.put("tâches", "ü'\\x", "{}"), "{}")));
         for (boolean noBackslashEscapes : List.of(false, true)) {
             int group = noBackslashEscapes ? 8 : 7;
             try (Connection connection = db.rootConnection(database)) {
@@ -99,7 +101,7 @@ class BucketStoreIT {
                 StorageDatabase.pinBackslashEscapes(connection); // as every storage session does
                 long first = store.allocateOpIds(connection, ops.size());
                 BucketStore.PreparedOps prepared = BucketStore.prepare(group, ops, 300);
-                assertThat(prepared.statements()).as("cut before 300 bytes, each op alone").hasSizeGreaterThanOrEqualTo(3);
+                assertThat(prepared.statements()).as("cut before 300 bytes, each op alone").hasSizeGreaterThanOrEqualTo(4);
                 store.append(connection, group, prepared, first);
                 connection.commit();
                 try (var rs = connection.createStatement().executeQuery("SELECT op_id, bucket, object_type, object_id, subkey, data "
@@ -116,6 +118,13 @@ class BucketStoreIT {
                     assertThat(rs.getString(6)).isNull();
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getLong(1)).isEqualTo(first + 2);
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getLong(1)).isEqualTo(first + 3);
+                    assertThat(rs.getBytes(2)).as("a bucket name's exact UTF-8 bytes")
+                            .isEqualTo("b[\"é😀\\\"\u0000\"]".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertThat(rs.getBytes(3)).isEqualTo("tâches".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertThat(rs.getBytes(4)).isEqualTo("ü'\\x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertThat(rs.getBytes(5)).isEqualTo("s\n3".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
                 Map<String, BucketStore.BucketTotals> totals = store.totals(connection, group, List.of("b[\"it's\"]", "plain[]"));
                 assertThat(totals.get("b[\"it's\"]")).isEqualTo(new BucketStore.BucketTotals(

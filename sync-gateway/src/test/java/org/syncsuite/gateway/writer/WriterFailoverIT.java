@@ -106,6 +106,81 @@ class WriterFailoverIT {
         assertThat(puts).as("each row change was written once").isEqualTo(expectedPuts(plan, workload));
     }
 
+    @Test
+    void aWriterStartedAgainWhereItsReservedIdsRanOutGoesOnFromTheNextId(EmbeddedMariaDb db, EmbeddedKafka kafka)
+            throws Exception {
+        StorageDatabase storage = WriterFixture.newStorage(db, "reserved");
+        int version;
+        try (Connection c = storage.open()) {
+            version = new SyncConfigVersions().deploy(c, WriterFixture.SYNC_CONFIG);
+            c.commit();
+        }
+        SyncPlan plan = WriterSupervisor.planOf(version, WriterFixture.SYNC_CONFIG);
+        Workload workload = new Workload(42);
+        // a writer that numbered a batch with ids already taken would be refused (a warning, and it starts again)
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(BucketWriter.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try (TopicWriter topic = new TopicWriter(kafka, WriterFixture.newTopic("reserved"))) {
+            for (int run = 0; run < 3; run++) {
+                for (int i = 0; i < 40; i++) {
+                    topic.transaction(workload.next(20));
+                }
+                // each batch reserves just the ids it takes: every commit leaves the reserved range used up
+                BucketWriter writer = new BucketWriter(version, plan, storage, WriterFixture.kafkaProperties(kafka), topic.topic(),
+                        "reserved-" + topic.topic(), CheckpointPublisher.NONE, WriterFixture.SETTINGS, new WriterListener() { });
+                writer.reserveOpIdsAtATime(1);
+                Thread thread = Thread.ofPlatform().start(writer);
+                long last = topic.lastPosition();
+                try {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> WriterFixture.scalar(storage,
+                            "SELECT COUNT(*) FROM sync_config_versions WHERE id = ? AND last_checkpoint_position LIKE ?",
+                            version, "%\"pos\":" + last + ",%") == 1);
+                } finally {
+                    writer.close();
+                    thread.join(10_000);
+                }
+            }
+        } finally {
+            log.removeHandler(handler);
+        }
+        assertThat(warnings).as("every batch numbered from the first free id at once").isEmpty();
+
+        List<Long> ids = new ArrayList<>();
+        WriterFixture.ops(storage, version).forEach(op -> ids.add(op.opId()));
+        try (Connection c = storage.open(); ResultSet rs = c.createStatement().executeQuery(
+                "SELECT id FROM parameter_index WHERE group_id = " + version)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        ids.sort(null);
+        for (int i = 0; i < ids.size(); i++) {
+            assertThat(ids.get(i)).as("op id at %d", i).isEqualTo(i + 1L);
+        }
+        assertThat(WriterFixture.scalar(storage, "SELECT op_ids_reserved_until FROM sync_config_versions WHERE id = ?", version))
+                .as("the reserved range ends where the last batch did").isEqualTo(ids.getLast());
+        assertThat(Workload.reduce(WriterFixture.ops(storage, version))).isEqualTo(workload.expectedBuckets(plan));
+        assertThat(WriterFixture.ops(storage, version).stream().filter(op -> op.op() == 1).count())
+                .as("each row change was written once").isEqualTo(new Workload(42).replayPlacements(plan, 120, 20));
+    }
+
     private static long expectedPuts(SyncPlan plan, Workload workload) {
         return new Workload(42).replayPlacements(plan, 200, 20);
     }
