@@ -33,11 +33,7 @@ class WriterFailoverIT {
     void aWriterKilledMidBatchIsReplacedByTheStandbyWithoutAGapOrADuplicate(EmbeddedMariaDb db, EmbeddedKafka kafka)
             throws Exception {
         StorageDatabase storage = WriterFixture.newStorage(db, "failover");
-        int version;
-        try (Connection c = storage.open()) {
-            version = new SyncConfigVersions().deploy(c, WriterFixture.SYNC_CONFIG);
-            c.commit();
-        }
+        int version = deploy(storage);
         SyncPlan plan = WriterSupervisor.planOf(version, WriterFixture.SYNC_CONFIG);
         Workload workload = new Workload(42);
         List<Thread> threads = new ArrayList<>();
@@ -86,19 +82,7 @@ class WriterFailoverIT {
             }
         }
 
-        List<Long> ids = new ArrayList<>();
-        WriterFixture.ops(storage, version).forEach(op -> ids.add(op.opId()));
-        try (Connection c = storage.open(); ResultSet rs = c.createStatement().executeQuery(
-                "SELECT id FROM parameter_index WHERE group_id = " + version)) {
-            while (rs.next()) {
-                ids.add(rs.getLong(1));
-            }
-        }
-        ids.sort(null);
-        assertThat(ids).isNotEmpty();
-        for (int i = 0; i < ids.size(); i++) {
-            assertThat(ids.get(i)).as("op id at %d", i).isEqualTo(i + 1L);
-        }
+        List<Long> ids = opIdsWithoutAGap(storage, version);
         assertThat(WriterFixture.scalar(storage, "SELECT last_checkpoint FROM sync_config_versions WHERE id = ?", version))
                 .isEqualTo(ids.getLast());
         assertThat(Workload.reduce(WriterFixture.ops(storage, version))).isEqualTo(workload.expectedBuckets(plan));
@@ -110,11 +94,7 @@ class WriterFailoverIT {
     void aWriterStartedAgainWhereItsReservedIdsRanOutGoesOnFromTheNextId(EmbeddedMariaDb db, EmbeddedKafka kafka)
             throws Exception {
         StorageDatabase storage = WriterFixture.newStorage(db, "reserved");
-        int version;
-        try (Connection c = storage.open()) {
-            version = new SyncConfigVersions().deploy(c, WriterFixture.SYNC_CONFIG);
-            c.commit();
-        }
+        int version = deploy(storage);
         SyncPlan plan = WriterSupervisor.planOf(version, WriterFixture.SYNC_CONFIG);
         Workload workload = new Workload(42);
         // a writer that numbered a batch with ids already taken would be refused (a warning, and it starts again)
@@ -162,6 +142,24 @@ class WriterFailoverIT {
         }
         assertThat(warnings).as("every batch numbered from the first free id at once").isEmpty();
 
+        List<Long> ids = opIdsWithoutAGap(storage, version);
+        assertThat(WriterFixture.scalar(storage, "SELECT op_ids_reserved_until FROM sync_config_versions WHERE id = ?", version))
+                .as("the reserved range ends where the last batch did").isEqualTo(ids.getLast());
+        assertThat(Workload.reduce(WriterFixture.ops(storage, version))).isEqualTo(workload.expectedBuckets(plan));
+        assertThat(WriterFixture.ops(storage, version).stream().filter(op -> op.op() == 1).count())
+                .as("each row change was written once").isEqualTo(new Workload(42).replayPlacements(plan, 120, 20));
+    }
+
+    private static int deploy(StorageDatabase storage) throws Exception {
+        try (Connection c = storage.open()) {
+            int version = new SyncConfigVersions().deploy(c, WriterFixture.SYNC_CONFIG);
+            c.commit();
+            return version;
+        }
+    }
+
+    /** The version's op ids (ops and index entries), checked to run from 1 without a gap. */
+    private static List<Long> opIdsWithoutAGap(StorageDatabase storage, int version) throws Exception {
         List<Long> ids = new ArrayList<>();
         WriterFixture.ops(storage, version).forEach(op -> ids.add(op.opId()));
         try (Connection c = storage.open(); ResultSet rs = c.createStatement().executeQuery(
@@ -171,14 +169,11 @@ class WriterFailoverIT {
             }
         }
         ids.sort(null);
+        assertThat(ids).isNotEmpty();
         for (int i = 0; i < ids.size(); i++) {
             assertThat(ids.get(i)).as("op id at %d", i).isEqualTo(i + 1L);
         }
-        assertThat(WriterFixture.scalar(storage, "SELECT op_ids_reserved_until FROM sync_config_versions WHERE id = ?", version))
-                .as("the reserved range ends where the last batch did").isEqualTo(ids.getLast());
-        assertThat(Workload.reduce(WriterFixture.ops(storage, version))).isEqualTo(workload.expectedBuckets(plan));
-        assertThat(WriterFixture.ops(storage, version).stream().filter(op -> op.op() == 1).count())
-                .as("each row change was written once").isEqualTo(new Workload(42).replayPlacements(plan, 120, 20));
+        return ids;
     }
 
     private static long expectedPuts(SyncPlan plan, Workload workload) {
