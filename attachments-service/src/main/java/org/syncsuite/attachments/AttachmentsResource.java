@@ -50,6 +50,12 @@ public class AttachmentsResource {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Bytes copied per write from S3 to the response: large writes, few chunks. */
     private static final int COPY_BUFFER = 256 * 1024;
+    /**
+     * The first write's bytes. The server copies the first write into one buffer with the
+     * headers (one packet for both); a small first write keeps that copy small. A whole first
+     * buffer outgrew it, and each download then allocated a buffer of half a heap region or more.
+     */
+    private static final int FIRST_WRITE = 16 * 1024;
     /** The largest JSON body of a request (a presigned upload's description with its metadata). */
     static final int MAX_JSON_BODY = 64 * 1024;
     /** Seconds a client token may live (exp - iat), as the gateway allows; Supabase's keys a week and 20 minutes. */
@@ -117,8 +123,14 @@ public class AttachmentsResource {
                 ? "over the quota of " + config.userQuotaBytes() + " bytes" : "larger than the limit of " + config.maxFileSizeBytes() + " bytes");
         String key = reserved.objectKey();
         try {
-            store.put(key, measured, declared, mediaType);
-        } catch (ObjectStore.ObjectStoreException e) {
+            if (declared >= 0 && declared <= ObjectStore.PART_SIZE) {
+                // at most one part: S3's client would hold it in memory anyway, in buffers grown as it reads
+                byte[] bytes = whole(measured, (int) declared);
+                store.put(key, bytes, bytes.length, mediaType);
+            } else {
+                store.put(key, measured, declared, mediaType);
+            }
+        } catch (ObjectStore.ObjectStoreException | IOException e) {
             giveUp(id, key);
             Throwable cause = e;
             while (cause != null && !(cause instanceof Uploads.TooLarge) && !(cause instanceof Uploads.Malformed)) {
@@ -130,7 +142,10 @@ public class AttachmentsResource {
             if (cause != null) {
                 throw new ServiceError(413, quotaBound ? "QUOTA_EXCEEDED" : "FILE_TOO_LARGE", "Attachment " + id + " is " + cause.getMessage());
             }
-            throw e;
+            if (e instanceof IOException) {
+                throw new ServiceError(400, "INVALID_BODY", "The upload's body could not be read: " + e.getMessage());
+            }
+            throw (ObjectStore.ObjectStoreException) e;
         } catch (RuntimeException e) {
             giveUp(id, key);
             throw e;
@@ -150,6 +165,21 @@ public class AttachmentsResource {
         }
         metrics.uploaded(false, measured.count());
         return Response.status(201).type(MediaType.APPLICATION_JSON_TYPE).entity(stored.toJson().toString()).build();
+    }
+
+    /**
+     * The whole body of a declared {@code length}: refused as too large when more follows (the
+     * measuring stream's limit), and as cut short when it ends before.
+     */
+    private static byte[] whole(Uploads.Measured body, int length) throws IOException {
+        byte[] bytes = body.readNBytes(length);
+        if (bytes.length < length) {
+            throw new IOException("it ended after " + bytes.length + " of the " + length + " bytes its Content-Length declares");
+        }
+        if (body.read() >= 0) { // the measuring stream refuses a byte past its limit before this
+            throw new Uploads.TooLarge("larger than its Content-Length of " + length + " bytes");
+        }
+        return bytes;
     }
 
     /** An upload that will not complete: its reservation goes, and its object (if any of it landed) is deleted by the queue. */
@@ -327,7 +357,7 @@ public class AttachmentsResource {
             try (InputStream source = in) {
                 byte[] buffer = new byte[COPY_BUFFER];
                 // whole buffers: S3's client reads 8 KiB at a time, and a write per read costs a system call each
-                for (int n = source.readNBytes(buffer, 0, buffer.length); n > 0; n = source.readNBytes(buffer, 0, buffer.length)) {
+                for (int n = source.readNBytes(buffer, 0, FIRST_WRITE); n > 0; n = source.readNBytes(buffer, 0, buffer.length)) {
                     output.write(buffer, 0, n);
                     metrics.downloadedBytes(n);
                 }

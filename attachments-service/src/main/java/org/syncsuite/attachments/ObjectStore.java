@@ -83,6 +83,18 @@ final class ObjectStore {
         }
     }
 
+    /**
+     * Stores the first {@code length} bytes of {@code bytes} as {@code key}: a body already in
+     * memory goes out as it is, where a stream would be copied into the client's part buffer first.
+     */
+    void put(String key, byte[] bytes, int length, String mediaType) throws ObjectStoreException {
+        try {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).data(bytes, length).contentType(mediaType).build());
+        } catch (Exception e) {
+            throw failure("store " + key, e);
+        }
+    }
+
     /** The object's bytes from {@code offset}, {@code length} of them (-1: to the end). */
     InputStream get(String key, long offset, long length) throws ObjectStoreException {
         try {

@@ -47,9 +47,17 @@ import org.syncsuite.services.ServiceYaml;
 final class AttachmentsBenchmark implements Benchmark {
 
     static final double GOAL_SHARE_OF_DIRECT = 0.8;
-    /** Untimed transfers of 1 MiB (up and down) and 10 KiB uploads on each path before the timed ones. */
+    /** A warm-up round: untimed transfers of 1 MiB (up and down) and 10 KiB uploads on each path. */
     static final int WARM_UP_FILES = 64;
     static final int WARM_UP_TINY = 400;
+    /**
+     * Warm-up rounds run until two rounds in a row use no less of the service's CPU time, by this
+     * share, than the best round before them: until its JIT compiler has settled. On two cores that takes some
+     * minutes of traffic, and the service's CPU per round falls by three quarters meanwhile.
+     */
+    static final double SETTLED = 0.10;
+    static final int MIN_WARM_UP_ROUNDS = 6;
+    static final int MAX_WARM_UP_ROUNDS = 16;
     private static final byte[] SECRET = "attachments benchmark key, 32 bytes or more".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     private static final int MIB = 1024 * 1024;
 
@@ -107,11 +115,9 @@ final class AttachmentsBenchmark implements Benchmark {
                         .writeTimeout(Duration.ofMinutes(5)).build();
                 Service ours = new Service(ok, base, token);
                 Direct direct = new Direct(minio, bucket);
-                // warm-up of both paths: a service runs warm, and its JIT needs some hundreds of requests
-                transfer(ours, small, null, WARM_UP_FILES);
-                transfer(direct, small, null, WARM_UP_FILES);
-                tiny(ours, tiny, WARM_UP_TINY, 8);
-                tiny(direct, tiny, WARM_UP_TINY, 8);
+                // warm-up of both paths: a service runs warm, and its JIT needs minutes of traffic on two cores
+                List<Double> warmUp = warmUp(ours, direct, small, tiny, ProcessHandle.of(service.pid()).orElseThrow(),
+                        options.integer("warm-up-rounds", 0));
 
                 Rates oursSmall = transfer(ours, small, null, smallFiles);
                 Rates directSmall = transfer(direct, small, null, smallFiles);
@@ -135,6 +141,9 @@ final class AttachmentsBenchmark implements Benchmark {
                         Math.min(oursLarge.up / directLarge.up, oursLarge.down / directLarge.down));
                 notes.add(String.format(Locale.ROOT, "goal: each transfer at least %.0f%% of direct: %s (lowest %.2fx)",
                         GOAL_SHARE_OF_DIRECT * 100, worst >= GOAL_SHARE_OF_DIRECT ? "met" : "NOT met", worst));
+                notes.add(String.format(Locale.ROOT, "warm-up: %d rounds of %d x 1 MiB up and down and %d x 10 KiB on each path; "
+                        + "the service's CPU seconds per round: %s", warmUp.size(), WARM_UP_FILES, WARM_UP_TINY,
+                        warmUp.stream().map(c -> String.format(Locale.ROOT, "%.1f", c)).collect(java.util.stream.Collectors.joining(", "))));
                 notes.add("the service checks the token and the quota, computes SHA-256 and keeps metadata in MariaDB for each upload; "
                         + "S3 (s3proxy on the local disk), MariaDB, the service and this JVM share the machine");
                 return new BenchReport(name(), String.format(Locale.ROOT,
@@ -204,6 +213,32 @@ final class AttachmentsBenchmark implements Benchmark {
         public long download(String id) throws Exception {
             try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(bucket).object("objects/" + id).build())) {
                 return in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+    }
+
+    /**
+     * Warm-up rounds on both paths, until the service's CPU time for a round has settled (see
+     * {@link #SETTLED}), or exactly {@code rounds} when that is above 0: the service's CPU seconds
+     * of each round.
+     */
+    private static List<Double> warmUp(Path2S3 ours, Path2S3 direct, byte[] small, byte[] tiny, ProcessHandle service, int rounds)
+            throws Exception {
+        List<Double> cpu = new ArrayList<>();
+        while (true) {
+            Duration before = service.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("No CPU time for the service"));
+            transfer(ours, small, null, WARM_UP_FILES);
+            transfer(direct, small, null, WARM_UP_FILES);
+            tiny(ours, tiny, WARM_UP_TINY, 8);
+            tiny(direct, tiny, WARM_UP_TINY, 8);
+            cpu.add(service.info().totalCpuDuration().orElseThrow().minus(before).toMillis() / 1000.0);
+            int n = cpu.size();
+            System.out.printf(Locale.ROOT, "   warm-up round %d: the service used %.1f s of CPU%n", n, cpu.get(n - 1));
+            // settled: neither of the last two rounds did better than the best before them by the share
+            double best = n > 2 ? cpu.subList(0, n - 2).stream().mapToDouble(Double::doubleValue).min().orElseThrow() : 0;
+            boolean settled = n >= MIN_WARM_UP_ROUNDS && Math.min(cpu.get(n - 1), cpu.get(n - 2)) > best * (1 - SETTLED);
+            if (rounds > 0 ? n >= rounds : settled || n >= MAX_WARM_UP_ROUNDS) {
+                return cpu;
             }
         }
     }
