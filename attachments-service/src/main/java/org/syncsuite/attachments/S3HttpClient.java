@@ -1,6 +1,8 @@
 package org.syncsuite.attachments;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -17,7 +19,8 @@ import okhttp3.OkHttpClient;
  * {@code readTimeout} without a read, but the timeout is the socket's own ({@code SO_TIMEOUT})
  * rather than OkHttp's, which arms a watchdog thread around every 8 KiB read: that costs a thread
  * wake-up per read, a good part of the CPU a download through the service used. Writes keep
- * MinIO's write timeout (a socket has none of its own).
+ * MinIO's write timeout (a socket has none of its own). Reads go through a buffer of
+ * {@link #READ_BUFFER} bytes, so that a large download takes few system calls.
  */
 public final class S3HttpClient {
 
@@ -87,12 +90,28 @@ public final class S3HttpClient {
         }
     }
 
+    /** Bytes a socket read may take at once; the HTTP client itself asks for 8 KiB at a time. */
+    static final int READ_BUFFER = 128 * 1024;
+
     private static final class ReadTimeoutSocket extends Socket {
         private final int readMillis;
+        private InputStream input;
 
         ReadTimeoutSocket(int readMillis) throws SocketException {
             this.readMillis = readMillis;
             super.setSoTimeout(readMillis);
+        }
+
+        /**
+         * The socket's bytes through one buffer: a read takes what has arrived, up to
+         * {@link #READ_BUFFER}, where the client's 8 KiB reads were a system call each.
+         */
+        @Override
+        public synchronized InputStream getInputStream() throws IOException {
+            if (input == null) {
+                input = new BufferedInputStream(super.getInputStream(), READ_BUFFER);
+            }
+            return input;
         }
 
         @Override
