@@ -126,13 +126,18 @@ final class Uploads {
 
     /**
      * Thrown by {@link Measured} when the server's decoder of the body's framing fails on what
-     * the client sent (a chunk size that is not hexadecimal, a chunk longer than it says).
+     * the client sent (a chunk size that is not hexadecimal, a chunk longer than it says), or the
+     * connection ends before the body's declared length.
      */
     static final class Malformed extends IOException {
         private static final long serialVersionUID = 1L;
 
         Malformed(RuntimeException cause) {
             super(cause.getMessage(), cause);
+        }
+
+        Malformed(String message, RuntimeException cause) {
+            super(message, cause);
         }
     }
 
@@ -168,6 +173,8 @@ final class Uploads {
             int b;
             try {
                 b = super.read();
+            } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
+                throw new Malformed("the connection ended before the body's declared length", e);
             } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
                 throw new Malformed(e);
             }
@@ -183,6 +190,8 @@ final class Uploads {
             int n;
             try {
                 n = super.read(buffer, offset, length);
+            } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
+                throw new Malformed("the connection ended before the body's declared length", e);
             } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
                 throw new Malformed(e);
             }

@@ -39,6 +39,7 @@ import org.yaml.snakeyaml.Yaml;
  *       body: '{"buckets": 1}'      # a Payloads spec: text, {repeat}, {hex}, {gzip}, {concat}
  *       chunked: true               # no Content-Length
  *       framed: false               # the body as written, no Content-Length added (malformed chunks)
+ *       ends_output: true           # then the client shuts its side down (a body shorter than declared)
  *     expect:
  *       status: 401                 # or a list of acceptable statuses; never 500
  *       code: PSYNC_S2103           # the error code of the JSON body
@@ -55,7 +56,7 @@ public record BadInputCorpus(List<Case> setup, List<Case> cases, Optional<Case> 
 
     /** What to send. {@code headers} values and {@code body} are {@link Payloads} specs. */
     public record Request(String method, Object path, Optional<Map<?, ?>> token, String scheme, Optional<String> authorization,
-                          Map<String, Object> headers, Object body, boolean chunked, boolean framed) {
+                          Map<String, Object> headers, Object body, boolean chunked, boolean framed, boolean endsOutput) {
     }
 
     /** What must come back. */
@@ -126,7 +127,7 @@ public record BadInputCorpus(List<Case> setup, List<Case> cases, Optional<Case> 
                 (String) first(request.get("scheme"), defaults.get("scheme"), "Bearer"),
                 Optional.ofNullable((String) request.get("authorization")),
                 headers, request.get("body"), Boolean.TRUE.equals(request.get("chunked")),
-                !Boolean.FALSE.equals(request.get("framed")));
+                !Boolean.FALSE.equals(request.get("framed")), Boolean.TRUE.equals(request.get("ends_output")));
         Map<?, ?> expect = map(item.get("expect"));
         Object status = expect.get("status");
         Set<Integer> statuses = new TreeSet<>();

@@ -68,7 +68,7 @@ public final class BadInputRunner {
         request.authorization().ifPresent(value -> headers.add(Map.entry("Authorization", value)));
         request.headers().forEach((name, value) -> headers.add(Map.entry(name, Payloads.text(value))));
         try (RawHttp.Response response = RawHttp.send(host, port, request.method(), Payloads.text(request.path()), headers,
-                request.body(), request.chunked(), request.framed(), timeout)) {
+                request.body(), request.chunked(), request.framed(), request.endsOutput(), timeout)) {
             status = response.status();
             BadInputCorpus.Expectation expect = c.expect();
             if (!expect.statuses().contains(status)) {

@@ -58,6 +58,16 @@ public final class RawHttp {
      */
     public static Response send(String host, int port, String method, String target, List<Map.Entry<String, String>> headers,
                                 Object body, boolean chunked, boolean framed, Duration timeout) throws IOException {
+        return send(host, port, method, target, headers, body, chunked, framed, false, timeout);
+    }
+
+    /**
+     * As {@link #send(String, int, String, String, List, Object, boolean, boolean, Duration)};
+     * with {@code endsOutput}, the client then shuts its side of the connection down, as one whose
+     * body ends before the length it declared.
+     */
+    public static Response send(String host, int port, String method, String target, List<Map.Entry<String, String>> headers,
+                                Object body, boolean chunked, boolean framed, boolean endsOutput, Duration timeout) throws IOException {
         Socket socket = new Socket();
         try {
             socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
@@ -97,6 +107,9 @@ public final class RawHttp {
                         chunks.finish();
                     }
                     out.flush();
+                    if (endsOutput) {
+                        socket.shutdownOutput();
+                    }
                 } catch (IOException e) {
                     // the server stopped reading (it answered already, or refused the request): the answer tells
                 }

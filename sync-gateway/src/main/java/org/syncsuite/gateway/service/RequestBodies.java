@@ -71,11 +71,14 @@ public final class RequestBodies {
     /**
      * One read from the server's decoder of the body's framing. What it throws comes of bytes the
      * client sent: a chunk size that is not hexadecimal ({@link NumberFormatException}), a chunk
-     * longer than it says, a body said to be in an encoding the server does not decode.
+     * longer than it says, a body said to be in an encoding the server does not decode, a
+     * connection that ends before the body's declared length.
      */
     private static int read(InputStream in, byte[] buffer) throws IOException {
         try {
             return in.read(buffer);
+        } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
+            throw new SyncException(ErrorCode.REQUEST_INVALID, "The connection ended before the request body's declared length", e);
         } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
             throw new SyncException(ErrorCode.REQUEST_INVALID, "The request body is malformed: " + e.getMessage(), e);
         }
