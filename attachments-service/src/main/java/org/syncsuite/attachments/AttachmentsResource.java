@@ -133,19 +133,23 @@ public class AttachmentsResource {
         } catch (ObjectStore.ObjectStoreException | IOException e) {
             giveUp(id, key);
             Throwable cause = e;
-            while (cause != null && !(cause instanceof Uploads.TooLarge) && !(cause instanceof Uploads.Malformed)) {
+            while (cause != null && !(cause instanceof Uploads.TooLarge) && !(cause instanceof Uploads.Malformed)
+                    && !(cause instanceof Uploads.Unreadable)) {
                 cause = cause.getCause();
             }
             if (cause instanceof Uploads.Malformed) {
                 throw new ServiceError(400, "INVALID_BODY", "The upload's body is malformed: " + cause.getMessage());
             }
+            if (cause instanceof Uploads.Unreadable) {
+                throw new ServiceError(400, "INVALID_BODY", "The upload's body could not be read: " + cause.getMessage());
+            }
             if (cause != null) {
                 throw new ServiceError(413, quotaBound ? "QUOTA_EXCEEDED" : "FILE_TOO_LARGE", "Attachment " + id + " is " + cause.getMessage());
             }
-            if (e instanceof IOException) {
-                throw new ServiceError(400, "INVALID_BODY", "The upload's body could not be read: " + e.getMessage());
+            if (e instanceof ObjectStore.ObjectStoreException store) {
+                throw store;
             }
-            throw (ObjectStore.ObjectStoreException) e;
+            throw new ServiceError(400, "INVALID_BODY", "The upload's body could not be read: " + e.getMessage());
         } catch (RuntimeException e) {
             giveUp(id, key);
             throw e;
@@ -169,15 +173,12 @@ public class AttachmentsResource {
 
     /**
      * The whole body of a declared {@code length}: refused as too large when more follows (the
-     * measuring stream's limit), and as cut short when it ends before.
+     * measuring stream's limit), and as malformed when it ends before.
      */
     private static byte[] whole(Uploads.Measured body, int length) throws IOException {
         byte[] bytes = body.readNBytes(length);
-        if (bytes.length < length) {
-            throw new IOException("it ended after " + bytes.length + " of the " + length + " bytes its Content-Length declares");
-        }
-        if (body.read() >= 0) { // the measuring stream refuses a byte past its limit before this
-            throw new Uploads.TooLarge("larger than its Content-Length of " + length + " bytes");
+        if (bytes.length < length || body.read() >= 0) { // past the limit, the measuring stream throws first
+            throw new Uploads.Malformed("it holds other than the " + length + " bytes its Content-Length declares", null);
         }
         return bytes;
     }
@@ -491,7 +492,7 @@ public class AttachmentsResource {
     private static JsonNode json(InputStream in) {
         String body;
         try {
-            byte[] bytes = in == null ? new byte[0] : in.readNBytes(MAX_JSON_BODY + 1);
+            byte[] bytes = in == null ? new byte[0] : Uploads.framed(() -> in.readNBytes(MAX_JSON_BODY + 1));
             if (bytes.length > MAX_JSON_BODY) {
                 throw new ServiceError(413, "BODY_TOO_LARGE", "A JSON body is at most " + MAX_JSON_BODY + " bytes");
             }

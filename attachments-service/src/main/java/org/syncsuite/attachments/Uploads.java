@@ -141,6 +141,39 @@ final class Uploads {
         }
     }
 
+    /** Thrown by {@link Measured} when the client's connection fails while its body is read. */
+    static final class Unreadable extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Unreadable(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** A read from the server's decoder of a request body. */
+    interface BodyRead<T> {
+        T read() throws IOException;
+    }
+
+    /**
+     * {@code read}, with what the server's decoder throws of the client's bytes or connection as
+     * {@link Malformed} (the framing, or a connection that ended before the declared length) or
+     * {@link Unreadable} (the connection failed).
+     */
+    static <T> T framed(BodyRead<T> read) throws IOException {
+        try {
+            return read.read();
+        } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
+            throw new Malformed("the connection ended before the body's declared length", e);
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
+            throw new Malformed(e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new Unreadable(e.getCause());
+        } catch (IOException e) {
+            throw new Unreadable(e);
+        }
+    }
+
     /** Thrown by {@link Measured} when an upload grows past its limit. */
     static final class TooLarge extends IOException {
         private static final long serialVersionUID = 1L;
@@ -170,14 +203,7 @@ final class Uploads {
 
         @Override
         public int read() throws IOException {
-            int b;
-            try {
-                b = super.read();
-            } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
-                throw new Malformed("the connection ended before the body's declared length", e);
-            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
-                throw new Malformed(e);
-            }
+            int b = framed(super::read);
             if (b >= 0) {
                 digest.update((byte) b);
                 counted(1);
@@ -187,14 +213,7 @@ final class Uploads {
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n;
-            try {
-                n = super.read(buffer, offset, length);
-            } catch (io.helidon.common.buffers.DataReader.InsufficientDataAvailableException e) {
-                throw new Malformed("the connection ended before the body's declared length", e);
-            } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException | io.helidon.http.RequestException e) {
-                throw new Malformed(e);
-            }
+            int n = framed(() -> super.read(buffer, offset, length));
             if (n > 0) {
                 digest.update(buffer, offset, n);
                 counted(n);

@@ -81,6 +81,15 @@ final class AttachmentsBenchmark implements Benchmark {
         writeRandom(large, 100L * MIB);
         byte[] small = random(MIB, 1);
         byte[] tiny = random(10 * 1024, 2);
+        try {
+            return run(options, dir, large, small, tiny, smallFiles, largeFiles, tinyUploads);
+        } finally {
+            Trees.delete(dir.resolve("s3")); // the objects of a run take some gigabytes
+        }
+    }
+
+    private BenchReport run(BenchOptions options, Path dir, Path large, byte[] small, byte[] tiny, int smallFiles, int largeFiles,
+                            int tinyUploads) throws Exception {
         try (EmbeddedMariaDb db = EmbeddedMariaDb.builder().build();
              EmbeddedS3 s3 = EmbeddedS3.builder().dataDirectory(dir.resolve("s3")).build()) {
             db.start();
@@ -120,7 +129,7 @@ final class AttachmentsBenchmark implements Benchmark {
                         options.integer("warm-up-rounds", 0));
 
                 // timed rounds, each path in turn: the machine's speed drifts from minute to minute
-                int roundCount = Math.max(1, options.integer("rounds", 3));
+                int roundCount = Math.max(1, options.integer("rounds", 3)) | 1; // odd: a round holds the median
                 List<Round> rounds = new ArrayList<>();
                 for (int r = 0; r < roundCount; r++) {
                     Rates oursSmall = transfer(ours, small, null, smallFiles);
