@@ -54,17 +54,8 @@ public final class RawHttp {
      * {@code Connection: close} are added unless given), then {@code body}, a {@link Payloads}
      * spec: with a {@code Content-Length} (unless {@code headers} has one, or {@code framed} is
      * false: the body as it is, framed by whatever the headers say) or, when {@code chunked}, in
-     * chunks without one.
-     */
-    public static Response send(String host, int port, String method, String target, List<Map.Entry<String, String>> headers,
-                                Object body, boolean chunked, boolean framed, Duration timeout) throws IOException {
-        return send(host, port, method, target, headers, body, chunked, framed, false, timeout);
-    }
-
-    /**
-     * As {@link #send(String, int, String, String, List, Object, boolean, boolean, Duration)};
-     * with {@code endsOutput}, the client then shuts its side of the connection down, as one whose
-     * body ends before the length it declared.
+     * chunks without one. With {@code endsOutput}, the client then shuts its side of the
+     * connection down, as one whose body ends before the length it declared.
      */
     public static Response send(String host, int port, String method, String target, List<Map.Entry<String, String>> headers,
                                 Object body, boolean chunked, boolean framed, boolean endsOutput, Duration timeout) throws IOException {
