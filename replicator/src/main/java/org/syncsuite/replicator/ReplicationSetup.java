@@ -17,14 +17,18 @@ public final class ReplicationSetup {
     private ReplicationSetup() {
     }
 
-    /** A candidate for replicating {@code config}'s connection; {@link StandbyReplicator#start} joins the election. */
+    /**
+     * A candidate for replicating {@code config}'s connection; {@link StandbyReplicator#start} joins the election.
+     * {@code transactionInterval}: see {@link Replicator#withTransactionInterval}.
+     */
     public static StandbyReplicator candidate(ServiceConfig config, SyncPlan plan, int snapshotChunkSize,
-                                              ReplicationListener listener) {
+                                              java.time.Duration transactionInterval, ReplicationListener listener) {
         ServiceConfig.KafkaConfig kafka = kafka(config);
         MySqlValueMapper mapper = mapper(plan);
         return new StandbyReplicator(config.connection(), kafka,
                 () -> new Replicator(config.connection(), kafka, plan::readsTable, mapper)
                         .withSnapshot(true, snapshotChunkSize)
+                        .withTransactionInterval(transactionInterval)
                         .withListener(listener));
     }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -58,6 +59,7 @@ public final class Replicator implements AutoCloseable {
     private boolean snapshot = true;
     private SourcePosition startPosition;
     private int snapshotChunkSize = 10_000;
+    private Duration transactionInterval = DEFAULT_TRANSACTION_INTERVAL;
     private Thread thread;
 
     /**
@@ -77,6 +79,25 @@ public final class Replicator implements AutoCloseable {
     public Replicator withSnapshot(boolean snapshot, int chunkSize) {
         this.snapshot = snapshot;
         this.snapshotChunkSize = chunkSize;
+        return this;
+    }
+
+    /**
+     * The least time from the start of one Kafka transaction to the start of the next, while
+     * source transactions keep coming. Each Kafka transaction costs several requests and marker
+     * writes on the broker, and downstream a storage commit and a checkpoint sent to every
+     * concerned client; pacing them gathers a busy source's transactions into fewer, larger ones.
+     * A source transaction that comes after a quiet spell longer than this goes at once (an idle
+     * source's heartbeats, which carry only a position, do not count).
+     */
+    public static final Duration DEFAULT_TRANSACTION_INTERVAL = Duration.ofMillis(25);
+
+    /** Sets the least time between the starts of two Kafka transactions (zero: as soon as the last one is done). */
+    public Replicator withTransactionInterval(Duration interval) {
+        if (interval.isNegative()) {
+            throw new IllegalArgumentException("The Kafka transaction interval cannot be negative: " + interval);
+        }
+        this.transactionInterval = interval;
         return this;
     }
 
@@ -263,7 +284,13 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void writeLoop(TransactionQueue queue) throws InterruptedException {
+        long interval = transactionInterval.toNanos();
+        long lastStarted = System.nanoTime() - interval;
         while (!closed) {
+            long pause = lastStarted + interval - System.nanoTime();
+            if (pause > 0) {
+                TimeUnit.NANOSECONDS.sleep(pause); // what arrives meanwhile joins the next transaction
+            }
             List<SourceTransaction> batch = queue.drain(settings.maxTransactionsPerBatch(), settings.maxBytesPerBatch(),
                     settings.maxBatchDelayMillis());
             if (batch.isEmpty()) {
@@ -275,6 +302,9 @@ public final class Replicator implements AutoCloseable {
             }
             SourcePosition end = batch.getLast().end();
             long started = System.nanoTime();
+            if (!records.isEmpty()) {
+                lastStarted = started; // an idle source's heartbeat (a position alone) does not hold back what follows
+            }
             // Until streaming passes the snapshot's last read view, each position record carries the
             // snapshot's restarts: a crash before then must still know which changes to leave out.
             Optional<SnapshotProgress> carried = catchUp.filter(p -> SnapshotCatchUp.compare(end.file(), end.offset(),

@@ -3,14 +3,18 @@ package org.syncsuite.replicator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.core.change.SourcePosition;
 import org.syncsuite.core.mysql.MySqlValueMapper;
 import org.syncsuite.core.service.ServiceConfig;
 import org.syncsuite.services.EmbeddedKafka;
@@ -97,6 +101,53 @@ class ReplicatorIT {
         assertThat(all).hasSize(7);
         assertThat(all.subList(5, 7)).extracting(r -> ((ChangeRecord.RowChange) r).key().get("id"))
                 .containsExactly(SqliteValue.of("t3"), SqliteValue.of("t4"));
+    }
+
+    @Test
+    void aBusySourceSharesPacedKafkaTransactionsAndAQuietOneIsNotHeldBack() throws Exception {
+        String database = "rep_" + UUID.randomUUID().toString().substring(0, 8).replace('-', '_');
+        db.createDatabase(database);
+        db.execute("CREATE TABLE " + database + ".todos (id VARCHAR(36) PRIMARY KEY, title TEXT)");
+        ServiceConfig config = config(database, "it-" + database);
+        String topic = config.kafka().orElseThrow().changesTopic("default");
+        Duration interval = Duration.ofSeconds(2);
+        AtomicInteger kafkaTransactions = new AtomicInteger();
+        ReplicationListener counting = new ReplicationListener() {
+            @Override
+            public void committed(int sourceTransactions, int changes, Duration kafkaTime, SourcePosition position,
+                                  long sourceCommitMillis) {
+                kafkaTransactions.incrementAndGet();
+            }
+        };
+        try (Replicator replicator = replicator(config).withTransactionInterval(interval).withListener(counting)) {
+            replicator.start();
+            await().atMost(Duration.ofSeconds(20)).until(replicator::isStreaming);
+            int rows = 200;
+            int before = kafkaTransactions.get();
+            long started = System.nanoTime();
+            try (Connection c = db.rootConnection(database); PreparedStatement insert =
+                    c.prepareStatement("INSERT INTO todos (id, title) VALUES (?, 'busy')")) {
+                for (int i = 0; i < rows; i++) {
+                    insert.setString(1, "b" + i);
+                    insert.executeUpdate(); // autocommit: one source transaction each
+                }
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> rowChanges(topic).size() >= rows);
+            long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+            // Kafka transactions start at least an interval apart: the burst took a handful, not one per row.
+            assertThat(kafkaTransactions.get() - before).isPositive()
+                    .isLessThanOrEqualTo((int) (elapsedMillis / interval.toMillis()) + 2);
+            assertThat(rowChanges(topic)).extracting(r -> ((ChangeRecord.RowChange) r).key().get("id"))
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, rows).mapToObj(i -> SqliteValue.of("b" + i))
+                            .toList());
+
+            // After a quiet spell longer than the interval, a transaction is not held back.
+            Thread.sleep(interval.toMillis() + 500);
+            long quietStarted = System.nanoTime();
+            db.execute("INSERT INTO " + database + ".todos (id, title) VALUES ('q', 'quiet')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> rowChanges(topic).size() > rows);
+            assertThat(Duration.ofNanos(System.nanoTime() - quietStarted)).isLessThan(interval.minusMillis(500));
+        }
     }
 
     /** Every committed row change and tombstone of the topic, in order. */

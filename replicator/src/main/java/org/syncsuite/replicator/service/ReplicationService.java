@@ -43,6 +43,10 @@ public class ReplicationService {
     @Inject
     @ConfigProperty(name = "replicator.snapshot.chunk-size", defaultValue = "10000")
     int snapshotChunkSize;
+    /** The least time between the starts of two Kafka transactions while the source is busy (Replicator#withTransactionInterval). */
+    @Inject
+    @ConfigProperty(name = "replicator.kafka.transaction-interval-ms", defaultValue = "25")
+    long transactionIntervalMillis;
 
     private volatile StandbyReplicator candidate;
 
@@ -60,7 +64,8 @@ public class ReplicationService {
             LOG.log(Level.WARNING, "[{0}] {1}", config.connection().id(), e.getMessage());
         }
         ReplicationListener listener = ReplicationListener.of(listeners.stream().toArray(ReplicationListener[]::new));
-        StandbyReplicator replication = ReplicationSetup.candidate(config, plan, snapshotChunkSize, listener);
+        StandbyReplicator replication = ReplicationSetup.candidate(config, plan, snapshotChunkSize,
+                java.time.Duration.ofMillis(transactionIntervalMillis), listener);
         replication.start();
         candidate = replication;
         String topic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());

@@ -62,6 +62,8 @@ final class LatencyBenchmark implements Benchmark {
         int rate = options.integer("rate", 500);
         int seconds = options.integer("seconds", 20);
         int rows = rate * seconds;
+        int warmUpSeconds = options.integer("warm-up-seconds", 60);
+        int warmUp = rate * warmUpSeconds;
         Path dir = Files.createDirectories(Path.of("target", "bench-sync-latency").toAbsolutePath());
         Path js = installClient(dir);
         List<ServiceProcess> services = new ArrayList<>();
@@ -95,36 +97,40 @@ final class LatencyBenchmark implements Benchmark {
             Map<String, Long> clientArrivals = new ConcurrentHashMap<>();
             CountDownLatch ready = new CountDownLatch(1);
             CountDownLatch done = new CountDownLatch(1);
-            client = startClient(js, dir, gatewayPort, rows, seconds, clientArrivals, ready, done);
+            client = startClient(js, dir, gatewayPort, warmUp + rows, warmUpSeconds + seconds, clientArrivals, ready, done);
             if (!ready.await(180, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("The official client did not finish its first sync; see " + dir.resolve("client.log"));
             }
 
-            System.out.printf(Locale.ROOT, "   committing %,d transactions at %d/s ...%n", rows, rate);
-            long[] committedAt = new long[rows];
-            long started = System.nanoTime();
-            try (Connection c = db.rootConnection("latency");
-                 PreparedStatement insert = c.prepareStatement("INSERT INTO events (id, committed_at) VALUES (?, ?)")) {
-                c.setAutoCommit(false);
-                for (int i = 0; i < rows; i++) {
-                    long due = started + (long) (i * 1e9 / rate);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        TimeUnit.NANOSECONDS.sleep(wait);
-                    }
-                    insert.setString(1, id(i));
-                    insert.setLong(2, System.currentTimeMillis());
-                    insert.executeUpdate();
-                    c.commit();
-                    committedAt[i] = System.currentTimeMillis();
+            if (warmUpSeconds > 0) {
+                // Every process compiles its hot code in the first tens of seconds of load, which on two
+                // cores takes about half of each one's CPU: the same load first, not measured.
+                System.out.printf(Locale.ROOT, "   warming up: %,d transactions at %d/s, not measured ...%n", warmUp, rate);
+                commitAtRate(db, warmUp, rate, LatencyBenchmark::warmUpId, new long[warmUp]);
+                if (!awaitArrivals(clientArrivals, warmUpId(warmUp - 1), Duration.ofSeconds(120))) {
+                    throw new IllegalStateException("The official client did not receive the warm-up rows; see "
+                            + dir.resolve("client.log"));
                 }
             }
-            double achieved = rows / ((System.nanoTime() - started) / 1e9);
+            System.out.printf(Locale.ROOT, "   committing %,d transactions at %d/s ...%n", rows, rate);
+            long[] committedAt = new long[rows];
+            Map<String, ProcessHandle> processes = new java.util.LinkedHashMap<>();
+            processes.put("replicator", ProcessHandle.of(replicator.pid()).orElseThrow());
+            processes.put("gateway", ProcessHandle.of(gateway.pid()).orElseThrow());
+            processes.put("this JVM (the Kafka broker, the load)", ProcessHandle.current());
+            processes.put("official client", client.toHandle());
+            Map<String, Duration> cpuBefore = cpu(processes);
+            long started = System.nanoTime();
+            commitAtRate(db, rows, rate, LatencyBenchmark::id, committedAt);
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            double achieved = rows / elapsed;
+            Map<String, Duration> cpuAfter = cpu(processes);
             done.await(120, TimeUnit.SECONDS);
             consuming.set(false);
             consumer.join(10_000);
             raw.close();
             reader.join(5_000);
+            writeRows(dir.resolve("latencies.csv"), rows, committedAt, topicArrivals, readerArrivals, clientArrivals);
             long[] plain = latencies(rows, committedAt, readerArrivals);
 
             long[] ours = latencies(rows, committedAt, clientArrivals);
@@ -139,6 +145,10 @@ final class LatencyBenchmark implements Benchmark {
                     + "p99 %d ms", percentile(plain, 0.5), percentile(plain, 0.99)));
             notes.add(String.format(Locale.ROOT, "%,d transactions at %.0f/s achieved; rows the client never saw: %d, the topic: %d",
                     rows, achieved, oursMissing, topicMissing));
+            StringBuilder cpu = new StringBuilder("CPU while the measured rows were committed, in cores:");
+            cpuAfter.forEach((process, after) -> cpu.append(String.format(Locale.ROOT, " %s %.2f;", process,
+                    (after.toNanos() - cpuBefore.get(process).toNanos()) / 1e9 / elapsed)));
+            notes.add(cpu.substring(0, cpu.length() - 1) + " (MariaDB not counted)");
             notes.add(String.format(Locale.ROOT, "goal: p99 under %.0f ms: %s", GOAL_P99_MILLIS,
                     percentile(ours, 0.99) < GOAL_P99_MILLIS ? "met" : "NOT met"));
             notes.add("times are wall-clock milliseconds on one machine: commit returned, row read in the client's replica");
@@ -162,8 +172,68 @@ final class LatencyBenchmark implements Benchmark {
         }
     }
 
+    /** A measured row's id; the warm-up's ids sort before every one of them (the client reads rows above the last it saw). */
     private static String id(int i) {
         return String.format(Locale.ROOT, "e%08d", i);
+    }
+
+    private static String warmUpId(int i) {
+        return String.format(Locale.ROOT, "a%08d", i);
+    }
+
+    /** Commits {@code rows} one-row transactions at {@code rate} a second, noting when each commit returned. */
+    private static void commitAtRate(EmbeddedMariaDb db, int rows, int rate, java.util.function.IntFunction<String> ids,
+                                     long[] committedAt) throws Exception {
+        long started = System.nanoTime();
+        try (Connection c = db.rootConnection("latency");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO events (id, committed_at) VALUES (?, ?)")) {
+            c.setAutoCommit(false);
+            for (int i = 0; i < rows; i++) {
+                long due = started + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                insert.setString(1, ids.apply(i));
+                insert.setLong(2, System.currentTimeMillis());
+                insert.executeUpdate();
+                c.commit();
+                committedAt[i] = System.currentTimeMillis();
+            }
+        }
+    }
+
+    /** Each measured row: when its commit returned, and after how many ms each reader had it (empty: never). */
+    private static void writeRows(Path csv, int rows, long[] committedAt, Map<String, Long> topic, Map<String, Long> reader,
+                                  Map<String, Long> client) throws IOException {
+        StringBuilder out = new StringBuilder("id,committed_at_ms,topic_ms,reader_ms,client_ms\n");
+        for (int i = 0; i < rows; i++) {
+            String id = id(i);
+            out.append(id).append(',').append(committedAt[i]);
+            for (Map<String, Long> arrivals : List.of(topic, reader, client)) {
+                Long at = arrivals.get(id);
+                out.append(',').append(at == null ? "" : Long.toString(at - committedAt[i]));
+            }
+            out.append('\n');
+        }
+        Files.writeString(csv, out);
+    }
+
+    private static Map<String, Duration> cpu(Map<String, ProcessHandle> processes) {
+        Map<String, Duration> cpu = new java.util.LinkedHashMap<>();
+        processes.forEach((name, process) -> cpu.put(name, process.info().totalCpuDuration().orElse(Duration.ZERO)));
+        return cpu;
+    }
+
+    private static boolean awaitArrivals(Map<String, Long> arrivals, String last, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!arrivals.containsKey(last)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
     }
 
     private static String show(long latency) {
@@ -185,6 +255,7 @@ final class LatencyBenchmark implements Benchmark {
         Map<String, Object> props = new HashMap<>();
         kafka.clientProperties().forEach((k, v) -> props.put((String) k, v));
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20); // as the gateway's writer reads the topic
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
