@@ -38,14 +38,23 @@ public final class BenchOptions {
     }
 
     public int integer(String name, int defaultValue) {
+        int parsed = wholeNumber(name, defaultValue);
+        if (parsed <= 0) {
+            throw new IllegalArgumentException("--" + name + " must be positive");
+        }
+        return parsed;
+    }
+
+    /** A whole number that may be zero, such as {@code --warm-up-seconds=0}. */
+    public int wholeNumber(String name, int defaultValue) {
         String value = values.get(name);
         if (value == null) {
             return defaultValue;
         }
         try {
             int parsed = Integer.parseInt(value.replace("_", ""));
-            if (parsed <= 0) {
-                throw new IllegalArgumentException("--" + name + " must be positive");
+            if (parsed < 0) {
+                throw new IllegalArgumentException("--" + name + " cannot be negative");
             }
             return parsed;
         } catch (NumberFormatException e) {

@@ -62,7 +62,7 @@ final class LatencyBenchmark implements Benchmark {
         int rate = options.integer("rate", 500);
         int seconds = options.integer("seconds", 20);
         int rows = rate * seconds;
-        int warmUpSeconds = options.integer("warm-up-seconds", 120);
+        int warmUpSeconds = options.wholeNumber("warm-up-seconds", 120);
         int warmUp = rate * warmUpSeconds;
         Path dir = Files.createDirectories(Path.of("target", "bench-sync-latency").toAbsolutePath());
         Path js = installClient(dir);
