@@ -41,7 +41,10 @@ import org.syncsuite.services.ServiceYaml;
  * when each row appears in its local SQLite replica, through the whole suite: the replicator, the
  * changes topic, the gateway's writer and api roles. p50 and p99 of commit to client, against
  * the baseline of commit to the row's arrival in the changes topic (the replicator's share),
- * measured for the same rows by a read_committed consumer. Needs Node.js 20+ and the npm registry.
+ * measured for the same rows by a read_committed consumer. The suite runs warm: the same load for
+ * {@code --warm-up-seconds} (120) first, not measured, since on two cores every JVM spends about
+ * half its CPU compiling through the first minute or two of load. Each measured row's times go to
+ * {@code latencies.csv} in the run's folder. Needs Node.js 20+ and the npm registry.
  */
 final class LatencyBenchmark implements Benchmark {
 
