@@ -1,5 +1,7 @@
 package org.syncsuite.replicator;
 
+import java.time.Duration;
+
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.config.SyncConfigCompiler;
@@ -22,7 +24,7 @@ public final class ReplicationSetup {
      * {@code transactionInterval}: see {@link Replicator#withTransactionInterval}.
      */
     public static StandbyReplicator candidate(ServiceConfig config, SyncPlan plan, int snapshotChunkSize,
-                                              java.time.Duration transactionInterval, ReplicationListener listener) {
+                                              Duration transactionInterval, ReplicationListener listener) {
         ServiceConfig.KafkaConfig kafka = kafka(config);
         MySqlValueMapper mapper = mapper(plan);
         return new StandbyReplicator(config.connection(), kafka,

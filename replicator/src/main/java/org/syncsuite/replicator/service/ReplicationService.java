@@ -1,6 +1,7 @@
 package org.syncsuite.replicator.service;
 
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Optional;
 
 import jakarta.annotation.PreDestroy;
@@ -65,7 +66,7 @@ public class ReplicationService {
         }
         ReplicationListener listener = ReplicationListener.of(listeners.stream().toArray(ReplicationListener[]::new));
         StandbyReplicator replication = ReplicationSetup.candidate(config, plan, snapshotChunkSize,
-                java.time.Duration.ofMillis(transactionIntervalMillis), listener);
+                Duration.ofMillis(transactionIntervalMillis), listener);
         replication.start();
         candidate = replication;
         String topic = ReplicationSetup.kafka(config).changesTopic(config.connection().id());

@@ -17,10 +17,12 @@ import org.syncsuite.services.EmbeddedKafka;
 import org.syncsuite.services.EmbeddedMariaDb;
 
 /**
- * Ten thousand idle streams on one gateway process with a 1 GiB heap, then one change that
+ * Ten thousand idle streams on one gateway process with a 1 GiB heap, then a change that
  * concerns all of them (a row in a bucket every client has): the time from the checkpoint's
  * announcement until each client has read its {@code checkpoint_complete}, p50 and p99, and the
- * heap each open stream costs. The baseline is the same change reaching a single open stream on
+ * heap each open stream costs. The change is made {@code --changes} times (5), a second apart
+ * once every stream has the last one; the change with the median p99 is reported, and every
+ * change's figures beside it. The baseline is the same change reaching a single open stream on
  * the same gateway, measured first. Each client is a distinct user (its own per-user bucket
  * besides the shared one), reading over its own socket.
  */
@@ -35,7 +37,7 @@ final class FanoutBenchmark implements Benchmark {
 
     @Override
     public String description() {
-        return "10,000 idle streams on one 1 GiB gateway, one change for all: time until all have it (p50, p99), heap per stream";
+        return "10,000 idle streams on one 1 GiB gateway, a change for all (5 times): time until all have it (p50, p99), heap per stream";
     }
 
     @Override
@@ -81,38 +83,57 @@ final class FanoutBenchmark implements Benchmark {
                     System.out.println(gateway.histogram(30));
                 }
 
-                long target = change(storage, publisher, checkpoint, item);
-                long[] latencies = new long[streams];
+                // Several changes, one at a time, each reaching every stream: the first also finishes
+                // compiling the path that serves many streams at once; the median round is reported.
+                int changes = options.integer("changes", 5) | 1;
+                List<long[]> rounds = new ArrayList<>();
                 int missing = 0;
-                for (int i = 0; i < streams; i++) {
-                    long nanos = clients.get(i).awaitCheckpoint(target);
-                    if (nanos < 0) {
-                        missing++;
-                        latencies[i] = Long.MAX_VALUE;
-                    } else {
-                        latencies[i] = nanos / 1_000_000;
+                for (int round = 0; round < changes; round++) {
+                    if (round > 0) {
+                        Thread.sleep(1000); // idle streams again between changes
                     }
+                    long target = change(storage, publisher, checkpoint, item);
+                    long[] latencies = new long[streams];
+                    for (int i = 0; i < streams; i++) {
+                        long nanos = clients.get(i).awaitCheckpoint(target);
+                        if (nanos < 0) {
+                            missing++;
+                            latencies[i] = Long.MAX_VALUE;
+                        } else {
+                            latencies[i] = nanos / 1_000_000;
+                        }
+                    }
+                    Arrays.sort(latencies);
+                    rounds.add(latencies);
                 }
-                Arrays.sort(latencies);
-                long p50 = Statistics.percentile(latencies, 0.5);
-                long p99 = Statistics.percentile(latencies, 0.99);
-                long max = latencies[streams - 1];
+                List<long[]> byP99 = new ArrayList<>(rounds);
+                byP99.sort(java.util.Comparator.comparingLong(l -> Statistics.percentile(l, 0.99)));
+                long[] median = byP99.get(byP99.size() / 2);
+                long p50 = Statistics.percentile(median, 0.5);
+                long p99 = Statistics.percentile(median, 0.99);
+                long max = median[streams - 1];
+                StringBuilder each = new StringBuilder("every change in turn, p99 (p50):");
+                for (long[] latencies : rounds) {
+                    each.append(String.format(Locale.ROOT, " %d (%d);", Statistics.percentile(latencies, 0.99),
+                            Statistics.percentile(latencies, 0.5)));
+                }
                 long soloP99 = single.stream().mapToLong(Long::longValue).max().orElse(0);
                 long soloP50 = single.stream().sorted().toList().get(single.size() / 2);
                 clients.forEach(Client::close);
                 solo.close();
 
                 List<String> notes = new ArrayList<>();
-                notes.add(String.format(Locale.ROOT, "p50 %d ms, p99 %d ms, max %s; %d of %,d streams did not get it within 60 s",
-                        p50, p99, max == Long.MAX_VALUE ? "never" : max + " ms", missing, streams));
+                notes.add(String.format(Locale.ROOT, "the median change of %d: p50 %d ms, p99 %d ms, max %s; arrivals missing "
+                        + "within 60 s, all changes: %d", changes, p50, p99, max == Long.MAX_VALUE ? "never" : max + " ms", missing));
+                notes.add(each.substring(0, each.length() - 1) + " ms");
                 notes.add(String.format(Locale.ROOT, "heap after a full GC: %.0f MiB before the streams, %.0f MiB with them: %.1f KiB "
                         + "per open stream (gateway -Xmx1g)", heapBefore / 1048576.0, heapAfter / 1048576.0, heapPerStream / 1024));
                 notes.add(String.format(Locale.ROOT, "%,d streams opened in %.1f s: %,.0f new streams/s, each with its first "
                         + "checkpoint complete (%d failed)", streams, openSeconds, streams / openSeconds, failed));
                 notes.add(String.format(Locale.ROOT, "goal: p99 under %.0f ms: %s", GOAL_P99_MILLIS, p99 < GOAL_P99_MILLIS ? "met" : "NOT met"));
                 return new BenchReport(name(), String.format(Locale.ROOT, "%,d idle streams of distinct users, one row added to the "
-                        + "bucket they share", streams),
-                        new BenchReport.Measurement(String.format(Locale.ROOT, "%,d streams, p99", streams), p99, "ms",
+                        + "bucket they share, %d times", streams, changes),
+                        new BenchReport.Measurement(String.format(Locale.ROOT, "%,d streams, p99 of the median change", streams), p99, "ms",
                                 String.format(Locale.ROOT, "p50 %d ms", p50)),
                         new BenchReport.Measurement("1 stream, the slowest of 5 changes", soloP99, "ms",
                                 String.format(Locale.ROOT, "median %d ms", soloP50)),

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -117,7 +119,7 @@ final class LatencyBenchmark implements Benchmark {
             }
             System.out.printf(Locale.ROOT, "   committing %,d transactions at %d/s ...%n", rows, rate);
             long[] committedAt = new long[rows];
-            Map<String, ProcessHandle> processes = new java.util.LinkedHashMap<>();
+            Map<String, ProcessHandle> processes = new LinkedHashMap<>();
             processes.put("replicator", ProcessHandle.of(replicator.pid()).orElseThrow());
             processes.put("gateway", ProcessHandle.of(gateway.pid()).orElseThrow());
             processes.put("this JVM (the Kafka broker, the load)", ProcessHandle.current());
@@ -185,7 +187,7 @@ final class LatencyBenchmark implements Benchmark {
     }
 
     /** Commits {@code rows} one-row transactions at {@code rate} a second, noting when each commit returned. */
-    private static void commitAtRate(EmbeddedMariaDb db, int rows, int rate, java.util.function.IntFunction<String> ids,
+    private static void commitAtRate(EmbeddedMariaDb db, int rows, int rate, IntFunction<String> ids,
                                      long[] committedAt) throws Exception {
         long started = System.nanoTime();
         try (Connection c = db.rootConnection("latency");
@@ -223,7 +225,7 @@ final class LatencyBenchmark implements Benchmark {
     }
 
     private static Map<String, Duration> cpu(Map<String, ProcessHandle> processes) {
-        Map<String, Duration> cpu = new java.util.LinkedHashMap<>();
+        Map<String, Duration> cpu = new LinkedHashMap<>();
         processes.forEach((name, process) -> cpu.put(name, process.info().totalCpuDuration().orElse(Duration.ZERO)));
         return cpu;
     }
