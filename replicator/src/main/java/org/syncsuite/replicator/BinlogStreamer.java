@@ -207,7 +207,7 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
             case QUERY -> query(event.getData());
             case HEARTBEAT -> {
                 if (!inTransaction && pending.isEmpty()) {
-                    endTransaction(); // an idle source still moves the position forward
+                    endTransaction(true); // an idle source still moves the position forward
                 }
             }
             default -> {
@@ -396,9 +396,13 @@ final class BinlogStreamer implements BinaryLogClient.EventListener, BinaryLogCl
     }
 
     private void endTransaction() throws InterruptedException {
+        endTransaction(false);
+    }
+
+    private void endTransaction(boolean heartbeat) throws InterruptedException {
         inTransaction = false;
         SourcePosition position = SourcePosition.at(gtidSet(), file, nextPosition);
-        queue.put(new SourceTransaction(pending, position, pendingBytes, eventTimestamp));
+        queue.put(new SourceTransaction(pending, position, pendingBytes, eventTimestamp, heartbeat));
         pending = new ArrayList<>(Math.clamp(pending.size(), 16, 4096)); // handed over with the transaction
         pendingBytes = 0;
         transactionGtid = Optional.empty();

@@ -27,6 +27,7 @@ public final class ReplicationSetup {
                                               Duration transactionInterval, ReplicationListener listener) {
         ServiceConfig.KafkaConfig kafka = kafka(config);
         MySqlValueMapper mapper = mapper(plan);
+        Replicator.checkTransactionInterval(transactionInterval); // refused at start, not at the first election
         return new StandbyReplicator(config.connection(), kafka,
                 () -> new Replicator(config.connection(), kafka, plan::readsTable, mapper)
                         .withSnapshot(true, snapshotChunkSize)

@@ -84,21 +84,30 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * The least time from the start of one Kafka transaction to the start of the next, while
-     * source transactions keep coming. Each Kafka transaction costs several requests and marker
-     * writes on the broker, and downstream a storage commit and a checkpoint sent to every
-     * concerned client; pacing them gathers a busy source's transactions into fewer, larger ones.
-     * A source transaction that comes after a quiet spell longer than this goes at once (an idle
-     * source's heartbeats, which carry only a position, do not count).
+     * the source is busy. Each Kafka transaction costs several requests and marker writes on the
+     * broker, and downstream a storage commit and a checkpoint sent to every concerned client;
+     * pacing them gathers a busy source's transactions into fewer, larger ones. A source
+     * transaction that comes after a quiet spell longer than this goes at once: an idle source's
+     * heartbeats do not count. Nor does a backlog wait: when the last transaction was cut short
+     * by its size limits, the next one starts at once.
      */
     public static final Duration DEFAULT_TRANSACTION_INTERVAL = Duration.ofMillis(25);
+    /** The longest interval {@link #withTransactionInterval} accepts. */
+    public static final Duration MAX_TRANSACTION_INTERVAL = Duration.ofSeconds(10);
 
     /** Sets the least time between the starts of two Kafka transactions (zero: as soon as the last one is done). */
     public Replicator withTransactionInterval(Duration interval) {
-        if (interval.isNegative()) {
-            throw new IllegalArgumentException("The Kafka transaction interval cannot be negative: " + interval);
-        }
-        this.transactionInterval = interval;
+        this.transactionInterval = checkTransactionInterval(interval);
         return this;
+    }
+
+    /** {@code interval}, if it is one {@link #withTransactionInterval} accepts. */
+    public static Duration checkTransactionInterval(Duration interval) {
+        if (interval.isNegative() || interval.compareTo(MAX_TRANSACTION_INTERVAL) > 0) {
+            throw new IllegalArgumentException("The Kafka transaction interval must be between 0 and "
+                    + MAX_TRANSACTION_INTERVAL.toMillis() + " ms, not " + interval.toMillis() + " ms");
+        }
+        return interval;
     }
 
     /** Who hears of commits and snapshot progress (metrics, health). */
@@ -283,27 +292,36 @@ public final class Replicator implements AutoCloseable {
         return lastCommitted == null ? "the start" : lastCommitted.toString();
     }
 
+    private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private void writeLoop(TransactionQueue queue) throws InterruptedException {
         long interval = transactionInterval.toNanos();
         long lastStarted = System.nanoTime() - interval;
         while (!closed) {
-            long pause = lastStarted + interval - System.nanoTime();
-            if (pause > 0) {
-                TimeUnit.NANOSECONDS.sleep(pause); // what arrives meanwhile joins the next transaction
+            // What arrives meanwhile joins the next transaction; the wait ends early when the replicator closes.
+            for (long pause = lastStarted + interval - System.nanoTime(); pause > 0 && !closed;
+                 pause = lastStarted + interval - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(pause, PAUSE_SLICE_NANOS));
+            }
+            if (closed) {
+                break;
             }
             List<SourceTransaction> batch = queue.drain(settings.maxTransactionsPerBatch(), settings.maxBytesPerBatch(),
                     settings.maxBatchDelayMillis());
             if (batch.isEmpty()) {
                 continue;
             }
+            boolean backlog = queue.drainLeftSome(); // the drain stopped at a limit: the next transaction need not wait
             List<ChangesTopic.Encoded> records = new ArrayList<>();
             for (SourceTransaction transaction : batch) {
                 records.addAll(transaction.records());
             }
             SourcePosition end = batch.getLast().end();
             long started = System.nanoTime();
-            if (!records.isEmpty()) {
-                lastStarted = started; // an idle source's heartbeat (a position alone) does not hold back what follows
+            if (backlog) {
+                lastStarted = started - interval;
+            } else if (!batch.stream().allMatch(SourceTransaction::heartbeat)) {
+                lastStarted = started; // an idle source's heartbeats do not hold back what follows them
             }
             // Until streaming passes the snapshot's last read view, each position record carries the
             // snapshot's restarts: a crash before then must still know which changes to leave out.

@@ -22,6 +22,7 @@ final class TransactionQueue {
     private final ArrayDeque<SourceTransaction> queue = new ArrayDeque<>();
     private long bytes;
     private RuntimeException failure;
+    private boolean leftSome; // guarded by lock: the last drain left transactions waiting
 
     TransactionQueue(int maxTransactions, long maxBytes) {
         this.maxTransactions = maxTransactions;
@@ -67,6 +68,7 @@ final class TransactionQueue {
                 takenBytes += next.bytes();
                 taken.add(next);
             }
+            leftSome = !queue.isEmpty();
             notFull.signalAll();
             return taken;
         } finally {
@@ -83,6 +85,16 @@ final class TransactionQueue {
             }
             notFull.signalAll();
             notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the last {@link #drain} stopped at its limits with transactions still waiting (one consumer thread). */
+    boolean drainLeftSome() {
+        lock.lock();
+        try {
+            return leftSome;
         } finally {
             lock.unlock();
         }

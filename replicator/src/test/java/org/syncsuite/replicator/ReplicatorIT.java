@@ -1,6 +1,7 @@
 package org.syncsuite.replicator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 import org.syncsuite.core.SqliteValue;
@@ -110,20 +113,24 @@ class ReplicatorIT {
         db.execute("CREATE TABLE " + database + ".todos (id VARCHAR(36) PRIMARY KEY, title TEXT)");
         ServiceConfig config = config(database, "it-" + database);
         String topic = config.kafka().orElseThrow().changesTopic("default");
-        Duration interval = Duration.ofSeconds(2);
-        AtomicInteger kafkaTransactions = new AtomicInteger();
+        // Longer than the source's heartbeat (1 s), so that a heartbeat holding back what follows would show.
+        Duration interval = Duration.ofSeconds(5);
+        AtomicInteger dataTransactions = new AtomicInteger(); // Kafka transactions that carry changes
+        AtomicLong lastDataCommit = new AtomicLong();
         ReplicationListener counting = new ReplicationListener() {
             @Override
             public void committed(int sourceTransactions, int changes, Duration kafkaTime, SourcePosition position,
                                   long sourceCommitMillis) {
-                kafkaTransactions.incrementAndGet();
+                if (changes > 0) {
+                    dataTransactions.incrementAndGet();
+                    lastDataCommit.set(System.nanoTime());
+                }
             }
         };
         try (Replicator replicator = replicator(config).withTransactionInterval(interval).withListener(counting)) {
             replicator.start();
             await().atMost(Duration.ofSeconds(20)).until(replicator::isStreaming);
             int rows = 200;
-            int before = kafkaTransactions.get();
             long started = System.nanoTime();
             try (Connection c = db.rootConnection(database); PreparedStatement insert =
                     c.prepareStatement("INSERT INTO todos (id, title) VALUES (?, 'busy')")) {
@@ -133,21 +140,26 @@ class ReplicatorIT {
                 }
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> rowChanges(topic).size() >= rows);
-            long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
-            // Kafka transactions start at least an interval apart: the burst took a handful, not one per row.
-            assertThat(kafkaTransactions.get() - before).isPositive()
-                    .isLessThanOrEqualTo((int) (elapsedMillis / interval.toMillis()) + 2);
+            long spanMillis = (lastDataCommit.get() - started) / 1_000_000;
+            // Kafka transactions start at least an interval apart: the burst took a few, not one per row.
+            assertThat(dataTransactions.get()).isPositive()
+                    .isLessThanOrEqualTo((int) (spanMillis / interval.toMillis()) + 1);
             assertThat(rowChanges(topic)).extracting(r -> ((ChangeRecord.RowChange) r).key().get("id"))
-                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, rows).mapToObj(i -> SqliteValue.of("b" + i))
-                            .toList());
+                    .containsExactlyElementsOf(IntStream.range(0, rows).mapToObj(i -> SqliteValue.of("b" + i)).toList());
 
-            // After a quiet spell longer than the interval, a transaction is not held back.
-            Thread.sleep(interval.toMillis() + 500);
+            // After a quiet spell longer than the interval (heartbeats only), a transaction is not held back.
+            Thread.sleep(interval.toMillis() + 1000);
+            int before = dataTransactions.get();
             long quietStarted = System.nanoTime();
             db.execute("INSERT INTO " + database + ".todos (id, title) VALUES ('q', 'quiet')");
+            await().atMost(Duration.ofSeconds(30)).until(() -> dataTransactions.get() > before);
+            assertThat(Duration.ofNanos(lastDataCommit.get() - quietStarted)).isLessThan(interval.dividedBy(2));
             await().atMost(Duration.ofSeconds(30)).until(() -> rowChanges(topic).size() > rows);
-            assertThat(Duration.ofNanos(System.nanoTime() - quietStarted)).isLessThan(interval.minusMillis(500));
         }
+        assertThatThrownBy(() -> replicator(config).withTransactionInterval(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> replicator(config).withTransactionInterval(Replicator.MAX_TRANSACTION_INTERVAL.plusMillis(1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     /** Every committed row change and tombstone of the topic, in order. */

@@ -217,7 +217,7 @@ final class LatencyBenchmark implements Benchmark {
             out.append(id).append(',').append(committedAt[i]);
             for (Map<String, Long> arrivals : List.of(topic, reader, client)) {
                 Long at = arrivals.get(id);
-                out.append(',').append(at == null ? "" : Long.toString(at - committedAt[i]));
+                out.append(',').append(at == null ? "" : Long.toString(Math.max(0, at - committedAt[i])));
             }
             out.append('\n');
         }
@@ -307,7 +307,8 @@ final class LatencyBenchmark implements Benchmark {
         node.environment().put("TOKEN", SyncBenchSupport.token("latency-user"));
         node.environment().put("DB_DIR", Files.createTempDirectory(dir, "client").toString());
         node.environment().put("EXPECTED", Integer.toString(rows));
-        node.environment().put("LIMIT_MS", Long.toString((seconds + 120) * 1000L));
+        // a safety net only (the run ends the client): room for a source much slower than the rate asked
+        node.environment().put("LIMIT_MS", Long.toString((3L * seconds + 120) * 1000L));
         Process process = node.start();
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
