@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.stream.Stream;
+
+import org.syncsuite.services.Trees;
 
 /**
  * The local stack's folder ({@code .powersync/} in the working directory): one data folder per
@@ -115,10 +116,8 @@ final class StackDirectory {
         if (!exists()) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            Trees.delete(root);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not remove " + root, e);
         }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -96,9 +95,9 @@ final class BinaryCache {
                     return target;
                 }
                 long started = System.nanoTime();
-                deleteTree(target);
+                Trees.delete(target);
                 Path temp = root.resolve(name + ".tmp-" + ProcessHandle.current().pid());
-                deleteTree(temp);
+                Trees.delete(temp);
                 Files.createDirectories(temp);
                 filler.fill(temp);
                 Files.createFile(temp.resolve(".complete"));
@@ -171,16 +170,5 @@ final class BinaryCache {
             throw new BackingServiceException("Not on the class path: " + resource);
         }
         return in;
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 }

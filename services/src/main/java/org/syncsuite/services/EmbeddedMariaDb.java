@@ -101,7 +101,7 @@ public final class EmbeddedMariaDb implements BackingService {
     private void install(Path binaries, Path dataDir) {
         try {
             // Whatever is here comes from an install that never finished.
-            BinaryCache.deleteTree(dataDir);
+            Trees.delete(dataDir);
             Files.createDirectories(dataDir);
         } catch (IOException e) {
             throw new BackingServiceException("Could not prepare " + dataDir, e);
@@ -318,7 +318,7 @@ public final class EmbeddedMariaDb implements BackingService {
         }
         try {
             if (socketDir != null) {
-                BinaryCache.deleteTree(socketDir);
+                Trees.delete(socketDir);
             }
         } catch (IOException e) {
             LOG.log(Level.WARNING, "Could not remove the MariaDB socket folder: {0}", e.toString());

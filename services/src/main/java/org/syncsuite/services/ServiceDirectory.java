@@ -49,7 +49,7 @@ final class ServiceDirectory implements AutoCloseable {
             return;
         }
         try {
-            BinaryCache.deleteTree(path);
+            Trees.delete(path);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "Could not remove {0}: {1}", path, e.toString());
         }

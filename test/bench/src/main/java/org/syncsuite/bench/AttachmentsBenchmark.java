@@ -37,6 +37,7 @@ import org.syncsuite.services.EmbeddedMariaDb;
 import org.syncsuite.services.EmbeddedS3;
 import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
+import org.syncsuite.services.Trees;
 
 /**
  * Upload and download throughput of the attachments service (in a JVM of its own, streaming

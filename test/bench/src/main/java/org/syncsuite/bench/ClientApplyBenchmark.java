@@ -25,6 +25,7 @@ import org.syncsuite.client.Schema;
 import org.syncsuite.client.Table;
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.JsonWriter;
+import org.syncsuite.services.Trees;
 
 /**
  * Rows per second our Java client applies in a first sync of 1,000,000 rows: from opening the

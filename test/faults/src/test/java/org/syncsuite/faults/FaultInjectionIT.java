@@ -53,6 +53,7 @@ import org.syncsuite.services.EmbeddedS3;
 import org.syncsuite.services.NodePackages;
 import org.syncsuite.services.Ports;
 import org.syncsuite.services.ServiceYaml;
+import org.syncsuite.services.Trees;
 
 /**
  * The whole suite under sustained writes while things fail. MariaDB, a Kafka broker and an S3
@@ -114,13 +115,7 @@ class FaultInjectionIT {
     @BeforeAll
     void startTheSuite() throws Exception {
         dir = Path.of("target", "faults").toAbsolutePath();
-        if (Files.exists(dir)) {
-            try (var paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(path);
-                }
-            }
-        }
+        Trees.delete(dir);
         Files.createDirectories(dir);
         db = EmbeddedMariaDb.builder().dataDirectory(dir.resolve("mariadb")).port(Ports.free()).maxConnections(400).build();
         db.start();

@@ -1,4 +1,4 @@
-package org.syncsuite.bench;
+package org.syncsuite.services;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,14 +6,14 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Folders a benchmark leaves behind. */
-final class Trees {
+/** Folders and everything in them: data directories, unpacked binaries, what a run leaves behind. */
+public final class Trees {
 
     private Trees() {
     }
 
     /** Deletes {@code dir} and everything in it, if it is there. */
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
