@@ -17,7 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.LongConsumer;
 import java.util.logging.Logger;
 
 import javax.sql.DataSource;
@@ -354,35 +357,37 @@ final class SyncStream implements AutoCloseable {
         if (covered > 0 && coveredBuckets.contains(bucket)) {
             Optional<List<OplogEntry>> recent = hub.recent().between(bucket, covered, checkpoint);
             if (recent.isPresent()) {
-                sendOps(bucket, recent.get(), out);
+                sendOps(bucket, recent.get(), false, out);
                 return 0;
             }
         }
         long from = 0;
+        ReadAhead reads = new ReadAhead(bucket, checkpoint);
         while (true) {
-            long after = positions.getOrDefault(bucket, 0L);
-            Optional<BucketReader.Read> read = hub.chunks().read(version, bucket, after, checkpoint, () -> {
-                try (Connection connection = storage.getConnection()) {
-                    return reader.read(connection, version, bucket, after, checkpoint, limits.chunkOps(), limits.chunkBytes());
-                } catch (SQLException e) {
-                    throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
-                }
-            });
+            Optional<BucketReader.Read> read = reads.take(positions.getOrDefault(bucket, 0L));
             if (read.isEmpty()) {
                 return from;
             }
-            out.write(read.get().chunk());
-            stats.opsSent.add(read.get().chunk().data().size());
-            positions.put(bucket, read.get().chunk().nextAfter());
+            DataChunk chunk = read.get().chunk();
+            if (read.get().bytes() <= limits.chunkBytes()) {
+                out.write(chunk);
+                stats.opsSent.add(chunk.data().size());
+                positions.put(bucket, chunk.nextAfter());
+            } else {
+                sendOps(bucket, chunk.data(), chunk.hasMore(), out); // lines within the byte bound
+            }
             from = Math.max(from, read.get().reachableFrom());
-            if (!read.get().chunk().hasMore()) {
+            if (!chunk.hasMore()) {
                 return from;
             }
         }
     }
 
-    /** Sends ops the hub already holds (those after the client's position), in chunks within the limits. */
-    private void sendOps(String bucket, List<OplogEntry> ops, LineSink out) throws IOException {
+    /**
+     * Sends ops (those after the client's position) in lines within the limits; the last line says
+     * {@code has_more} when {@code moreAfter}.
+     */
+    private void sendOps(String bucket, List<OplogEntry> ops, boolean moreAfter, LineSink out) throws IOException {
         long after = positions.getOrDefault(bucket, 0L);
         List<OplogEntry> chunk = new ArrayList<>();
         long bytes = 0;
@@ -396,7 +401,7 @@ final class SyncStream implements AutoCloseable {
             boolean last = i == ops.size() - 1;
             if (last || chunk.size() >= limits.chunkOps() || bytes >= limits.chunkBytes()) {
                 long next = op.opId();
-                out.write(new DataChunk(bucket, after, next, !last, chunk));
+                out.write(new DataChunk(bucket, after, next, !last || moreAfter, chunk));
                 stats.opsSent.add(chunk.size());
                 positions.put(bucket, next);
                 after = next;
@@ -404,6 +409,102 @@ final class SyncStream implements AutoCloseable {
                 bytes = 0;
             }
         }
+    }
+
+    /**
+     * One bucket's chunks, read ahead of this stream sending them. Storage answers a chunk's query
+     * with its last op id before the rows become ops: the read of the next chunk starts then, on a
+     * virtual thread of its own, while this one is built, encoded and written, so storage, the
+     * driver and the encoder work at once. At most {@link #DEPTH} reads run ahead of the stream,
+     * each holding one storage connection while it runs; a stream that ends early leaves them to
+     * finish into the shared chunk cache.
+     */
+    private final class ReadAhead {
+        private static final int DEPTH = 2;
+        private final String bucket;
+        private final long checkpoint;
+        private final Map<Long, CompletableFuture<Optional<BucketReader.Read>>> started = new HashMap<>(); // guarded by this
+        private long frontier = -1; // guarded by this: the highest chunk start known so far
+        private boolean deferred; // guarded by this: the read from the frontier waits for room
+
+        ReadAhead(String bucket, long checkpoint) {
+            this.bucket = bucket;
+            this.checkpoint = checkpoint;
+        }
+
+        /** The chunk after {@code after}: the read already started there, or one made now. */
+        Optional<BucketReader.Read> take(long after) {
+            CompletableFuture<Optional<BucketReader.Read>> read;
+            synchronized (this) {
+                read = started.remove(after);
+                if (deferred && started.size() < DEPTH) {
+                    deferred = false;
+                    start(frontier);
+                }
+            }
+            return read != null ? await(read) : load(after);
+        }
+
+        private Optional<BucketReader.Read> load(long after) {
+            Optional<BucketReader.Read> read = readChunk(bucket, after, checkpoint, this::next);
+            if (read.isPresent() && read.get().chunk().hasMore()) {
+                next(read.get().chunk().nextAfter()); // a chunk from the cache: no query told where the next starts
+            }
+            return read;
+        }
+
+        private synchronized void next(long after) {
+            if (after <= frontier) {
+                return; // started, taken or waiting already
+            }
+            frontier = after;
+            if (started.size() < DEPTH) {
+                start(after);
+            } else {
+                deferred = true;
+            }
+        }
+
+        private void start(long after) { // holds the monitor
+            CompletableFuture<Optional<BucketReader.Read>> read = new CompletableFuture<>();
+            started.put(after, read);
+            Thread.ofVirtual().name("read-ahead").start(() -> {
+                try {
+                    read.complete(load(after));
+                } catch (Throwable e) { // whatever ends the read, the stream waiting for it is told
+                    read.completeExceptionally(e);
+                }
+            });
+        }
+
+        private static Optional<BucketReader.Read> await(CompletableFuture<Optional<BucketReader.Read>> read) {
+            try {
+                return read.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error error) {
+                    throw error;
+                }
+                throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getCause(),
+                        e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SyncException(ErrorCode.SHUTTING_DOWN, "Interrupted while reading bucket storage", e);
+            }
+        }
+    }
+
+    /** The chunk of {@code bucket} after {@code after}, through the hub's shared chunk cache. */
+    private Optional<BucketReader.Read> readChunk(String bucket, long after, long checkpoint, LongConsumer nextKnown) {
+        return hub.chunks().read(version, bucket, after, checkpoint, () -> {
+            try (Connection connection = storage.getConnection()) {
+                return reader.read(connection, version, bucket, after, checkpoint, limits.chunkOps(), nextKnown);
+            } catch (SQLException e) {
+                throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
+            }
+        });
     }
 
     @Override

@@ -11,13 +11,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 import org.syncsuite.core.protocol.DataChunk;
 import org.syncsuite.core.protocol.OplogEntry;
 
 /**
  * Reads buckets' operations for the sync stream: the ops of a bucket after a client's position up
- * to a checkpoint, in op id order, along the primary key, at most so many ops and bytes at a time.
+ * to a checkpoint, in op id order, along the primary key, at most so many ops at a time.
  */
 public final class BucketReader {
 
@@ -37,32 +38,37 @@ public final class BucketReader {
             OplogEntry.OpType.MOVE, OplogEntry.OpType.CLEAR};
 
     /**
-     * The next ops of {@code bucket} after {@code after} up to {@code checkpoint}: at most
-     * {@code maxOps}, and no more once {@code maxBytes} of row data are read (at least one op).
-     * Empty when the bucket has nothing there. The chunk's {@code hasMore} says whether ops remain.
-     * A MOVE or CLEAR whose {@code target_op} is after the checkpoint makes the checkpoint
-     * unreachable for the client (reference §1.10): {@link Read#reachableFrom()} says from which op on.
+     * The next ops of {@code bucket} after {@code after} up to {@code checkpoint}, at most
+     * {@code maxOps} of them. Empty when the bucket has nothing there. The chunk's {@code hasMore}
+     * says whether ops remain; then {@code nextKnown} is told where the next chunk starts (this
+     * one's last op id) as soon as storage has answered, before the rows become ops, so that the
+     * next read can start meanwhile. A MOVE or CLEAR whose {@code target_op} is after the
+     * checkpoint makes the checkpoint unreachable for the client (reference §1.10):
+     * {@link Read#reachableFrom()} says from which op on. {@link Read#bytes()} counts the row data
+     * and 64 bytes an op: a sender bounding its lines by bytes splits the chunk by the same measure.
      */
     public Optional<Read> read(Connection connection, int groupId, String bucket, long after, long checkpoint,
-                               int maxOps, long maxBytes) throws SQLException {
+                               int maxOps, LongConsumer nextKnown) throws SQLException {
         List<OplogEntry> ops = new ArrayList<>();
         long reachableFrom = 0;
         long bytes = 0;
-        boolean more = false;
+        boolean more;
         try (PreparedStatement select = connection.prepareStatement("SELECT op_id, op, object_type, object_id, subkey, "
                 + "checksum, data, target_op FROM bucket_ops WHERE group_id = ? AND bucket = ? AND op_id > ? AND op_id <= ? "
-                + "ORDER BY op_id LIMIT ?")) {
+                + "ORDER BY op_id LIMIT ?", ResultSet.TYPE_SCROLL_INSENSITIVE, ResultSet.CONCUR_READ_ONLY)) {
             select.setInt(1, groupId);
             select.setBytes(2, bucket.getBytes(StandardCharsets.UTF_8));
             select.setLong(3, after);
             select.setLong(4, checkpoint);
             select.setInt(5, maxOps + 1);
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    if (ops.size() == maxOps || (bytes >= maxBytes && !ops.isEmpty())) {
-                        more = true;
-                        break;
-                    }
+            try (ResultSet rs = select.executeQuery()) { // the driver holds the whole answer from here on
+                more = rs.absolute(maxOps + 1);
+                if (more) {
+                    rs.absolute(maxOps);
+                    nextKnown.accept(rs.getLong(1));
+                }
+                rs.beforeFirst();
+                while (ops.size() < maxOps && rs.next()) {
                     long target = rs.getLong(8);
                     if (!rs.wasNull() && target > checkpoint) {
                         reachableFrom = Math.max(reachableFrom, target);

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
+import org.syncsuite.core.change.ChangeRecord;
 import org.syncsuite.core.change.SourcePosition;
 import org.syncsuite.core.protocol.StreamingSyncRequest;
 import org.syncsuite.core.service.ServiceConfig;
@@ -514,6 +515,60 @@ class SyncStreamIT {
         assertThat(partial.get("priority").asInt()).isZero();
         assertThat(partial.get("last_op_id").asText()).isEqualTo(checkpoint.get("last_op_id").asText());
         assertThat(lines.subList(3, lines.size() - 1)).allMatch(line -> line.has("data"));
+    }
+
+    /**
+     * A bucket of many chunks, read ahead of the stream: its lines follow one another without gap
+     * or overlap, in op id order, each within the op bound (and, for the second stream, the byte
+     * bound: every op here is over 100 bytes, so one op a line), {@code has_more} on all but the
+     * last, and their checksums add up to the checkpoint's.
+     */
+    @Test
+    void aLargeBucketComesInContiguousLinesWithinTheOpAndByteBounds() throws Exception {
+        String bucket = version + "#list_todos|0[\"l1\"]";
+        List<ChangeRecord> todos = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            todos.add(insert("todos", "id", String.format("many%02d", i), "list_id", "l1", "title", "Item " + i, "meta", "{}"));
+        }
+        topic.transaction(todos);
+        awaitCheckpointAt(topic.lastPosition());
+        SyncApi byBytes = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(),
+                Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
+                hub, pool, null, new ApiLimits(100, 10, 100, 1000, 100, Duration.ofSeconds(20)), new ApiStats(),
+                Clock.systemUTC());
+        for (SyncApi through : List.of(api, byBytes)) {
+            int bound = through == api ? 2 : 1;
+            List<JsonNode> first = open(through, token("u1", 3600), "{}").untilComplete();
+            JsonNode listed = null;
+            for (JsonNode b : first.get(0).get("checkpoint").get("buckets")) {
+                if (b.get("bucket").asText().equals(bucket)) {
+                    listed = b;
+                }
+            }
+            assertThat(listed).isNotNull();
+            List<JsonNode> lines = first.stream().filter(x -> x.has("data") && x.get("data").get("bucket").asText()
+                    .equals(bucket)).map(x -> x.get("data")).toList();
+            assertThat(lines).hasSize(42 / bound);
+            long after = 0;
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                JsonNode line = lines.get(i);
+                assertThat(line.get("after").asLong()).as("line %d starts where the one before ended", i).isEqualTo(after);
+                assertThat(line.get("data")).hasSizeBetween(1, bound);
+                long previous = after;
+                for (JsonNode op : line.get("data")) {
+                    assertThat(op.get("op_id").asLong()).isGreaterThan(previous);
+                    previous = op.get("op_id").asLong();
+                    ids.add(op.get("object_id").asText());
+                }
+                assertThat(line.get("next_after").asLong()).isEqualTo(previous);
+                assertThat(line.get("has_more").asBoolean()).as("has_more of line %d", i).isEqualTo(i < lines.size() - 1);
+                after = previous;
+            }
+            assertThat(ids).hasSize(42).doesNotHaveDuplicates().contains("t1", "t2", "many00", "many39");
+            assertThat(listed.get("count").asLong()).isEqualTo(42);
+            assertThat(listed.get("checksum").asLong()).isEqualTo(sumOfChecksums(first, bucket));
+        }
     }
 
     @Test
