@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The api role's counters, shared by every stream of the process: streams opened and refused,
- * lines, ops and bytes sent, and the time from a source commit to the checkpoint that carries it
+ * lines, ops and bytes sent, chunks read ahead, and the time from a source commit to the checkpoint that carries it
  * reaching a client (the last one and the highest since read). Thread-safe.
  */
 public final class ApiStats {
@@ -16,6 +16,7 @@ public final class ApiStats {
     final LongAdder opsSent = new LongAdder();
     final LongAdder bytesSent = new LongAdder();
     final LongAdder writeCheckpoints = new LongAdder();
+    final LongAdder chunksReadAhead = new LongAdder();
     private final AtomicLong lastLatencyMillis = new AtomicLong();
     private final java.util.Map<String, java.util.Deque<UserError>> errorsByUser = new java.util.LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -83,6 +84,11 @@ public final class ApiStats {
 
     public long writeCheckpoints() {
         return writeCheckpoints.sum();
+    }
+
+    /** Chunks of bucket ops that a stream found read ahead when it came to send them. */
+    public long chunksReadAhead() {
+        return chunksReadAhead.sum();
     }
 
     /** Source commit to checkpoint sent, for the last checkpoint sent, in milliseconds. */

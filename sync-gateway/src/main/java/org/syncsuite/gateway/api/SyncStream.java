@@ -25,6 +25,8 @@ import java.util.logging.Logger;
 
 import javax.sql.DataSource;
 
+import com.zaxxer.hikari.HikariDataSource;
+
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.SourcePosition;
@@ -416,8 +418,8 @@ final class SyncStream implements AutoCloseable {
      * with its last op id before the rows become ops: the read of the next chunk starts then, on a
      * virtual thread of its own, while this one is built, encoded and written, so storage, the
      * driver and the encoder work at once. At most {@link #DEPTH} reads run ahead of the stream,
-     * each holding one storage connection while it runs; a stream that ends early leaves them to
-     * finish into the shared chunk cache.
+     * each holding one storage connection while it runs, and only when the pool has one to spare; a
+     * stream that ends early leaves them to finish into the shared chunk cache.
      */
     private final class ReadAhead {
         private static final int DEPTH = 2;
@@ -437,12 +439,19 @@ final class SyncStream implements AutoCloseable {
             CompletableFuture<Optional<BucketReader.Read>> read;
             synchronized (this) {
                 read = started.remove(after);
-                if (deferred && started.size() < DEPTH) {
+                if (deferred && after >= frontier) {
+                    deferred = false; // the stream got there first: it reads that chunk itself
+                }
+                if (deferred && started.size() < DEPTH && storageHasRoom()) {
                     deferred = false;
                     start(frontier);
                 }
             }
-            return read != null ? await(read) : load(after);
+            if (read == null) {
+                return load(after);
+            }
+            stats.chunksReadAhead.increment();
+            return await(read);
         }
 
         private Optional<BucketReader.Read> load(long after) {
@@ -458,11 +467,24 @@ final class SyncStream implements AutoCloseable {
                 return; // started, taken or waiting already
             }
             frontier = after;
-            if (started.size() < DEPTH) {
+            if (started.size() < DEPTH && storageHasRoom()) {
                 start(after);
             } else {
                 deferred = true;
             }
+        }
+
+        /**
+         * Whether a read ahead may take a storage connection now: only when the pool has one to
+         * give at once and no one waits for one, so that when many streams read at once, reading
+         * ahead takes no connection from another stream's own read.
+         */
+        private boolean storageHasRoom() {
+            if (!(storage instanceof HikariDataSource pool) || pool.getHikariPoolMXBean() == null) {
+                return true;
+            }
+            var state = pool.getHikariPoolMXBean();
+            return state.getThreadsAwaitingConnection() == 0 && state.getActiveConnections() < pool.getMaximumPoolSize();
         }
 
         private void start(long after) { // holds the monitor

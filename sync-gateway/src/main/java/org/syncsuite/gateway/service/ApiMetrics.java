@@ -42,6 +42,8 @@ public class ApiMetrics {
         gauge("gateway.api.bytes.sent", "Bytes of sync lines sent to clients (before compression)", MetricUnits.BYTES,
                 stats::bytesSent);
         gauge("gateway.api.checkpoints.sent", "Checkpoints completed on a stream", MetricUnits.NONE, stats::checkpointsSent);
+        gauge("gateway.api.chunks.read.ahead", "Chunks of bucket ops read ahead of the stream that sent them",
+                MetricUnits.NONE, stats::chunksReadAhead);
         gauge("gateway.api.write.checkpoints", "Write checkpoints handed out", MetricUnits.NONE, stats::writeCheckpoints);
         gauge("gateway.api.checkpoint.latency", "Seconds from the source commit to a client's checkpoint_complete holding it "
                 + "(last one)", MetricUnits.SECONDS, () -> stats.lastLatencyMillis() / 1000.0);

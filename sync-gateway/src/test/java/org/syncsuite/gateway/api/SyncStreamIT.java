@@ -536,6 +536,7 @@ class SyncStreamIT {
                 Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
                 hub, pool, null, new ApiLimits(100, 10, 100, 1000, 100, Duration.ofSeconds(20)), new ApiStats(),
                 Clock.systemUTC());
+        long aheadBefore = api.stats().chunksReadAhead();
         for (SyncApi through : List.of(api, byBytes)) {
             int bound = through == api ? 2 : 1;
             List<JsonNode> first = open(through, token("u1", 3600), "{}").untilComplete();
@@ -569,6 +570,7 @@ class SyncStreamIT {
             assertThat(listed.get("count").asLong()).isEqualTo(42);
             assertThat(listed.get("checksum").asLong()).isEqualTo(sumOfChecksums(first, bucket));
         }
+        assertThat(api.stats().chunksReadAhead() - aheadBefore).as("chunks of two ops found read ahead").isGreaterThan(5);
     }
 
     @Test

@@ -172,7 +172,7 @@ class GatewayApiServiceIT {
 
                 String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Accept", "text/plain")
                         .build(), HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).contains("gateway_api_streams_opened", "gateway_api_ops_sent", "gateway_api_bytes_sent",
+                assertThat(metrics).contains("gateway_api_streams_opened", "gateway_api_ops_sent", "gateway_api_chunks_read_ahead", "gateway_api_bytes_sent",
                         "gateway_api_streams_refused", "gateway_api_checkpoint_latency_seconds");
                 assertThat(Files.readString(log)).as("bad input is not an internal error").doesNotContain("SEVERE");
             } finally {
