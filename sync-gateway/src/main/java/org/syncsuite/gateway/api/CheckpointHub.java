@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -65,6 +66,7 @@ public final class CheckpointHub implements AutoCloseable {
     private final CheckpointCache<BucketStore.CheckpointTotals> checksums = new CheckpointCache<>(100_000);
     private final CheckpointCache<List<String>> lookups = new CheckpointCache<>(100_000);
     private final ChunkCache chunks = new ChunkCache(64L << 20, checksums.marks());
+    private final Semaphore readAhead;
     private final RecentOps recent = new RecentOps(1024, 20_000, 16L << 20);
     private final BucketReader reader = new BucketReader();
     private final Set<StreamSignal> streams = ConcurrentHashMap.newKeySet();
@@ -87,6 +89,27 @@ public final class CheckpointHub implements AutoCloseable {
     public CheckpointHub(DataSource storage, Duration storageCheckEvery) {
         this.storage = storage;
         this.storageCheckEvery = storageCheckEvery;
+        this.readAhead = new Semaphore(readAheadPermits(storage));
+    }
+
+    /**
+     * Storage reads that streams may run ahead of sending at once: half the storage pool, so
+     * that the other half always serves streams' own reads, the listener and write checkpoints.
+     */
+    static int readAheadPermits(DataSource storage) {
+        try {
+            if (storage.isWrapperFor(com.zaxxer.hikari.HikariDataSource.class)) {
+                return Math.max(1, storage.unwrap(com.zaxxer.hikari.HikariDataSource.class).getMaximumPoolSize() / 2);
+            }
+        } catch (java.sql.SQLException e) {
+            // not a pool it can see into
+        }
+        return 2;
+    }
+
+    /** The permits of reads ahead of a stream ({@link #readAheadPermits}): taken with {@code tryAcquire}, never waited for. */
+    Semaphore readAhead() {
+        return readAhead;
     }
 
     /** Called after each checkpoint is applied (for metrics). */

@@ -25,8 +25,6 @@ import java.util.logging.Logger;
 
 import javax.sql.DataSource;
 
-import com.zaxxer.hikari.HikariDataSource;
-
 import org.syncsuite.core.ErrorCode;
 import org.syncsuite.core.SyncException;
 import org.syncsuite.core.change.SourcePosition;
@@ -359,7 +357,7 @@ final class SyncStream implements AutoCloseable {
         if (covered > 0 && coveredBuckets.contains(bucket)) {
             Optional<List<OplogEntry>> recent = hub.recent().between(bucket, covered, checkpoint);
             if (recent.isPresent()) {
-                sendOps(bucket, recent.get(), false, out);
+                sendOps(bucket, recent.get(), out);
                 return 0;
             }
         }
@@ -371,13 +369,9 @@ final class SyncStream implements AutoCloseable {
                 return from;
             }
             DataChunk chunk = read.get().chunk();
-            if (read.get().bytes() <= limits.chunkBytes()) {
-                out.write(chunk);
-                stats.opsSent.add(chunk.data().size());
-                positions.put(bucket, chunk.nextAfter());
-            } else {
-                sendOps(bucket, chunk.data(), chunk.hasMore(), out); // lines within the byte bound
-            }
+            out.write(chunk);
+            stats.opsSent.add(chunk.data().size());
+            positions.put(bucket, chunk.nextAfter());
             from = Math.max(from, read.get().reachableFrom());
             if (!chunk.hasMore()) {
                 return from;
@@ -385,11 +379,8 @@ final class SyncStream implements AutoCloseable {
         }
     }
 
-    /**
-     * Sends ops (those after the client's position) in lines within the limits; the last line says
-     * {@code has_more} when {@code moreAfter}.
-     */
-    private void sendOps(String bucket, List<OplogEntry> ops, boolean moreAfter, LineSink out) throws IOException {
+    /** Sends ops the hub already holds (those after the client's position), in chunks within the limits. */
+    private void sendOps(String bucket, List<OplogEntry> ops, LineSink out) throws IOException {
         long after = positions.getOrDefault(bucket, 0L);
         List<OplogEntry> chunk = new ArrayList<>();
         long bytes = 0;
@@ -403,7 +394,7 @@ final class SyncStream implements AutoCloseable {
             boolean last = i == ops.size() - 1;
             if (last || chunk.size() >= limits.chunkOps() || bytes >= limits.chunkBytes()) {
                 long next = op.opId();
-                out.write(new DataChunk(bucket, after, next, !last || moreAfter, chunk));
+                out.write(new DataChunk(bucket, after, next, !last, chunk));
                 stats.opsSent.add(chunk.size());
                 positions.put(bucket, next);
                 after = next;
@@ -417,9 +408,11 @@ final class SyncStream implements AutoCloseable {
      * One bucket's chunks, read ahead of this stream sending them. Storage answers a chunk's query
      * with its last op id before the rows become ops: the read of the next chunk starts then, on a
      * virtual thread of its own, while this one is built, encoded and written, so storage, the
-     * driver and the encoder work at once. At most {@link #DEPTH} reads run ahead of the stream,
-     * each holding one storage connection while it runs, and only when the pool has one to spare; a
-     * stream that ends early leaves them to finish into the shared chunk cache.
+     * driver and the encoder work at once. At most {@link #DEPTH} reads run ahead of the stream
+     * (so it holds at most three chunks), each with one of the hub's read-ahead permits, which
+     * leave the rest of the storage pool to the streams' own reads; without a permit the stream
+     * reads the chunk itself when it gets there, as it does when a read ahead failed. A stream
+     * that ends early leaves its reads ahead to finish into the shared chunk cache.
      */
     private final class ReadAhead {
         private static final int DEPTH = 2;
@@ -434,7 +427,7 @@ final class SyncStream implements AutoCloseable {
             this.checkpoint = checkpoint;
         }
 
-        /** The chunk after {@code after}: the read already started there, or one made now. */
+        /** The chunk after {@code after}: the one read ahead there, or one read now. */
         Optional<BucketReader.Read> take(long after) {
             CompletableFuture<Optional<BucketReader.Read>> read;
             synchronized (this) {
@@ -442,16 +435,19 @@ final class SyncStream implements AutoCloseable {
                 if (deferred && after >= frontier) {
                     deferred = false; // the stream got there first: it reads that chunk itself
                 }
-                if (deferred && started.size() < DEPTH && storageHasRoom()) {
+                if (deferred && started.size() < DEPTH && hub.readAhead().tryAcquire()) {
                     deferred = false;
                     start(frontier);
                 }
             }
-            if (read == null) {
-                return load(after);
+            if (read != null) {
+                Optional<Optional<BucketReader.Read>> ahead = await(read);
+                if (ahead.isPresent()) {
+                    stats.chunksReadAhead.increment();
+                    return ahead.get();
+                }
             }
-            stats.chunksReadAhead.increment();
-            return await(read);
+            return load(after);
         }
 
         private Optional<BucketReader.Read> load(long after) {
@@ -467,27 +463,14 @@ final class SyncStream implements AutoCloseable {
                 return; // started, taken or waiting already
             }
             frontier = after;
-            if (started.size() < DEPTH && storageHasRoom()) {
+            if (started.size() < DEPTH && hub.readAhead().tryAcquire()) {
                 start(after);
             } else {
                 deferred = true;
             }
         }
 
-        /**
-         * Whether a read ahead may take a storage connection now: only when the pool has one to
-         * give at once and no one waits for one, so that when many streams read at once, reading
-         * ahead takes no connection from another stream's own read.
-         */
-        private boolean storageHasRoom() {
-            if (!(storage instanceof HikariDataSource pool) || pool.getHikariPoolMXBean() == null) {
-                return true;
-            }
-            var state = pool.getHikariPoolMXBean();
-            return state.getThreadsAwaitingConnection() == 0 && state.getActiveConnections() < pool.getMaximumPoolSize();
-        }
-
-        private void start(long after) { // holds the monitor
+        private void start(long after) { // holds the monitor and a permit, which the read gives back
             CompletableFuture<Optional<BucketReader.Read>> read = new CompletableFuture<>();
             started.put(after, read);
             Thread.ofVirtual().name("read-ahead").start(() -> {
@@ -495,22 +478,19 @@ final class SyncStream implements AutoCloseable {
                     read.complete(load(after));
                 } catch (Throwable e) { // whatever ends the read, the stream waiting for it is told
                     read.completeExceptionally(e);
+                } finally {
+                    hub.readAhead().release();
                 }
             });
         }
 
-        private static Optional<BucketReader.Read> await(CompletableFuture<Optional<BucketReader.Read>> read) {
+        /** The read ahead's chunk; none when it failed (the stream then reads it itself). */
+        private Optional<Optional<BucketReader.Read>> await(CompletableFuture<Optional<BucketReader.Read>> read) {
             try {
-                return read.get();
+                return Optional.of(read.get());
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (e.getCause() instanceof Error error) {
-                    throw error;
-                }
-                throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getCause(),
-                        e.getCause());
+                LOG.fine(() -> "A read ahead of " + bucket + " failed; the stream reads it itself: " + e.getCause());
+                return Optional.empty();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SyncException(ErrorCode.SHUTTING_DOWN, "Interrupted while reading bucket storage", e);
@@ -522,7 +502,8 @@ final class SyncStream implements AutoCloseable {
     private Optional<BucketReader.Read> readChunk(String bucket, long after, long checkpoint, LongConsumer nextKnown) {
         return hub.chunks().read(version, bucket, after, checkpoint, () -> {
             try (Connection connection = storage.getConnection()) {
-                return reader.read(connection, version, bucket, after, checkpoint, limits.chunkOps(), nextKnown);
+                return reader.read(connection, version, bucket, after, checkpoint, limits.chunkOps(), limits.chunkBytes(),
+                        nextKnown);
             } catch (SQLException e) {
                 throw new SyncException(ErrorCode.STORAGE_UNAVAILABLE, "Bucket storage cannot be read: " + e.getMessage(), e);
             }

@@ -18,7 +18,7 @@ import org.syncsuite.core.protocol.OplogEntry;
 
 /**
  * Reads buckets' operations for the sync stream: the ops of a bucket after a client's position up
- * to a checkpoint, in op id order, along the primary key, at most so many ops at a time.
+ * to a checkpoint, in op id order, along the primary key, at most so many ops and bytes at a time.
  */
 public final class BucketReader {
 
@@ -38,21 +38,22 @@ public final class BucketReader {
             OplogEntry.OpType.MOVE, OplogEntry.OpType.CLEAR};
 
     /**
-     * The next ops of {@code bucket} after {@code after} up to {@code checkpoint}, at most
-     * {@code maxOps} of them. Empty when the bucket has nothing there. The chunk's {@code hasMore}
+     * The next ops of {@code bucket} after {@code after} up to {@code checkpoint}: at most
+     * {@code maxOps}, and no more once {@code maxBytes} of row data (characters, and 64 an op) are
+     * read (at least one op). Empty when the bucket has nothing there. The chunk's {@code hasMore}
      * says whether ops remain; then {@code nextKnown} is told where the next chunk starts (this
      * one's last op id) as soon as storage has answered, before the rows become ops, so that the
      * next read can start meanwhile. A MOVE or CLEAR whose {@code target_op} is after the
      * checkpoint makes the checkpoint unreachable for the client (reference §1.10):
-     * {@link Read#reachableFrom()} says from which op on. {@link Read#bytes()} counts the row data
-     * and 64 bytes an op: a sender bounding its lines by bytes splits the chunk by the same measure.
+     * {@link Read#reachableFrom()} says from which op on.
      */
     public Optional<Read> read(Connection connection, int groupId, String bucket, long after, long checkpoint,
-                               int maxOps, LongConsumer nextKnown) throws SQLException {
+                               int maxOps, long maxBytes, LongConsumer nextKnown) throws SQLException {
         List<OplogEntry> ops = new ArrayList<>();
         long reachableFrom = 0;
         long bytes = 0;
-        boolean more;
+        boolean more = false;
+        // Scrollable, so that the driver holds the whole answer and it can be gone through twice.
         try (PreparedStatement select = connection.prepareStatement("SELECT op_id, op, object_type, object_id, subkey, "
                 + "checksum, data, target_op FROM bucket_ops WHERE group_id = ? AND bucket = ? AND op_id > ? AND op_id <= ? "
                 + "ORDER BY op_id LIMIT ?", ResultSet.TYPE_SCROLL_INSENSITIVE, ResultSet.CONCUR_READ_ONLY)) {
@@ -61,21 +62,30 @@ public final class BucketReader {
             select.setLong(3, after);
             select.setLong(4, checkpoint);
             select.setInt(5, maxOps + 1);
-            try (ResultSet rs = select.executeQuery()) { // the driver holds the whole answer from here on
-                more = rs.absolute(maxOps + 1);
+            try (ResultSet rs = select.executeQuery()) {
+                // First where the chunk ends, by ops and by bytes (its rows' data kept); then its ops.
+                List<String> data = new ArrayList<>();
+                long last = after;
+                while (rs.next()) {
+                    if (data.size() == maxOps || (bytes >= maxBytes && !data.isEmpty())) {
+                        more = true;
+                        break;
+                    }
+                    String row = rs.getString(7);
+                    bytes += 64 + (row == null ? 0 : row.length());
+                    data.add(row);
+                    last = rs.getLong(1);
+                }
                 if (more) {
-                    rs.absolute(maxOps);
-                    nextKnown.accept(rs.getLong(1));
+                    nextKnown.accept(last);
                 }
                 rs.beforeFirst();
-                while (ops.size() < maxOps && rs.next()) {
+                while (ops.size() < data.size() && rs.next()) {
                     long target = rs.getLong(8);
                     if (!rs.wasNull() && target > checkpoint) {
                         reachableFrom = Math.max(reachableFrom, target);
                     }
-                    OplogEntry entry = entry(rs);
-                    bytes += 64 + entry.data().map(String::length).orElse(0);
-                    ops.add(entry);
+                    ops.add(entry(rs, data.get(ops.size())));
                 }
             }
         }
@@ -142,10 +152,15 @@ public final class BucketReader {
 
     /** The op of a row whose first columns are op_id, op, object_type, object_id, subkey, checksum, data. */
     private static OplogEntry entry(ResultSet rs) throws SQLException {
+        return entry(rs, rs.getString(7));
+    }
+
+    /** The same, with the row's data already read. */
+    private static OplogEntry entry(ResultSet rs, String data) throws SQLException {
         long opId = rs.getLong(1);
         long checksum = rs.getLong(6);
         return switch (TYPES[rs.getInt(2)]) {
-            case PUT -> OplogEntry.put(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum, rs.getString(7));
+            case PUT -> OplogEntry.put(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum, data);
             case REMOVE -> OplogEntry.remove(opId, text(rs, 3), text(rs, 4), text(rs, 5), checksum);
             case MOVE -> OplogEntry.move(opId, checksum);
             case CLEAR -> OplogEntry.clear(opId, checksum);

@@ -521,7 +521,8 @@ class SyncStreamIT {
      * A bucket of many chunks, read ahead of the stream: its lines follow one another without gap
      * or overlap, in op id order, each within the op bound (and, for the second stream, the byte
      * bound: every op here is over 100 bytes, so one op a line), {@code has_more} on all but the
-     * last, and their checksums add up to the checkpoint's.
+     * last, and their checksums add up to the checkpoint's. Storage tells where the next chunk
+     * starts before the rows of this one are read, and only when there is a next chunk.
      */
     @Test
     void aLargeBucketComesInContiguousLinesWithinTheOpAndByteBounds() throws Exception {
@@ -532,13 +533,15 @@ class SyncStreamIT {
         }
         topic.transaction(todos);
         awaitCheckpointAt(topic.lastPosition());
+        ApiStats byBytesStats = new ApiStats();
         SyncApi byBytes = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(),
                 Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
-                hub, pool, null, new ApiLimits(100, 10, 100, 1000, 100, Duration.ofSeconds(20)), new ApiStats(),
+                hub, pool, null, new ApiLimits(100, 10, 100, 1000, 100, Duration.ofSeconds(20)), byBytesStats,
                 Clock.systemUTC());
-        long aheadBefore = api.stats().chunksReadAhead();
         for (SyncApi through : List.of(api, byBytes)) {
+            hub.chunks().clear(); // each stream reads storage itself
             int bound = through == api ? 2 : 1;
+            long aheadBefore = through.stats().chunksReadAhead();
             List<JsonNode> first = open(through, token("u1", 3600), "{}").untilComplete();
             JsonNode listed = null;
             for (JsonNode b : first.get(0).get("checkpoint").get("buckets")) {
@@ -569,8 +572,43 @@ class SyncStreamIT {
             assertThat(ids).hasSize(42).doesNotHaveDuplicates().contains("t1", "t2", "many00", "many39");
             assertThat(listed.get("count").asLong()).isEqualTo(42);
             assertThat(listed.get("checksum").asLong()).isEqualTo(sumOfChecksums(first, bucket));
+            assertThat(through.stats().chunksReadAhead() - aheadBefore).as("chunks found read ahead").isGreaterThan(5);
         }
-        assertThat(api.stats().chunksReadAhead() - aheadBefore).as("chunks of two ops found read ahead").isGreaterThan(5);
+
+        long checkpoint = hub.served().orElseThrow().checkpoint();
+        try (Connection c = storage.open()) {
+            org.syncsuite.gateway.storage.BucketReader reader = new org.syncsuite.gateway.storage.BucketReader();
+            List<Long> told = new ArrayList<>();
+            var head = reader.read(c, version, bucket, 0, checkpoint, 5, 1 << 20, told::add).orElseThrow().chunk();
+            assertThat(head.data()).hasSize(5);
+            assertThat(head.hasMore()).isTrue();
+            assertThat(told).as("where the next chunk starts, told once").containsExactly(head.nextAfter());
+            told.clear();
+            var byBytesHead = reader.read(c, version, bucket, 0, checkpoint, 5, 200, told::add).orElseThrow().chunk();
+            assertThat(byBytesHead.data()).as("ops until 200 bytes are read").hasSize(2);
+            assertThat(told).containsExactly(byBytesHead.nextAfter());
+            told.clear();
+            long beforeLast = beforeLastOp(reader, c, bucket, checkpoint);
+            var tail = reader.read(c, version, bucket, beforeLast, checkpoint, 5, 1 << 20, told::add).orElseThrow().chunk();
+            assertThat(tail.data()).hasSize(1);
+            assertThat(tail.hasMore()).isFalse();
+            assertThat(told).as("nothing after the last chunk").isEmpty();
+        }
+    }
+
+    /** The op id just before the bucket's last op. */
+    private long beforeLastOp(org.syncsuite.gateway.storage.BucketReader reader, Connection c, String bucket, long checkpoint)
+            throws Exception {
+        List<Long> ids = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            var chunk = reader.read(c, version, bucket, after, checkpoint, 1000, 1 << 20, x -> { }).orElseThrow().chunk();
+            chunk.data().forEach(op -> ids.add(op.opId()));
+            if (!chunk.hasMore()) {
+                return ids.get(ids.size() - 2);
+            }
+            after = chunk.nextAfter();
+        }
     }
 
     @Test
