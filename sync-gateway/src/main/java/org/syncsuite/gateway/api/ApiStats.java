@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The api role's counters, shared by every stream of the process: streams opened and refused,
- * lines, ops and bytes sent, chunks read ahead, and the time from a source commit to the checkpoint that carries it
- * reaching a client (the last one and the highest since read). Thread-safe.
+ * lines, ops and bytes sent, chunks read ahead, and the time from a source commit to the
+ * checkpoint that carries it reaching a client (the last one and the highest since read).
+ * Thread-safe.
  */
 public final class ApiStats {
 
