@@ -441,10 +441,15 @@ final class SyncStream implements AutoCloseable {
                 }
             }
             if (read != null) {
-                Optional<Optional<BucketReader.Read>> ahead = await(read);
-                if (ahead.isPresent()) {
+                try {
+                    Optional<BucketReader.Read> ahead = read.get();
                     stats.chunksReadAhead.increment();
-                    return ahead.get();
+                    return ahead;
+                } catch (ExecutionException e) {
+                    LOG.fine(() -> "A read ahead of " + bucket + " failed; the stream reads it itself: " + e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SyncException(ErrorCode.SHUTTING_DOWN, "Interrupted while reading bucket storage", e);
                 }
             }
             return load(after);
@@ -482,19 +487,6 @@ final class SyncStream implements AutoCloseable {
                     hub.readAhead().release();
                 }
             });
-        }
-
-        /** The read ahead's chunk; none when it failed (the stream then reads it itself). */
-        private Optional<Optional<BucketReader.Read>> await(CompletableFuture<Optional<BucketReader.Read>> read) {
-            try {
-                return Optional.of(read.get());
-            } catch (ExecutionException e) {
-                LOG.fine(() -> "A read ahead of " + bucket + " failed; the stream reads it itself: " + e.getCause());
-                return Optional.empty();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SyncException(ErrorCode.SHUTTING_DOWN, "Interrupted while reading bucket storage", e);
-            }
         }
     }
 

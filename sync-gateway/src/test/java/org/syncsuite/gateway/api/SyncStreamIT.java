@@ -274,18 +274,29 @@ class SyncStreamIT {
         assertThat(resumed.get(0).has("checkpoint")).isTrue();
     }
 
-    /** A data source that counts the connections asked of it. */
+    /** A data source that counts the connections asked of it, and refuses those asked by reads ahead when told to. */
     private static final class CountingDataSource implements javax.sql.DataSource {
         final java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
         private final javax.sql.DataSource delegate;
+        private final boolean refuseReadsAhead;
 
         CountingDataSource(javax.sql.DataSource delegate) {
+            this(delegate, false);
+        }
+
+        CountingDataSource(javax.sql.DataSource delegate, boolean refuseReadsAhead) {
             this.delegate = delegate;
+            this.refuseReadsAhead = refuseReadsAhead;
         }
 
         @Override
         public Connection getConnection() throws java.sql.SQLException {
             asked.incrementAndGet();
+            if (refuseReadsAhead && Thread.currentThread().getName().equals("read-ahead")) {
+                refused.incrementAndGet();
+                throw new java.sql.SQLTransientConnectionException("refused to a read ahead");
+            }
             return delegate.getConnection();
         }
 
@@ -521,7 +532,8 @@ class SyncStreamIT {
      * A bucket of many chunks, read ahead of the stream: its lines follow one another without gap
      * or overlap, in op id order, each within the op bound (and, for the second stream, the byte
      * bound: every op here is over 100 bytes, so one op a line), {@code has_more} on all but the
-     * last, and their checksums add up to the checkpoint's. Storage tells where the next chunk
+     * last, and their checksums add up to the checkpoint's; the same when every read ahead fails
+     * (the third stream). Storage tells where the next chunk
      * starts before the rows of this one are read, and only when there is a next chunk.
      */
     @Test
@@ -538,9 +550,15 @@ class SyncStreamIT {
                 Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
                 hub, pool, null, new ApiLimits(100, 10, 100, 1000, 100, Duration.ofSeconds(20)), byBytesStats,
                 Clock.systemUTC());
-        for (SyncApi through : List.of(api, byBytes)) {
+        // Every read ahead fails here: the stream reads each chunk itself, and the lines are the same.
+        CountingDataSource refusing = new CountingDataSource(pool, true);
+        SyncApi failingAhead = new SyncApi(TokenVerifier.of(new ServiceConfig.ClientAuth(List.of(),
+                Optional.of(TestKeys.keySet(KEY)), List.of("powersync"), false, Optional.empty(), List.of()), Clock.systemUTC()),
+                hub, refusing, null, new ApiLimits(100, 10, 100, 2, 1_000_000, Duration.ofSeconds(20)), new ApiStats(),
+                Clock.systemUTC());
+        for (SyncApi through : List.of(api, byBytes, failingAhead)) {
             hub.chunks().clear(); // each stream reads storage itself
-            int bound = through == api ? 2 : 1;
+            int bound = through == byBytes ? 1 : 2;
             long aheadBefore = through.stats().chunksReadAhead();
             List<JsonNode> first = open(through, token("u1", 3600), "{}").untilComplete();
             JsonNode listed = null;
@@ -572,7 +590,12 @@ class SyncStreamIT {
             assertThat(ids).hasSize(42).doesNotHaveDuplicates().contains("t1", "t2", "many00", "many39");
             assertThat(listed.get("count").asLong()).isEqualTo(42);
             assertThat(listed.get("checksum").asLong()).isEqualTo(sumOfChecksums(first, bucket));
-            assertThat(through.stats().chunksReadAhead() - aheadBefore).as("chunks found read ahead").isGreaterThan(5);
+            if (through == failingAhead) {
+                assertThat(refusing.refused).as("reads ahead tried and failed").hasValueGreaterThan(5);
+                assertThat(through.stats().chunksReadAhead()).isZero();
+            } else {
+                assertThat(through.stats().chunksReadAhead() - aheadBefore).as("chunks found read ahead").isGreaterThan(5);
+            }
         }
 
         long checkpoint = hub.served().orElseThrow().checkpoint();
