@@ -66,6 +66,27 @@ class PowerSyncDatabaseTest {
     }
 
     @Test
+    void aNewDatabaseHasLargerPagesAndAnExistingOneKeepsItsOwn() throws Exception {
+        try (PowerSyncDatabase db = open()) {
+            assertThat(db.get("PRAGMA page_size").values()).containsExactly((long) PowerSyncDatabase.PAGE_SIZE);
+            assertThat(PowerSyncDatabase.PAGE_SIZE).isGreaterThan(4096);
+        }
+        Path older = dir.resolve("older.db");
+        try (java.sql.Connection plain = java.sql.DriverManager.getConnection("jdbc:sqlite:" + older);
+             java.sql.Statement statement = plain.createStatement()) {
+            statement.execute("PRAGMA page_size = 4096");
+            statement.execute("CREATE TABLE kept (note TEXT)");
+            statement.execute("INSERT INTO kept VALUES ('from before')");
+        }
+        try (PowerSyncDatabase db = PowerSyncDatabase.open(older, SCHEMA)) {
+            assertThat(db.get("PRAGMA page_size").values()).containsExactly(4096L);
+            assertThat(db.get("SELECT note FROM kept")).isEqualTo(Map.of("note", "from before"));
+            db.execute("INSERT INTO lists (id, name, owner_id) VALUES ('l1', 'Groceries', 'u1')");
+            assertThat(db.get("SELECT name FROM lists WHERE id = 'l1'")).isEqualTo(Map.of("name", "Groceries"));
+        }
+    }
+
+    @Test
     void updatesQueueTheChangedColumnsAndDeletesTheId() {
         try (PowerSyncDatabase db = open()) {
             db.execute("INSERT INTO todos (id, list_id, description, completed) VALUES ('t1', 'l1', 'Milk', 0)");
