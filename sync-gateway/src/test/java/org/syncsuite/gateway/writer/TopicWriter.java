@@ -10,9 +10,15 @@ import java.util.UUID;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.change.ChangeEventCodec;
@@ -29,7 +35,8 @@ public final class TopicWriter implements AutoCloseable {
 
     public static final String DB = "app";
     private final String topic;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final Properties producerProperties;
+    private KafkaProducer<byte[], byte[]> producer;
     private long position = 4;
 
     public TopicWriter(EmbeddedKafka kafka, String topic) {
@@ -46,12 +53,18 @@ public final class TopicWriter implements AutoCloseable {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        producerProperties = props;
         producer = new KafkaProducer<>(props);
         producer.initTransactions();
     }
 
     public String topic() {
         return topic;
+    }
+
+    /** The transactional id its producers use. */
+    String transactionalId() {
+        return producerProperties.getProperty(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
     }
 
     /** The binlog offset of the last position record written: a checkpoint that reached it covers everything. */
@@ -65,17 +78,63 @@ public final class TopicWriter implements AutoCloseable {
     }
 
     void transaction(List<ChangeRecord> records, Optional<SnapshotProgress> snapshot) {
-        producer.beginTransaction();
-        for (ChangeRecord record : records) {
-            send(record);
-            if (record instanceof ChangeRecord.RowChange row && row.op() == ChangeRecord.Op.DELETE) {
-                producer.send(new ProducerRecord<>(topic, ChangeEventCodec.key(row), null));
+        position += 100;
+        ChangeRecord.PositionMarker marker = new ChangeRecord.PositionMarker("default",
+                SourcePosition.at("0-1-" + position, "binlog.000001", position), snapshot, System.currentTimeMillis());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                producer.beginTransaction();
+                for (ChangeRecord record : records) {
+                    send(record);
+                    if (record instanceof ChangeRecord.RowChange row && row.op() == ChangeRecord.Op.DELETE) {
+                        producer.send(new ProducerRecord<>(topic, ChangeEventCodec.key(row), null));
+                    }
+                }
+                send(marker);
+                producer.commitTransaction();
+                return;
+            } catch (KafkaException e) {
+                // The broker can answer a commit it has already completed with INVALID_TXN_STATE, which
+                // is fatal to the producer. As the replicator does, start a producer with the same id (it
+                // ends whatever was open) and send the transaction again only if its position is not in
+                // the topic.
+                if (attempt == 3) {
+                    throw e;
+                }
+                producer.close(Duration.ofSeconds(5));
+                producer = new KafkaProducer<>(producerProperties);
+                producer.initTransactions();
+                if (committed(marker)) {
+                    return;
+                }
             }
         }
-        position += 100;
-        send(new ChangeRecord.PositionMarker("default", SourcePosition.at("0-1-" + position, "binlog.000001", position),
-                snapshot, System.currentTimeMillis()));
-        producer.commitTransaction();
+    }
+
+    /** Whether {@code marker} is in the topic, committed. */
+    private boolean committed(ChangeRecord.PositionMarker marker) {
+        byte[] value = ChangeEventCodec.value(marker);
+        Properties props = new Properties();
+        props.putAll(producerProperties);
+        props.keySet().removeIf(name -> name.toString().startsWith("transactional") || name.toString().endsWith("serializer")
+                || name.toString().equals(ProducerConfig.LINGER_MS_CONFIG));
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (java.util.Arrays.equals(record.value(), value)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     /** Records in a transaction that is aborted: a read_committed reader never sees them. */

@@ -1,0 +1,79 @@
+package org.syncsuite.gateway.writer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.syncsuite.gateway.writer.TopicWriter.insert;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.syncsuite.core.change.ChangeEventCodec;
+import org.syncsuite.core.change.ChangeRecord;
+import org.syncsuite.services.EmbeddedKafka;
+import org.syncsuite.services.junit.WithBackingServices;
+
+/** The test topic writer sends a transaction again, once, when its producer fails fatally. */
+@WithBackingServices
+class TopicWriterIT {
+
+    @Test
+    void aTransactionWhoseProducerWasFencedIsSentAgainOnce(EmbeddedKafka kafka) throws Exception {
+        String topic = "topic-writer-" + UUID.randomUUID();
+        try (TopicWriter writer = new TopicWriter(kafka, topic)) {
+            writer.transaction(List.of(insert("todos", "id", "t1")));
+            fence(kafka, writer.transactionalId());
+            writer.transaction(List.of(insert("todos", "id", "t2")));
+            writer.transaction(List.of(insert("todos", "id", "t3")));
+        }
+        List<String> seen = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : readCommitted(kafka, topic)) {
+            ChangeRecord change = ChangeEventCodec.decode(record.key(), record.value());
+            seen.add(switch (change) {
+                case ChangeRecord.RowChange row -> row.after().orElseThrow().get("id").toString();
+                case ChangeRecord.PositionMarker marker -> "p" + marker.position().offset();
+                default -> change.toString();
+            });
+        }
+        assertThat(seen).containsExactly("t1", "p104", "t2", "p204", "t3", "p304");
+    }
+
+    /** A producer with the same transactional id fences the writer's: its next call fails fatally. */
+    private static void fence(EmbeddedKafka kafka, String transactionalId) {
+        Properties props = kafka.clientProperties();
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> other = new KafkaProducer<>(props)) {
+            other.initTransactions();
+        }
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic) {
+        Properties props = kafka.clientProperties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+}
