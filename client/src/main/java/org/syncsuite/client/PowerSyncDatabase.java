@@ -88,7 +88,12 @@ public final class PowerSyncDatabase implements AutoCloseable {
             statement.execute("PRAGMA synchronous = NORMAL");
             statement.execute("PRAGMA busy_timeout = 30000");
             statement.execute("PRAGMA cache_size = -65536");
-            statement.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.BACKSTOP_PAGES);
+            long pageSize;
+            try (java.sql.ResultSet rs = statement.executeQuery("PRAGMA page_size")) {
+                rs.next();
+                pageSize = rs.getLong(1);
+            }
+            statement.execute("PRAGMA wal_autocheckpoint = " + WalCheckpointer.BACKSTOP_BYTES / pageSize);
             statement.execute("PRAGMA journal_size_limit = " + WalCheckpointer.LOG_LIMIT_BYTES);
         }
         sqlite().addUpdateListener(updateListener);

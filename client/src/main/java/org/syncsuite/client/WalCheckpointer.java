@@ -21,8 +21,8 @@ import java.util.logging.Logger;
 final class WalCheckpointer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(WalCheckpointer.class.getName());
-    /** The writer's own automatic checkpoint, in pages: 1 GiB of WAL at the default page size. */
-    static final int BACKSTOP_PAGES = 262_144;
+    /** The writer's own automatic checkpoint, in bytes of WAL (SQLite counts it in pages). */
+    static final long BACKSTOP_BYTES = 1L << 30;
     /** What the log's file is cut back to once checkpointed. */
     static final long LOG_LIMIT_BYTES = 64L << 20;
 

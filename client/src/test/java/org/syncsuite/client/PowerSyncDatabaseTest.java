@@ -70,6 +70,8 @@ class PowerSyncDatabaseTest {
         try (PowerSyncDatabase db = open()) {
             assertThat(db.get("PRAGMA page_size").values()).containsExactly((long) PowerSyncDatabase.PAGE_SIZE);
             assertThat(PowerSyncDatabase.PAGE_SIZE).isGreaterThan(4096);
+            assertThat(db.get("PRAGMA wal_autocheckpoint").values()).as("the writer's backstop: 1 GiB of log, in pages")
+                    .containsExactly((1L << 30) / PowerSyncDatabase.PAGE_SIZE);
         }
         Path older = dir.resolve("older.db");
         try (java.sql.Connection plain = java.sql.DriverManager.getConnection("jdbc:sqlite:" + older);
@@ -80,6 +82,7 @@ class PowerSyncDatabaseTest {
         }
         try (PowerSyncDatabase db = PowerSyncDatabase.open(older, SCHEMA)) {
             assertThat(db.get("PRAGMA page_size").values()).containsExactly(4096L);
+            assertThat(db.get("PRAGMA wal_autocheckpoint").values()).containsExactly((1L << 30) / 4096);
             assertThat(db.get("SELECT note FROM kept")).isEqualTo(Map.of("note", "from before"));
             db.execute("INSERT INTO lists (id, name, owner_id) VALUES ('l1', 'Groceries', 'u1')");
             assertThat(db.get("SELECT name FROM lists WHERE id = 'l1'")).isEqualTo(Map.of("name", "Groceries"));

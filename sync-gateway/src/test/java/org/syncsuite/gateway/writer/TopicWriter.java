@@ -38,6 +38,7 @@ public final class TopicWriter implements AutoCloseable {
     private final Properties producerProperties;
     private KafkaProducer<byte[], byte[]> producer;
     private long position = 4;
+    private int resent;
 
     public TopicWriter(EmbeddedKafka kafka, String topic) {
         this.topic = topic;
@@ -101,18 +102,25 @@ public final class TopicWriter implements AutoCloseable {
                 if (attempt == 3) {
                     throw e;
                 }
+                // A failure in these steps ends the call: the test fails rather than guess.
                 producer.close(Duration.ofSeconds(5));
                 producer = new KafkaProducer<>(producerProperties);
                 producer.initTransactions();
                 if (committed(marker)) {
                     return;
                 }
+                resent++;
             }
         }
     }
 
-    /** Whether {@code marker} is in the topic, committed. */
-    private boolean committed(ChangeRecord.PositionMarker marker) {
+    /** How many transactions were sent again after a failure (for the helper's own test). */
+    int resent() {
+        return resent;
+    }
+
+    /** Whether {@code marker} is in the topic, committed (within 30 s, or an {@link IllegalStateException}). */
+    boolean committed(ChangeRecord.PositionMarker marker) {
         byte[] value = ChangeEventCodec.value(marker);
         Properties props = new Properties();
         props.putAll(producerProperties);
@@ -126,7 +134,11 @@ public final class TopicWriter implements AutoCloseable {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (consumer.position(partition) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Could not read " + topic + " to offset " + end + " within 30 s");
+                }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     if (java.util.Arrays.equals(record.value(), value)) {
                         return true;

@@ -35,6 +35,7 @@ class TopicWriterIT {
             fence(kafka, writer.transactionalId());
             writer.transaction(List.of(insert("todos", "id", "t2")));
             writer.transaction(List.of(insert("todos", "id", "t3")));
+            assertThat(writer.resent()).as("the fenced transaction was sent again, once").isEqualTo(1);
         }
         List<String> seen = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : readCommitted(kafka, topic)) {
@@ -46,6 +47,30 @@ class TopicWriterIT {
             });
         }
         assertThat(seen).containsExactly("t1", "p104", "t2", "p204", "t3", "p304");
+    }
+
+    @Test
+    void aPositionIsFoundCommittedOnlyOnceItsTransactionIsIn(EmbeddedKafka kafka) {
+        try (TopicWriter writer = new TopicWriter(kafka, "topic-writer-" + UUID.randomUUID())) {
+            writer.transaction(List.of(insert("todos", "id", "t1")));
+            ChangeRecord.PositionMarker written = marker(kafka, writer.topic(), 104);
+            assertThat(writer.committed(written)).isTrue();
+            ChangeRecord.PositionMarker next = new ChangeRecord.PositionMarker(written.connection(),
+                    org.syncsuite.core.change.SourcePosition.at("0-1-204", "binlog.000001", 204), written.snapshot(),
+                    written.timestampMillis());
+            assertThat(writer.committed(next)).isFalse();
+        }
+    }
+
+    /** The position record at binlog offset {@code offset}, as read from the topic. */
+    private static ChangeRecord.PositionMarker marker(EmbeddedKafka kafka, String topic, long offset) {
+        for (ConsumerRecord<byte[], byte[]> record : readCommitted(kafka, topic)) {
+            if (ChangeEventCodec.decode(record.key(), record.value()) instanceof ChangeRecord.PositionMarker marker
+                    && marker.position().offset() == offset) {
+                return marker;
+            }
+        }
+        throw new AssertionError("No position " + offset + " in " + topic);
     }
 
     /** A producer with the same transactional id fences the writer's: its next call fails fatally. */
@@ -70,7 +95,9 @@ class TopicWriterIT {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (consumer.position(partition) < end) {
+                assertThat(System.nanoTime()).as("read to the end within 30 s").isLessThan(deadline);
                 consumer.poll(Duration.ofMillis(500)).forEach(records::add);
             }
         }
