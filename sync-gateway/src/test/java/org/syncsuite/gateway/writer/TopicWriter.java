@@ -35,6 +35,7 @@ public final class TopicWriter implements AutoCloseable {
 
     public static final String DB = "app";
     private final String topic;
+    private final Properties clientProperties;
     private final Properties producerProperties;
     private KafkaProducer<byte[], byte[]> producer;
     private long position = 4;
@@ -42,6 +43,7 @@ public final class TopicWriter implements AutoCloseable {
 
     public TopicWriter(EmbeddedKafka kafka, String topic) {
         this.topic = topic;
+        this.clientProperties = kafka.clientProperties();
         Properties admin = kafka.clientProperties();
         try (Admin client = Admin.create(admin)) {
             client.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
@@ -119,16 +121,23 @@ public final class TopicWriter implements AutoCloseable {
         return resent;
     }
 
-    /** Whether {@code marker} is in the topic, committed (within 30 s, or an {@link IllegalStateException}). */
+    /** Whether {@code marker} is in the topic, committed. */
     boolean committed(ChangeRecord.PositionMarker marker) {
         byte[] value = ChangeEventCodec.value(marker);
+        return readCommitted(clientProperties, topic).stream().anyMatch(record -> java.util.Arrays.equals(record.value(), value));
+    }
+
+    /**
+     * The committed records of {@code topic}'s one partition, read to its end (within 30 s, or an
+     * {@link IllegalStateException}) with a consumer of {@code clientProperties}.
+     */
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(Properties clientProperties, String topic) {
         Properties props = new Properties();
-        props.putAll(producerProperties);
-        props.keySet().removeIf(name -> name.toString().startsWith("transactional") || name.toString().endsWith("serializer")
-                || name.toString().equals(ProducerConfig.LINGER_MS_CONFIG));
+        props.putAll(clientProperties);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        List<ConsumerRecord<byte[], byte[]>> records = new java.util.ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
@@ -139,14 +148,10 @@ public final class TopicWriter implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Could not read " + topic + " to offset " + end + " within 30 s");
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (java.util.Arrays.equals(record.value(), value)) {
-                        return true;
-                    }
-                }
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
             }
-            return false;
         }
+        return records;
     }
 
     /** Records in a transaction that is aborted: a read_committed reader never sees them. */
