@@ -27,7 +27,7 @@ public final class BucketReader {
      * CLEARs that lies after the checkpoint (0 when none does): no client reaches a checkpoint
      * before that op.
      */
-    public record Read(DataChunk chunk, long reachableFrom, long bytes) {
+    public record Read(DataChunk chunk, long reachableFrom) {
 
         public boolean invalidated() {
             return reachableFrom > 0;
@@ -93,7 +93,7 @@ public final class BucketReader {
             return Optional.empty();
         }
         long next = ops.get(ops.size() - 1).opId();
-        return Optional.of(new Read(new DataChunk(bucket, after, next, more, ops), reachableFrom, bytes));
+        return Optional.of(new Read(new DataChunk(bucket, after, next, more, ops), reachableFrom));
     }
 
     /**

@@ -144,6 +144,6 @@ class CheckpointCacheTest {
     private static Optional<BucketReader.Read> chunk(long lastOp) {
         String data = "{\"id\":\"t1\"}";
         OplogEntry op = OplogEntry.put(lastOp, "todos", "t1", "s1", 7, data);
-        return Optional.of(new BucketReader.Read(new DataChunk("b", 0, lastOp, false, List.of(op)), 0, data.length() + 64));
+        return Optional.of(new BucketReader.Read(new DataChunk("b", 0, lastOp, false, List.of(op)), 0));
     }
 }

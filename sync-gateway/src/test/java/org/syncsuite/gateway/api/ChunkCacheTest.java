@@ -16,8 +16,7 @@ class ChunkCacheTest {
     private static Optional<BucketReader.Read> oneOp(long opId) {
         String data = "{\"id\":\"t" + opId + "\",\"done\":1}";
         OplogEntry op = OplogEntry.put(opId, "todos", "t" + opId, "s" + opId, 7, data);
-        return Optional.of(new BucketReader.Read(new DataChunk("1#list_todos|0[\"l1\"]", opId - 1, opId, false, List.of(op)), 0,
-                data.length() + 64));
+        return Optional.of(new BucketReader.Read(new DataChunk("1#list_todos|0[\"l1\"]", opId - 1, opId, false, List.of(op)), 0));
     }
 
     @Test

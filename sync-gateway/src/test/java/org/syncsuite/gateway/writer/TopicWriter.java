@@ -44,8 +44,7 @@ public final class TopicWriter implements AutoCloseable {
     public TopicWriter(EmbeddedKafka kafka, String topic) {
         this.topic = topic;
         this.clientProperties = kafka.clientProperties();
-        Properties admin = kafka.clientProperties();
-        try (Admin client = Admin.create(admin)) {
+        try (Admin client = Admin.create(clientProperties)) {
             client.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
                     .configs(Map.of("cleanup.policy", "compact")))).all().get();
         } catch (Exception e) {
