@@ -213,6 +213,12 @@ public final class ChangeEventCodec {
 
     /** Decodes a record of the changes topic; a malformed one is a {@link SyncException}. */
     public static ChangeRecord decode(byte[] key, byte[] value) {
+        ChangeRecord row = RowRecordReader.read(key, value);
+        return row != null ? row : decodeGenerally(key, value);
+    }
+
+    /** Decodes any record by way of a tree of its JSON, naming what is wrong with a malformed one. */
+    static ChangeRecord decodeGenerally(byte[] key, byte[] value) {
         JsonNode k = parse(key, "key");
         if (value == null) {
             if (!k.has("table")) {

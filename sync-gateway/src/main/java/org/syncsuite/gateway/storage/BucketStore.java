@@ -8,6 +8,8 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,7 +88,12 @@ public final class BucketStore {
      * {@link #addTotals}). Building the statements is most of the client's share of an insert, so
      * a writer can do it while the previous batch commits.
      */
-    public record PreparedOps(List<String> statements, List<String> totalStatements, Map<String, long[]> totals, int count) {
+    public record PreparedOps(List<String> statements, LoadData rows, String load, List<String> totalStatements,
+                              Map<String, long[]> totals, int count) {
+        /** Whether the operations go in as {@link #rows} with the {@link #load} statement, not as {@link #statements}. */
+        public boolean loaded() {
+            return rows != null;
+        }
     }
 
     /**
@@ -96,8 +103,38 @@ public final class BucketStore {
      * {@code statementBytes} (an op longer than that goes in a statement of its own).
      */
     public static PreparedOps prepare(int groupId, List<BucketOp> ops, long statementBytes) {
+        return prepare(groupId, ops, statementBytes, false);
+    }
+
+    /**
+     * Prepares {@code ops} as {@link #prepare(int, List, long)} does, or with {@code load} as rows
+     * for one {@code LOAD DATA LOCAL} statement ({@link LoadData}), for a connection from
+     * {@link StorageDatabase#openLoading()} to a server that {@link StorageDatabase#loadsLocal loads
+     * local rows}. A load parses no SQL per value: the server stores the same rows with about half
+     * the work.
+     */
+    public static PreparedOps prepare(int groupId, List<BucketOp> ops, long statementBytes, boolean load) {
+        Map<String, long[]> totals = new HashMap<>(); // bucket -> count, checksum sum, last offset, bytes
+        if (load) {
+            // In key order, bucket by bucket (a stable sort keeps each bucket's ops in op id order):
+            // the server then finds each row's place where the last one went, which costs it a
+            // sixth less than rows in op id order.
+            List<BucketOp> inKeyOrder = new ArrayList<>(ops);
+            inKeyOrder.sort(Comparator.comparing(BucketOp::bucket));
+            LoadData rows = new LoadData(capacity(ops));
+            for (BucketOp op : inKeyOrder) {
+                OplogEntry entry = op.entry();
+                rows.text(op.bucket()).number(entry.opId()).number(entry.op().ordinal() + 1)
+                        .text(entry.objectType().orElse(null)).text(entry.objectId().orElse(null))
+                        .text(entry.subkey().orElse(null)).number(entry.checksum()).text(entry.data().orElse(null)).endRow();
+                addToTotals(totals, op);
+            }
+            String statement = "LOAD DATA LOCAL INFILE 'bucket_ops' INTO TABLE bucket_ops CHARACTER SET binary "
+                    + "(bucket, @offset, op, object_type, object_id, subkey, checksum, data) "
+                    + "SET group_id = " + groupId + ", op_id = @first_op + CAST(@offset AS SIGNED)";
+            return new PreparedOps(List.of(), rows, statement, totalStatements(groupId, totals, statementBytes), totals, ops.size());
+        }
         List<String> statements = new ArrayList<>();
-        Map<String, long[]> totals = new TreeMap<>(); // bucket -> count, checksum sum, last offset, bytes
         String head = "INSERT INTO bucket_ops (group_id, bucket, op_id, op, object_type, object_id, subkey, checksum, data) VALUES ";
         StringBuilder sql = new StringBuilder((int) Math.min(statementBytes + 64 * 1024, 256 + 400L * ops.size())).append(head);
         boolean first = true;
@@ -129,21 +166,43 @@ public final class BucketStore {
             }
             size += opBytes;
             first = false;
-            long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
-            sum[0]++;
-            sum[1] = Checksums.add(sum[1], entry.checksum());
-            sum[2] = Math.max(sum[2], entry.opId());
-            sum[3] += entry.data().map(String::length).orElse(0);
+            addToTotals(totals, op);
         }
         if (!first) {
             statements.add(sql.toString());
         }
+        return new PreparedOps(statements, null, null, totalStatements(groupId, totals, statementBytes), totals, ops.size());
+    }
+
+    /** About the bytes {@code ops} take as load rows: a buffer that is not copied to grow. */
+    private static int capacity(List<BucketOp> ops) {
+        long bytes = 256;
+        for (BucketOp op : ops) {
+            OplogEntry entry = op.entry();
+            bytes += 64 + op.bucket().length() + entry.objectId().map(String::length).orElse(0)
+                    + entry.subkey().map(String::length).orElse(0) + entry.data().map(d -> d.length() + (d.length() >> 4)).orElse(0);
+        }
+        return (int) Math.min(Integer.MAX_VALUE - 64, bytes);
+    }
+
+    private static void addToTotals(Map<String, long[]> totals, BucketOp op) {
+        OplogEntry entry = op.entry();
+        long[] sum = totals.computeIfAbsent(op.bucket(), b -> new long[4]);
+        sum[0]++;
+        sum[1] = Checksums.add(sum[1], entry.checksum());
+        sum[2] = Math.max(sum[2], entry.opId());
+        sum[3] += entry.data().map(String::length).orElse(0);
+    }
+
+    /** The upserts that add each bucket's ops (offsets from {@code @first_op}) to its totals. */
+    private static List<String> totalStatements(int groupId, Map<String, long[]> totals, long statementBytes) {
         List<String> totalStatements = new ArrayList<>();
         String totalsHead = "INSERT INTO bucket_state (group_id, bucket, last_op, op_count, checksum_sum, bytes) VALUES ";
-        sql.setLength(0);
-        sql.append(totalsHead);
-        first = true;
-        for (Map.Entry<String, long[]> bucket : totals.entrySet()) {
+        StringBuilder sql = new StringBuilder(totalsHead);
+        boolean first = true;
+        List<Map.Entry<String, long[]>> buckets = new ArrayList<>(totals.entrySet());
+        buckets.sort(Map.Entry.comparingByKey()); // in one order whoever writes them
+        for (Map.Entry<String, long[]> bucket : buckets) {
             long[] sum = bucket.getValue();
             if (!first) {
                 sql.append(',');
@@ -163,7 +222,7 @@ public final class BucketStore {
         if (!first) {
             totalStatements.add(sql.append(TOTALS_UPDATE).toString());
         }
-        return new PreparedOps(statements, totalStatements, totals, ops.size());
+        return totalStatements;
     }
 
     /** Appends prepared operations with their op ids from {@code firstOpId} on, and adds them to the buckets' totals. */
@@ -179,6 +238,9 @@ public final class BucketStore {
      */
     public void appendOps(Connection connection, PreparedOps ops, long firstOpId) throws SQLException {
         run(connection, ops.statements(), ops.count(), firstOpId);
+        if (ops.loaded() && ops.count() > 0) {
+            ops.rows().load(connection, ops.load(), false);
+        }
     }
 
     /** Adds prepared operations (their op ids from {@code firstOpId} on) to their buckets' totals. */

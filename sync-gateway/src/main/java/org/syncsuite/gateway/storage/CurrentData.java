@@ -92,7 +92,10 @@ public final class CurrentData {
 
 
     /** Memberships made into their statements ahead of time (see {@link BucketStore#prepare}). */
-    public record PreparedRows(List<String> statements) {
+    public record PreparedRows(List<String> statements, LoadData rows, String load) {
+        public PreparedRows(List<String> statements) {
+            this(statements, null, null);
+        }
     }
 
     /**
@@ -101,6 +104,38 @@ public final class CurrentData {
      * rows in nothing, for a connection that escapes with backslashes.
      */
     public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, long statementBytes) {
+        return prepare(groupId, rows, statementBytes, false);
+    }
+
+    /**
+     * Prepares as {@link #prepare(int, Map, long)} does, or with {@code load} the memberships to
+     * keep as rows for one {@code LOAD DATA LOCAL ... REPLACE} ({@link LoadData}; see
+     * {@link BucketStore#prepare(int, List, long, boolean)}), and deletes as statements.
+     */
+    public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, long statementBytes,
+                                       boolean load) {
+        if (load) {
+            LoadData kept = new LoadData(4096);
+            List<String> deletes = new java.util.ArrayList<>();
+            for (Map.Entry<String, Map<ByteBuffer, Membership>> table : rows.entrySet()) {
+                List<ByteBuffer> forgotten = new java.util.ArrayList<>();
+                // In key order, as the server keeps them (see BucketStore.prepare).
+                List<Map.Entry<ByteBuffer, Membership>> inKeyOrder = new java.util.ArrayList<>(table.getValue().entrySet());
+                inKeyOrder.sort(Map.Entry.comparingByKey(CurrentData::compareUnsigned));
+                for (Map.Entry<ByteBuffer, Membership> row : inKeyOrder) {
+                    Membership membership = row.getValue();
+                    if (isEmpty(membership)) {
+                        forgotten.add(row.getKey());
+                    } else {
+                        kept.text(table.getKey()).bytes(row.getKey()).text(membership.buckets())
+                                .bytes(membership.lookups().orElse(null)).endRow();
+                    }
+                }
+                deleteStatements(groupId, table.getKey(), forgotten, deletes);
+            }
+            return new PreparedRows(deletes, kept, "LOAD DATA LOCAL INFILE 'current_data' REPLACE INTO TABLE current_data "
+                    + "CHARACTER SET binary (source_table, source_key, buckets, lookups) SET group_id = " + groupId);
+        }
         List<String> statements = new java.util.ArrayList<>();
         String head = "INSERT INTO current_data (group_id, source_table, source_key, buckets, lookups) VALUES ";
         String tail = " ON DUPLICATE KEY UPDATE buckets = VALUES(buckets), lookups = VALUES(lookups)";
@@ -147,25 +182,44 @@ public final class CurrentData {
             if (!first) {
                 statements.add(upsert.append(tail).toString());
             }
-            for (int from = 0; from < forgotten.size(); from += 1_000) {
-                StringBuilder delete = new StringBuilder("DELETE FROM current_data WHERE group_id = ").append(groupId)
-                        .append(" AND source_table = ");
-                SqlText.hex(delete, table.getKey());
-                delete.append(" AND source_key IN (");
-                for (int i = from; i < Math.min(forgotten.size(), from + 1_000); i++) {
-                    if (i > from) {
-                        delete.append(',');
-                    }
-                    hex(delete, forgotten.get(i));
-                }
-                statements.add(delete.append(')').toString());
-            }
+            deleteStatements(groupId, table.getKey(), forgotten, statements);
         }
         return new PreparedRows(statements);
     }
 
-    /** Runs prepared statements in the caller's transaction. */
+    private static int compareUnsigned(ByteBuffer a, ByteBuffer b) {
+        int at = a.mismatch(b);
+        if (at < 0) {
+            return 0;
+        }
+        if (at >= a.remaining() || at >= b.remaining()) {
+            return Integer.compare(a.remaining(), b.remaining());
+        }
+        return Integer.compare(a.get(a.position() + at) & 0xff, b.get(b.position() + at) & 0xff);
+    }
+
+    /** Deletes of the memberships of {@code forgotten} rows of {@code table}, a thousand a statement. */
+    private static void deleteStatements(int groupId, String table, List<ByteBuffer> forgotten, List<String> statements) {
+        for (int from = 0; from < forgotten.size(); from += 1_000) {
+            StringBuilder delete = new StringBuilder("DELETE FROM current_data WHERE group_id = ").append(groupId)
+                    .append(" AND source_table = ");
+            SqlText.hex(delete, table);
+            delete.append(" AND source_key IN (");
+            for (int i = from; i < Math.min(forgotten.size(), from + 1_000); i++) {
+                if (i > from) {
+                    delete.append(',');
+                }
+                hex(delete, forgotten.get(i));
+            }
+            statements.add(delete.append(')').toString());
+        }
+    }
+
+    /** Runs prepared rows and statements in the caller's transaction. */
     public void save(Connection connection, PreparedRows rows) throws SQLException {
+        if (rows.rows() != null) {
+            rows.rows().load(connection, rows.load(), true);
+        }
         try (java.sql.Statement statement = connection.createStatement()) {
             statement.setEscapeProcessing(false); // the text is SQL as it stands, JDBC escapes included
             for (String sql : rows.statements()) {

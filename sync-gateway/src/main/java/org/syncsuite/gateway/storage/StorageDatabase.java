@@ -31,6 +31,35 @@ public record StorageDatabase(String url, String user, String password) {
 
     /** A new connection, auto-commit off, with backslash escapes in string literals whatever the server's sql_mode. */
     public Connection open() throws SQLException {
+        return open(url);
+    }
+
+    /**
+     * A connection as {@link #open()} makes it that may also send rows from memory with
+     * {@code LOAD DATA LOCAL INFILE} ({@link LoadData}), when the server allows it
+     * ({@link #loadsLocal}). Only the writer's storage lanes use one: the driver then answers the
+     * server's requests for local files, so other connections keep that off.
+     */
+    public Connection openLoading() throws SQLException {
+        return open(url.contains("allowLoadLocalInfile=") ? url : url + "&allowLoadLocalInfile=true");
+    }
+
+    /**
+     * Whether connections from {@link #openLoading()} can load rows from memory: the URL does not
+     * turn local loads off, and the server's {@code local_infile} is on (MariaDB's default;
+     * MySQL's is off). Asked on any connection to the server.
+     */
+    public boolean loadsLocal(Connection connection) throws SQLException {
+        if (url.contains("allowLoadLocalInfile=false")) {
+            return false;
+        }
+        try (java.sql.Statement statement = connection.createStatement();
+             java.sql.ResultSet rs = statement.executeQuery("SELECT @@GLOBAL.local_infile")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    private Connection open(String url) throws SQLException {
         Connection connection = DriverManager.getConnection(url, user, password);
         try {
             pinBackslashEscapes(connection);

@@ -132,6 +132,11 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private int remainingInPoll;
     /** The bytes a statement is cut at: half the server's max_allowed_packet, at most 4 MiB. */
     private long statementBytes = 4L * 1024 * 1024;
+    /**
+     * Whether batches go in as {@code LOAD DATA LOCAL} rows ({@link StorageDatabase#loadsLocal}),
+     * asked again at every resync; with false, as multi-row statements.
+     */
+    private boolean loadLocal;
     /** Rows whose data is longer are skipped with an error (they could not be written in one statement). */
     private int maxDataBytes = WriterBatch.MAX_ROW_BYTES;
     /**
@@ -289,6 +294,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             long maxPacket = maxPacket(c);
             statementBytes = Math.max(64 * 1024, Math.min(4L * 1024 * 1024, maxPacket / 2));
             maxDataBytes = (int) Math.min(WriterBatch.MAX_ROW_BYTES, (maxPacket - 64 * 1024) / 2);
+            loadLocal = storage.loadsLocal(c);
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -520,10 +526,10 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(name).unstarted(r));
         }
 
-        /** On the lane's thread. */
+        /** On the lane's thread: a connection that may load rows from memory. */
         Connection connection(StorageDatabase storage) throws SQLException {
             if (connection == null || connection.isClosed()) {
-                connection = storage.open();
+                connection = storage.openLoading();
             }
             return connection;
         }
@@ -558,8 +564,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         checkpoint = checkpoint && atBoundary && position != null;
         boolean positionOnly = checkpoint && isPositionOnly();
         WriterBatch.Sealed sealed = batch.seal();
-        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), statementBytes);
-        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), statementBytes);
+        BucketStore.PreparedOps ops = BucketStore.prepare(versionId, relativeOps(sealed), statementBytes, loadLocal);
+        CurrentData.PreparedRows memberships = CurrentData.prepare(versionId, sealed.memberships(), statementBytes, loadLocal);
         while (inFlight.size() >= LANES) {
             if (!settleOldest()) {
                 return; // a batch in flight did not commit: this one is dropped, and the writer starts again

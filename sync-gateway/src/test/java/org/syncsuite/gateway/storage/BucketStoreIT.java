@@ -1,6 +1,7 @@
 package org.syncsuite.gateway.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -83,25 +84,36 @@ class BucketStoreIT {
     }
 
     @Test
-    void preparedOpsStoreEveryCharacterExactlyWhateverTheServersEscapingMode() throws Exception {
-        String awkward = "{\"t\":\"it's \\\"quoted\\\" \\\\ back\\\\slash\\n\u0000nul \u001a sub \r\n é 😀 ☃\"}";
+    void preparedOpsStoreEveryCharacterExactlyWhateverTheServersEscapingModeOrLoaded() throws Exception {
+        String awkward = "{\"t\":\"it's \\\"quoted\\\" \\\\ back\\\\slash\\n\u0000nul \u001a sub \r\n é 😀 ☃\"}"
+                + "\t\\N\\t\n\\\u0000 lone \ud800 surrogate";
         List<BucketStore.BucketOp> ops = List.of(
                 new BucketStore.BucketOp("b[\"it's\"]", OplogEntry.put(0, "to'dos", "i\\d", "s'1", Checksums.put("to'dos", "i\\d", awkward), awkward)),
                 new BucketStore.BucketOp("b[\"it's\"]", OplogEntry.remove(1, "to'dos", "i\\d", "s'1", Checksums.remove("s'1"))),
                 new BucketStore.BucketOp("plain[]", OplogEntry.put(2, "todos", "t2", "s2", Checksums.put("todos", "t2", "{}"), "{}")),
-                new BucketStore.BucketOp("b[\"é😀\\\"\u0000\"]", OplogEntry.put(3, "tâches", "ü'\\x", "s\n3",
-                        Checksums.put("tâches", "ü'\\x", "{}"), "{}")));
-        for (boolean noBackslashEscapes : List.of(false, true)) {
-            int group = noBackslashEscapes ? 8 : 7;
-            try (Connection connection = db.rootConnection(database)) {
+                new BucketStore.BucketOp("b[\"é😀\\\"\u0000\"]", OplogEntry.put(3, "tâches", "ü'\\x\t", "s\n3",
+                        Checksums.put("tâches", "ü'\\x\t", "{}"), "{}")));
+        StorageDatabase storage = new StorageDatabase(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        for (int mode = 0; mode < 3; mode++) {
+            boolean noBackslashEscapes = mode == 1;
+            boolean load = mode == 2;
+            int group = 7 + mode;
+            try (Connection connection = load ? storage.openLoading() : db.rootConnection(database)) {
                 connection.setAutoCommit(false);
                 if (noBackslashEscapes) {
                     connection.createStatement().execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
                 }
                 StorageDatabase.pinBackslashEscapes(connection); // as every storage session does
                 long first = store.allocateOpIds(connection, ops.size());
-                BucketStore.PreparedOps prepared = BucketStore.prepare(group, ops, 300);
-                assertThat(prepared.statements()).as("cut before 300 bytes, each op alone").hasSizeGreaterThanOrEqualTo(4);
+                BucketStore.PreparedOps prepared = BucketStore.prepare(group, ops, 300, load);
+                if (load) {
+                    assertThat(storage.loadsLocal(connection)).as("MariaDB loads local rows by default").isTrue();
+                    assertThat(prepared.loaded()).isTrue();
+                    assertThat(prepared.statements()).isEmpty();
+                    assertThat(prepared.rows().rows()).isEqualTo(ops.size());
+                } else {
+                    assertThat(prepared.statements()).as("cut before 300 bytes, each op alone").hasSizeGreaterThanOrEqualTo(4);
+                }
                 store.append(connection, group, prepared, first);
                 connection.commit();
                 try (var rs = connection.createStatement().executeQuery("SELECT op_id, bucket, object_type, object_id, subkey, data "
@@ -112,7 +124,7 @@ class BucketStoreIT {
                     assertThat(new String(rs.getBytes(3), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("to'dos");
                     assertThat(new String(rs.getBytes(4), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("i\\d");
                     assertThat(new String(rs.getBytes(5), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("s'1");
-                    assertThat(rs.getString(6)).isEqualTo(awkward);
+                    assertThat(rs.getString(6)).isEqualTo(awkward.replace('\ud800', '?'));
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getLong(1)).isEqualTo(first + 1);
                     assertThat(rs.getString(6)).isNull();
@@ -123,13 +135,69 @@ class BucketStoreIT {
                     assertThat(rs.getBytes(2)).as("a bucket name's exact UTF-8 bytes")
                             .isEqualTo("b[\"é😀\\\"\u0000\"]".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     assertThat(rs.getBytes(3)).isEqualTo("tâches".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    assertThat(rs.getBytes(4)).isEqualTo("ü'\\x".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertThat(rs.getBytes(4)).isEqualTo("ü'\\x\t".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     assertThat(rs.getBytes(5)).isEqualTo("s\n3".getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
                 Map<String, BucketStore.BucketTotals> totals = store.totals(connection, group, List.of("b[\"it's\"]", "plain[]"));
                 assertThat(totals.get("b[\"it's\"]")).isEqualTo(new BucketStore.BucketTotals(
                         Checksums.add(Checksums.put("to'dos", "i\\d", awkward), Checksums.remove("s'1")), 2, first + 1));
                 assertThat(totals.get("plain[]").lastOp()).isEqualTo(first + 2);
+            }
+        }
+    }
+
+    @Test
+    void aLoadThatCannotStoreEveryOpExactlyFailsAsAnInsertWould() throws Exception {
+        StorageDatabase storage = new StorageDatabase(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        List<BucketStore.BucketOp> ops = List.of(
+                new BucketStore.BucketOp("b[]", OplogEntry.put(0, "todos", "t1", "s1", 1, "{}")),
+                new BucketStore.BucketOp("b[]", OplogEntry.put(1, "todos", "t2", "s2", 2, "{}")));
+        try (Connection connection = storage.openLoading()) {
+            long first = store.allocateOpIds(connection, 2);
+            store.append(connection, 1, BucketStore.prepare(1, ops, 1 << 20, true), first);
+            connection.commit();
+            // The same op ids again: a local load would skip the duplicates with a warning.
+            assertThatThrownBy(() -> store.appendOps(connection, BucketStore.prepare(1, ops, 1 << 20, true), first))
+                    .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("A load of 2 rows stored 0")
+                    .hasMessageContaining("Duplicate entry");
+            connection.rollback();
+            // A subkey longer than its column: a local load would cut it with a warning.
+            List<BucketStore.BucketOp> tooLong = List.of(new BucketStore.BucketOp("b[]",
+                    OplogEntry.put(0, "todos", "t3", "s".repeat(65), 3, "{}")));
+            long next = store.allocateOpIds(connection, 1);
+            assertThatThrownBy(() -> store.appendOps(connection, BucketStore.prepare(1, tooLong, 1 << 20, true), next))
+                    .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("with warnings");
+            connection.rollback();
+            try (var rs = connection.createStatement().executeQuery("SELECT COUNT(*) FROM bucket_ops WHERE group_id = 1")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void localLoadsAreUsedOnlyWhereTheUrlAndTheServerAllowThem() throws Exception {
+        StorageDatabase storage = new StorageDatabase(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        StorageDatabase refused = new StorageDatabase(db.jdbcUrl(database) + (db.jdbcUrl(database).contains("?") ? "&" : "?")
+                + "allowLoadLocalInfile=false", db.rootUser(), db.rootPassword());
+        List<BucketStore.BucketOp> ops = List.of(new BucketStore.BucketOp("b[]", OplogEntry.put(0, "todos", "t1", "s1", 1, "{}")));
+        try (Connection plain = storage.open(); Connection loading = refused.openLoading()) {
+            assertThat(storage.loadsLocal(plain)).isTrue();
+            assertThat(refused.loadsLocal(plain)).as("the URL turns local loads off").isFalse();
+            long first = store.allocateOpIds(plain, 1);
+            plain.commit();
+            assertThatThrownBy(() -> store.appendOps(plain, BucketStore.prepare(1, ops, 1 << 20, true), first))
+                    .as("only connections from openLoading() answer the server's request for the rows")
+                    .isInstanceOf(java.sql.SQLException.class);
+            assertThatThrownBy(() -> store.appendOps(loading, BucketStore.prepare(1, ops, 1 << 20, true), first))
+                    .isInstanceOf(java.sql.SQLException.class);
+            plain.rollback();
+            loading.rollback();
+            plain.createStatement().execute("SET GLOBAL local_infile = 0");
+            try {
+                assertThat(storage.loadsLocal(plain)).as("the server turns local loads off").isFalse();
+            } finally {
+                plain.createStatement().execute("SET GLOBAL local_infile = 1");
             }
         }
     }

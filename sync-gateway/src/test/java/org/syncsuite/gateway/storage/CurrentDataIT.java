@@ -55,6 +55,50 @@ class CurrentDataIT {
         }
     }
 
+    @Test
+    void preparedMembershipsAreSavedAlikeAsStatementsAndAsLoadedRows() throws Exception {
+        String database = StorageFixture.newStorage(db, "current_prepared");
+        StorageDatabase storage = new StorageDatabase(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        byte[] awkward = {0, '\t', '\n', '\\', 'N', (byte) 0xff, '\r', 0x1a, '\''};
+        byte[] kept = key("kept");
+        byte[] changed = key("changed");
+        byte[] left = key("left");
+        String buckets = "[{\"bucket\":\"user[\\\"é\\t😀\\\"]\",\"table\":\"todos\",\"id\":\"a\\\\N\"}]";
+        Map<String, Map<ByteBuffer, CurrentData.Membership>> before = Map.of(
+                "to\tdos", Map.of(
+                        ByteBuffer.wrap(awkward), new CurrentData.Membership(buckets, Optional.of(awkward)),
+                        ByteBuffer.wrap(kept), new CurrentData.Membership("[]", Optional.of(new byte[] {1})),
+                        ByteBuffer.wrap(changed), new CurrentData.Membership(buckets, Optional.empty()),
+                        ByteBuffer.wrap(left), new CurrentData.Membership(buckets, Optional.empty())),
+                "lists", Map.of(ByteBuffer.wrap(kept), new CurrentData.Membership("[1]", Optional.empty())));
+        Map<String, Map<ByteBuffer, CurrentData.Membership>> after = Map.of(
+                "to\tdos", Map.of(
+                        ByteBuffer.wrap(kept), new CurrentData.Membership("[]", Optional.of(new byte[] {1})), // the same again
+                        ByteBuffer.wrap(changed), new CurrentData.Membership("[2]", Optional.of(awkward)),
+                        ByteBuffer.wrap(left), new CurrentData.Membership("[]", Optional.empty())));
+        for (int group = 1; group <= 2; group++) {
+            boolean load = group == 2;
+            try (Connection connection = load ? storage.openLoading() : storage.open()) {
+                CurrentData.PreparedRows first = CurrentData.prepare(group, before, 1 << 20, load);
+                assertThat(first.rows() != null).isEqualTo(load);
+                current.save(connection, first);
+                CurrentData.PreparedRows second = CurrentData.prepare(group, after, 1 << 20, load);
+                assertThat(second.statements()).as("the delete of the row that left everything").hasSize(load ? 1 : 2);
+                current.save(connection, second);
+                connection.commit();
+
+                Map<ByteBuffer, CurrentData.Membership> todos = current.loadTable(connection, group, "to\tdos");
+                assertThat(todos).containsOnlyKeys(ByteBuffer.wrap(awkward), ByteBuffer.wrap(kept), ByteBuffer.wrap(changed));
+                assertThat(todos.get(ByteBuffer.wrap(awkward)).buckets()).isEqualTo(buckets);
+                assertThat(todos.get(ByteBuffer.wrap(awkward)).lookups()).hasValueSatisfying(l -> assertThat(l).isEqualTo(awkward));
+                assertThat(todos.get(ByteBuffer.wrap(kept)).lookups()).hasValueSatisfying(l -> assertThat(l).containsExactly(1));
+                assertThat(todos.get(ByteBuffer.wrap(changed)).buckets()).isEqualTo("[2]");
+                assertThat(todos.get(ByteBuffer.wrap(changed)).lookups()).hasValueSatisfying(l -> assertThat(l).isEqualTo(awkward));
+                assertThat(current.loadTable(connection, group, "lists")).containsOnlyKeys(ByteBuffer.wrap(kept));
+            }
+        }
+    }
+
     private static byte[] key(String id) {
         return ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8);
     }

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 final class TimedJdbc implements Driver {
 
     static final String PREFIX = "jdbc:timed:";
-    private static final Pattern TABLE = Pattern.compile("(?i)\\b(?:INTO|FROM|UPDATE)\\s+`?(\\w+)");
+    private static final Pattern TABLE = Pattern.compile("(?i)\\b(?:INTO(?:\\s+TABLE)?|FROM|UPDATE)\\s+`?(\\w+)");
 
     /** Per kind: calls, nanoseconds, batched rows. */
     private final Map<String, AtomicLongArray> totals = new ConcurrentHashMap<>();

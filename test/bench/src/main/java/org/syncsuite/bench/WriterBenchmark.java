@@ -60,6 +60,11 @@ final class WriterBenchmark implements Benchmark {
     private static final int VERSION = 1;
     /** Whole source transactions go into one Kafka transaction until it holds this many records. */
     static final int KAFKA_TRANSACTION_RECORDS = 5_000;
+    /**
+     * Row events each side first writes untimed, by default: enough for the JIT compilers to be
+     * done with the writer's hot code, which takes them about ten seconds of a core.
+     */
+    static final int WARM_UP_ROWS = 200_000;
 
     @Override
     public String name() {
@@ -83,6 +88,7 @@ final class WriterBenchmark implements Benchmark {
         int batchRows = options.integer("batch-ops", WriterSettings.DEFAULTS.batchOps());
         int bufferPoolMb = options.integer("buffer-pool-mb", 1024);
         int redoLogOption = options.integer("redo-log-mb", Integer.MAX_VALUE); // absent: MariaDB's default
+        int warmUpRows = options.wholeNumber("warm-up-rows", WARM_UP_ROWS);
         EmbeddedMariaDb.Builder dbBuilder = EmbeddedMariaDb.builder().bufferPoolSize(bufferPoolMb + "M");
         if (redoLogOption != Integer.MAX_VALUE) {
             dbBuilder.argument("--innodb-log-file-size=" + redoLogOption + "M");
@@ -100,10 +106,20 @@ final class WriterBenchmark implements Benchmark {
 
             System.out.printf(Locale.ROOT, "   writing %,d row events into a new changes topic ...%n", rows);
             long started = System.nanoTime();
-            Topic topic = writeTopic(kafka, rows);
+            Topic topic = writeTopic(kafka, rows, 42);
             double writeSeconds = (System.nanoTime() - started) / 1e9;
             System.out.printf(Locale.ROOT, "   ... %,d records (%,d source transactions, %.1f MB) in %.1f s%n",
                     topic.records(), topic.transactions(), topic.bytes() / 1e6, writeSeconds);
+            Topic warmUp = null;
+            if (warmUpRows > 0) {
+                warmUp = writeTopic(kafka, warmUpRows, 7);
+                db.createDatabase("bench_warm_up");
+                StorageMigrations.migrate(db.jdbcUrl("bench_warm_up"), db.rootUser(), db.rootPassword());
+                try (Connection c = new StorageDatabase(db.jdbcUrl("bench_warm_up"), db.rootUser(), db.rootPassword()).open()) {
+                    new SyncConfigVersions().deploy(c, WriterWorkload.SYNC_CONFIG);
+                    c.commit();
+                }
+            }
 
             db.createDatabase("bench_storage");
             String url = db.jdbcUrl("bench_storage");
@@ -129,6 +145,13 @@ final class WriterBenchmark implements Benchmark {
             arguments.put("last-position-offset", Long.toString(topic.lastPositionOffset()));
             arguments.put("profile", Boolean.toString(profile));
             arguments.put("batch-ops", Integer.toString(batchRows));
+            if (warmUp != null) {
+                System.out.printf(Locale.ROOT, "   (first, untimed, the same JVM writes %,d other row events into another storage database)%n",
+                        warmUp.rowEvents());
+                arguments.put("warm-up-topic", warmUp.name());
+                arguments.put("warm-up-last-position-offset", Long.toString(warmUp.lastPositionOffset()));
+                arguments.put("warm-up-url", db.jdbcUrl("bench_warm_up"));
+            }
             Usage usageA = Usage.start(db);
             ChildJvm.Report child;
             try {
@@ -155,27 +178,43 @@ final class WriterBenchmark implements Benchmark {
 
             // B: the baseline
             System.out.println("   baseline: batched JDBC inserts of the same rows ...");
+            double baselineWarmUpSeconds = 0;
+            if (warmUp != null) {
+                baselineWarmUpSeconds = baseline(storage, "baseline_warm_up", warmUp, batchRows);
+                settleSeconds += settle(db);
+            }
             Usage usageB = Usage.start(db);
-            double baselineSeconds = baseline(storage, topic, batchRows);
+            double baselineSeconds = baseline(storage, "baseline_rows", topic, batchRows);
             usageB.stop();
             double baselineRows = topic.rowEvents() / baselineSeconds;
             System.out.printf(Locale.ROOT, "   ... %,d rows in %.1f s: %,.0f rows/s%n", topic.rowEvents(), baselineSeconds, baselineRows);
 
+            String warmUpNote = "no warm-up (--warm-up-rows=0): both sides measured from a cold start";
+            if (warmUp != null) {
+                Map<String, String> warm = child.stretches().get("warm-up");
+                warmUpNote = String.format(Locale.ROOT, "warm-up, untimed (--warm-up-rows=0 leaves it out): before "
+                                + "their measured runs, ours wrote %,d other row events (%,d ops) into another storage database in "
+                                + "%.1f s in the same JVM, then waited %.1f s for the database to write them out; the baseline "
+                                + "inserted their %,d rows into another table in %.1f s", warmUp.rowEvents(),
+                        Long.parseLong(warm.get("ops")), Double.parseDouble(warm.get("seconds")),
+                        Double.parseDouble(warm.get("settleSeconds")), warmUp.rowEvents(), baselineWarmUpSeconds);
+            }
             return report(rows, topic, child, usageA, usageB, oursOps, oursRows, baselineRows, baselineSeconds, batchRows,
-                    settleSeconds, writeSeconds, storage, bufferPoolMb, redoLogMb);
+                    settleSeconds, writeSeconds, storage, bufferPoolMb, redoLogMb, warmUpNote);
         }
     }
 
     private BenchReport report(int rows, Topic topic, ChildJvm.Report child, Usage usageA, Usage usageB, double oursOps,
                                double oursRows, double baselineRows, double baselineSeconds, int batchRows,
                                double settleSeconds, double writeSeconds, StorageDatabase storage, int bufferPoolMb,
-                               long redoLogMb)
+                               long redoLogMb, String warmUpNote)
             throws Exception {
         Map<String, String> w = child.stretches().get("writer");
         double seconds = Double.parseDouble(w.get("seconds"));
         long ops = Long.parseLong(w.get("ops"));
         long commits = Long.parseLong(w.get("commits"));
         List<String> notes = new ArrayList<>();
+        notes.add(warmUpNote);
         notes.add(String.format(Locale.ROOT, "workload: %s; %.2f ops and index entries per row event",
                 topic.events().toString().replace("=", " "), ops / (double) topic.rowEvents()));
         notes.add(String.format(Locale.ROOT, "ours: %,d ops in %.1f s, %,d commits (%,.0f ops each, at most %,d), "
@@ -265,7 +304,7 @@ final class WriterBenchmark implements Benchmark {
      * per source transaction would make writing the topic take minutes. A consumer sees the same
      * records either way.
      */
-    static Topic writeTopic(EmbeddedKafka kafka, int rows) throws Exception {
+    static Topic writeTopic(EmbeddedKafka kafka, int rows, long seed) throws Exception {
         String name = "bench-writer-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(kafka.clientProperties())) {
             admin.createTopics(List.of(new NewTopic(name, Optional.of(1), Optional.empty())
@@ -274,7 +313,7 @@ final class WriterBenchmark implements Benchmark {
         byte[][] keys = new byte[rows][];
         String[] data = new String[rows];
         Map<String, Integer> events = new LinkedHashMap<>();
-        WriterWorkload workload = new WriterWorkload(42);
+        WriterWorkload workload = new WriterWorkload(seed);
         long records = 0;
         long bytes = 0;
         long transactions = 0;
@@ -325,14 +364,14 @@ final class WriterBenchmark implements Benchmark {
         return json.endObject().toString();
     }
 
-    /** Seconds to insert every baseline row, {@code batchRows} per batch and transaction. */
-    private static double baseline(StorageDatabase storage, Topic topic, int batchRows) throws Exception {
+    /** Seconds to insert every baseline row of {@code topic} into a new {@code table}, {@code batchRows} per batch and transaction. */
+    private static double baseline(StorageDatabase storage, String table, Topic topic, int batchRows) throws Exception {
         try (Connection c = storage.open(); Statement ddl = c.createStatement()) {
-            ddl.execute("CREATE TABLE baseline_rows (id VARBINARY(1024) NOT NULL PRIMARY KEY, data MEDIUMTEXT NOT NULL) ENGINE = InnoDB");
+            ddl.execute("CREATE TABLE " + table + " (id VARBINARY(1024) NOT NULL PRIMARY KEY, data MEDIUMTEXT NOT NULL) ENGINE = InnoDB");
             c.commit();
         }
         try (Connection c = storage.open();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO baseline_rows (id, data) VALUES (?, ?)")) {
+             PreparedStatement insert = c.prepareStatement("INSERT INTO " + table + " (id, data) VALUES (?, ?)")) {
             long started = System.nanoTime();
             int n = topic.rowEvents();
             for (int from = 0; from < n; from += batchRows) {
@@ -353,8 +392,13 @@ final class WriterBenchmark implements Benchmark {
      * the seconds it took (at most two minutes).
      */
     private static double settle(EmbeddedMariaDb db) throws Exception {
+        return settle(db.jdbcUrl(""), db.rootUser(), db.rootPassword());
+    }
+
+    /** {@link #settle(EmbeddedMariaDb)} through a JDBC URL, for an account that may set globals. */
+    static double settle(String url, String user, String password) throws Exception {
         long started = System.nanoTime();
-        try (Connection c = db.rootConnection(""); Statement s = c.createStatement()) {
+        try (Connection c = java.sql.DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
             String before;
             try (ResultSet rs = s.executeQuery("SELECT @@GLOBAL.innodb_max_dirty_pages_pct")) {
                 rs.next();

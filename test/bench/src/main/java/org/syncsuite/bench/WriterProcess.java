@@ -62,6 +62,34 @@ public final class WriterProcess {
         Map<String, Object> kafka = new HashMap<>();
         kafka.put("bootstrap.servers", ChildJvm.required(options, "bootstrap-servers"));
 
+        WriterSettings settings = settings(Integer.parseInt(options.getOrDefault("batch-ops", "0")));
+        int timeoutMinutes = Integer.parseInt(options.getOrDefault("timeout-minutes", "20"));
+        if (options.containsKey("warm-up-topic")) {
+            // The same writer code over other rows into another storage database, untimed, so that
+            // the measured run finds this JVM's code compiled, as a writer that has been running does.
+            String warmTopic = options.get("warm-up-topic");
+            long warmLast = Long.parseLong(ChildJvm.required(options, "warm-up-last-position-offset"));
+            StorageDatabase warmStorage = new StorageDatabase(ChildJvm.required(options, "warm-up-url"), storage.user(),
+                    storage.password());
+            Counting warm = new Counting(warmLast);
+            long started = System.nanoTime();
+            try (KafkaCheckpointPublisher publisher = new KafkaCheckpointPublisher(kafka, warmTopic + ".checkpoints")) {
+                warm.started = started;
+                BucketWriter writer = new BucketWriter(version, plan, warmStorage, kafka, warmTopic, "bench-writer-" + warmTopic,
+                        publisher, settings, warm);
+                Thread thread = Thread.ofPlatform().start(writer);
+                boolean done = warm.done.await(timeoutMinutes, TimeUnit.MINUTES);
+                writer.close();
+                thread.join(10_000);
+                if (!done) {
+                    throw new IllegalStateException("The warm-up did not reach its last position record" + warm.failureNote());
+                }
+            }
+            double warmSeconds = (System.nanoTime() - started) / 1e9;
+            double settleSeconds = WriterBenchmark.settle(ChildJvm.required(options, "warm-up-url"), storage.user(), storage.password());
+            System.out.printf(Locale.ROOT, "BENCH-STRETCH name=warm-up seconds=%.6f ops=%d settleSeconds=%.3f%n", warmSeconds,
+                    warm.ops.get(), settleSeconds);
+        }
         Counting listener = new Counting(lastPosition);
         try (KafkaCheckpointPublisher publisher = new KafkaCheckpointPublisher(kafka, topic + ".checkpoints")) {
             ProcessMemory.resetPeakHeap();
@@ -72,7 +100,7 @@ public final class WriterProcess {
             long started = System.nanoTime();
             listener.started = started;
             BucketWriter writer = new BucketWriter(version, plan, storage, kafka, topic, "bench-writer-" + topic, publisher,
-                    settings(Integer.parseInt(options.getOrDefault("batch-ops", "0"))), listener);
+                    settings, listener);
             Thread thread = Thread.ofPlatform().start(writer);
             StackSampler sampler = profile ? new StackSampler(thread, Duration.ofMillis(5)) : null;
             AtomicLong liveHeap = new AtomicLong();
@@ -86,7 +114,7 @@ public final class WriterProcess {
                     }
                 }
             });
-            boolean done = listener.done.await(Integer.parseInt(options.getOrDefault("timeout-minutes", "20")), TimeUnit.MINUTES);
+            boolean done = listener.done.await(timeoutMinutes, TimeUnit.MINUTES);
             double seconds = (System.nanoTime() - started) / 1e9;
             long writerCpu = ManagementFactory.getThreadMXBean().getThreadCpuTime(thread.threadId());
             long cpu = os.getProcessCpuTime() - cpuBefore;

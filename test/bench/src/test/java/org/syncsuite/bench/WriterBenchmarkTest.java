@@ -36,6 +36,7 @@ class WriterBenchmarkTest {
         assertThat(TimedJdbc.kind("INSERT INTO bucket_ops (group_id, bucket) VALUES (?, ?)")).isEqualTo("insert_bucket_ops");
         assertThat(TimedJdbc.kind("INSERT INTO bucket_state (a) VALUES (?) ON DUPLICATE KEY UPDATE a = a + 1")).isEqualTo("upsert_bucket_state");
         assertThat(TimedJdbc.kind("SELECT last_op_id FROM op_id_sequence WHERE id = 1 FOR UPDATE")).isEqualTo("lock_op_id_sequence");
+        assertThat(TimedJdbc.kind("LOAD DATA LOCAL INFILE 'x' REPLACE INTO TABLE current_data CHARACTER SET binary (a)")).isEqualTo("load_current_data");
         assertThat(TimedJdbc.timed("jdbc:mysql://h/db")).isEqualTo("jdbc:timed:mysql://h/db");
     }
 
