@@ -17,6 +17,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.syncsuite.core.Checksums;
 import org.syncsuite.core.SqliteValue;
 import org.syncsuite.core.config.LookupSource;
@@ -94,8 +96,17 @@ class BucketWriterIT {
                 version, "%\"pos\":" + position + ",%") == 1);
     }
 
-    @Test
-    void goldenScenariosGiveTheExpectedOperationsAndChecksums() throws Exception {
+    /**
+     * With {@code localLoads} batches go in as {@code LOAD DATA LOCAL} rows (the server allows it
+     * by default); without, the storage URL turns that off and they go in as statements.
+     */
+    @ParameterizedTest(name = "local loads: {0}")
+    @ValueSource(booleans = {true, false})
+    void goldenScenariosGiveTheExpectedOperationsAndChecksums(boolean localLoads) throws Exception {
+        if (!localLoads) {
+            storage = new StorageDatabase(storage.url() + "&allowLoadLocalInfile=false", storage.user(), storage.password());
+        }
+        long loadsBefore = loadStatements();
         startWriter();
         String l = version + "#";
         // 1. inserts
@@ -185,6 +196,15 @@ class BucketWriterIT {
         assertThat(last.path("position").path("pos").asLong()).isEqualTo(topic.lastPosition());
         assertThat(events.getFirst().path("invalidate_all").asBoolean()).as("the activation invalidates everything").isTrue();
         assertThat(counting.skipped).isEmpty();
+        assertThat(loadStatements() > loadsBefore).as("batches loaded as rows").isEqualTo(localLoads);
+    }
+
+    /** LOAD DATA statements the server has run (its status counter). */
+    private long loadStatements() throws Exception {
+        try (Connection c = db.rootConnection(""); var rs = c.createStatement().executeQuery("SHOW GLOBAL STATUS LIKE 'Com_load'")) {
+            rs.next();
+            return rs.getLong(2);
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package org.syncsuite.bench;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +48,11 @@ import org.syncsuite.services.EmbeddedMariaDb;
  * key, inserted into a two-column table with batched JDBC ({@code rewriteBatchedStatements}), one
  * transaction per batch of the writer's batch size, read from memory (generated with the topic).</li>
  * </ol>
- * The CPU the database, the writer's JVM and this JVM (the broker) use during each run is
+ * Both sides are measured warm, as a writer that has been running is: before its measured run,
+ * the writer's JVM first writes {@code --warm-up-rows} (200,000) row events of another seed into
+ * another storage database, and the baseline inserts their rows into another table, each followed
+ * by the database writing them out; {@code --warm-up-rows=0} measures both from a cold start. The
+ * CPU the database, the writer's JVM and this JVM (the broker) use during each measured run is
  * reported, and with {@code --profile=true} where the writer's thread spends its time.
  */
 final class WriterBenchmark implements Benchmark {
@@ -152,7 +155,8 @@ final class WriterBenchmark implements Benchmark {
                 arguments.put("warm-up-last-position-offset", Long.toString(warmUp.lastPositionOffset()));
                 arguments.put("warm-up-url", db.jdbcUrl("bench_warm_up"));
             }
-            Usage usageA = Usage.start(db);
+            arguments.put("database-pid", Long.toString(db.pid().orElseThrow()));
+            arguments.put("bench-pid", Long.toString(ProcessHandle.current().pid()));
             ChildJvm.Report child;
             try {
                 child = ChildJvm.run("writer", System.getProperty("java.class.path"), WriterProcess.class.getName(), arguments,
@@ -160,7 +164,7 @@ final class WriterBenchmark implements Benchmark {
             } catch (ChildJvm.ChildFailedException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
-            usageA.stop();
+            Usage usageA = Usage.of(child.stretches().get("usage")); // over the measured run alone
             Map<String, String> w = child.stretches().get("writer");
             double seconds = Double.parseDouble(w.get("seconds"));
             long ops = Long.parseLong(w.get("ops"));
@@ -400,22 +404,41 @@ final class WriterBenchmark implements Benchmark {
         long started = System.nanoTime();
         try (Connection c = java.sql.DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
             String before;
-            try (ResultSet rs = s.executeQuery("SELECT @@GLOBAL.innodb_max_dirty_pages_pct")) {
+            long ioCapacity;
+            long ioCapacityMax;
+            try (ResultSet rs = s.executeQuery("SELECT @@GLOBAL.innodb_max_dirty_pages_pct, @@GLOBAL.innodb_io_capacity, "
+                    + "@@GLOBAL.innodb_io_capacity_max")) {
                 rs.next();
                 before = rs.getString(1);
+                ioCapacity = rs.getLong(2);
+                ioCapacityMax = rs.getLong(3);
             }
+            // Flushed at the default 200 pages a second, a run's pages would take minutes.
+            s.execute("SET GLOBAL innodb_io_capacity_max = 100000");
+            s.execute("SET GLOBAL innodb_io_capacity = 50000");
             s.execute("SET GLOBAL innodb_max_dirty_pages_pct = 0");
             try {
+                long lowest = Long.MAX_VALUE;
+                long lowestAt = System.nanoTime();
                 while (System.nanoTime() - started < Duration.ofMinutes(2).toNanos()) {
                     try (ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'")) {
-                        if (!rs.next() || rs.getLong(2) < 100) {
+                        long dirty = rs.next() ? rs.getLong(2) : 0;
+                        if (dirty < 100) {
                             break;
+                        }
+                        if (dirty < lowest) {
+                            lowest = dirty;
+                            lowestAt = System.nanoTime();
+                        } else if (System.nanoTime() - lowestAt > Duration.ofSeconds(10).toNanos()) {
+                            break; // no lower for ten seconds: what is left is being written again as it goes
                         }
                     }
                     Thread.sleep(250);
                 }
             } finally {
                 s.execute("SET GLOBAL innodb_max_dirty_pages_pct = " + Double.parseDouble(before));
+                s.execute("SET GLOBAL innodb_io_capacity = " + ioCapacity);
+                s.execute("SET GLOBAL innodb_io_capacity_max = " + ioCapacityMax);
             }
         }
         return (System.nanoTime() - started) / 1e9;
@@ -452,7 +475,11 @@ final class WriterBenchmark implements Benchmark {
     static final class Usage {
         private static final List<String> COUNTERS = List.of("Innodb_data_written", "Innodb_os_log_written",
                 "Binlog_bytes_written", "Innodb_buffer_pool_reads");
-        private final EmbeddedMariaDb db;
+        private final long databasePid;
+        private final long benchPid;
+        private final String url;
+        private final String user;
+        private final String password;
         private final long startedNanos;
         private final double databaseCpu;
         private final double benchCpu;
@@ -462,24 +489,56 @@ final class WriterBenchmark implements Benchmark {
         double benchSeconds;
         final Map<String, Long> deltas = new LinkedHashMap<>();
 
-        private Usage(EmbeddedMariaDb db) throws Exception {
-            this.db = db;
-            this.counters = counters(db);
+        private Usage(long databasePid, long benchPid, String url, String user, String password) throws Exception {
+            this.databasePid = databasePid;
+            this.benchPid = benchPid;
+            this.url = url;
+            this.user = user;
+            this.password = password;
+            this.counters = url == null ? Map.of() : counters();
             this.startedNanos = System.nanoTime();
-            this.databaseCpu = processSeconds(db.pid().orElseThrow());
-            this.benchCpu = benchCpuSeconds();
+            this.databaseCpu = processSeconds(databasePid);
+            this.benchCpu = processSeconds(benchPid);
         }
 
         static Usage start(EmbeddedMariaDb db) throws Exception {
-            return new Usage(db);
+            return start(db.pid().orElseThrow(), ProcessHandle.current().pid(), db.jdbcUrl(""), db.rootUser(), db.rootPassword());
+        }
+
+        /** From another process (the writer's JVM): the database's and the bench JVM's usage over its own window. */
+        static Usage start(long databasePid, long benchPid, String url, String user, String password) throws Exception {
+            return new Usage(databasePid, benchPid, url, user, password);
         }
 
         Usage stop() throws Exception {
             wallSeconds = (System.nanoTime() - startedNanos) / 1e9;
-            databaseSeconds = processSeconds(db.pid().orElseThrow()) - databaseCpu;
-            benchSeconds = benchCpuSeconds() - benchCpu;
-            counters(db).forEach((name, value) -> deltas.put(name, value - counters.getOrDefault(name, 0L)));
+            databaseSeconds = processSeconds(databasePid) - databaseCpu;
+            benchSeconds = processSeconds(benchPid) - benchCpu;
+            counters().forEach((name, value) -> deltas.put(name, value - counters.getOrDefault(name, 0L)));
             return this;
+        }
+
+        /** As a child JVM's output line ({@link #of} reads it back). */
+        String stretch() {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                    "BENCH-STRETCH name=usage wallSeconds=%.3f databaseSeconds=%.3f benchSeconds=%.3f",
+                    wallSeconds, databaseSeconds, benchSeconds));
+            deltas.forEach((name, value) -> line.append(' ').append(name).append('=').append(value));
+            return line.toString();
+        }
+
+        /** The usage a child JVM measured ({@link #stretch}). */
+        static Usage of(Map<String, String> stretch) throws Exception {
+            Usage usage = new Usage(-1, -1, null, null, null);
+            usage.wallSeconds = Double.parseDouble(stretch.get("wallSeconds"));
+            usage.databaseSeconds = Double.parseDouble(stretch.get("databaseSeconds"));
+            usage.benchSeconds = Double.parseDouble(stretch.get("benchSeconds"));
+            for (String counter : COUNTERS) {
+                if (stretch.containsKey(counter)) {
+                    usage.deltas.put(counter, Long.parseLong(stretch.get(counter)));
+                }
+            }
+            return usage;
         }
 
         /** The database's writes and reads, for a report: MB written to data files, redo log, binlog; pages read. */
@@ -490,9 +549,9 @@ final class WriterBenchmark implements Benchmark {
                     deltas.getOrDefault("Binlog_bytes_written", 0L) >> 20, deltas.getOrDefault("Innodb_buffer_pool_reads", 0L));
         }
 
-        private static Map<String, Long> counters(EmbeddedMariaDb db) throws Exception {
+        private Map<String, Long> counters() throws Exception {
             Map<String, Long> values = new LinkedHashMap<>();
-            try (Connection c = db.rootConnection(""); Statement s = c.createStatement();
+            try (Connection c = java.sql.DriverManager.getConnection(url, user, password); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SHOW GLOBAL STATUS")) {
                 while (rs.next()) {
                     if (COUNTERS.contains(rs.getString(1))) {
@@ -501,10 +560,6 @@ final class WriterBenchmark implements Benchmark {
                 }
             }
             return values;
-        }
-
-        private static double benchCpuSeconds() {
-            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
         }
 
         /** User + system CPU seconds of a process so far (Linux), NaN where unknown. */

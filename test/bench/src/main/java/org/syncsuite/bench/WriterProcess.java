@@ -97,6 +97,9 @@ public final class WriterProcess {
                     (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpuBefore = os.getProcessCpuTime();
             double gcBefore = ProcessMemory.gcSeconds();
+            WriterBenchmark.Usage usage = WriterBenchmark.Usage.start(Long.parseLong(ChildJvm.required(options, "database-pid")),
+                    Long.parseLong(ChildJvm.required(options, "bench-pid")), ChildJvm.required(options, "url"),
+                    storage.user(), storage.password());
             long started = System.nanoTime();
             listener.started = started;
             BucketWriter writer = new BucketWriter(version, plan, storage, kafka, topic, "bench-writer-" + topic, publisher,
@@ -116,6 +119,7 @@ public final class WriterProcess {
             });
             boolean done = listener.done.await(timeoutMinutes, TimeUnit.MINUTES);
             double seconds = (System.nanoTime() - started) / 1e9;
+            usage.stop();
             long writerCpu = ManagementFactory.getThreadMXBean().getThreadCpuTime(thread.threadId());
             long cpu = os.getProcessCpuTime() - cpuBefore;
             double gc = ProcessMemory.gcSeconds() - gcBefore;
@@ -136,6 +140,7 @@ public final class WriterProcess {
                     seconds, listener.rows.get(), listener.ops.get(), listener.commits.get(), listener.checkpoints.get(),
                     listener.firstCommitNanos.get() / 1e9, listener.maxCommitOps.get(), listener.retries.get(),
                     listener.skipped.get(), ProcessMemory.peakHeapBytes(), liveHeap.get(), writerCpu / 1e9, cpu / 1e9, gc);
+            System.out.println(usage.stretch());
             if (sampler != null) {
                 StringBuilder line = new StringBuilder("BENCH-STRETCH name=profile samples=" + sampler.samples());
                 sampler.counts().forEach((phase, count) -> line.append(' ').append(phase).append('=')
