@@ -88,11 +88,11 @@ public final class BucketStore {
      * {@link #addTotals}). Building the statements is most of the client's share of an insert, so
      * a writer can do it while the previous batch commits.
      */
-    public record PreparedOps(List<String> statements, LoadData rows, String load, List<String> totalStatements,
+    public record PreparedOps(List<String> statements, List<LoadData> rows, String load, List<String> totalStatements,
                               Map<String, long[]> totals, int count) {
         /** Whether the operations go in as {@link #rows} with the {@link #load} statement, not as {@link #statements}. */
         public boolean loaded() {
-            return rows != null;
+            return load != null;
         }
     }
 
@@ -108,7 +108,7 @@ public final class BucketStore {
 
     /**
      * Prepares {@code ops} as {@link #prepare(int, List, long)} does, or with {@code load} as rows
-     * for one {@code LOAD DATA LOCAL} statement ({@link LoadData}), for a connection from
+     * for {@code LOAD DATA LOCAL} statements ({@link LoadData}, cut as statements are), for a connection from
      * {@link StorageDatabase#openLoading()} to a server that {@link StorageDatabase#loadsLocal loads
      * local rows}. A load parses no SQL per value: the server stores the same rows with about half
      * the work.
@@ -121,9 +121,15 @@ public final class BucketStore {
             // sixth less than rows in op id order.
             List<BucketOp> inKeyOrder = new ArrayList<>(ops);
             inKeyOrder.sort(Comparator.comparing(BucketOp::bucket));
-            LoadData rows = new LoadData(capacity(ops));
+            List<LoadData> chunks = new ArrayList<>();
+            LoadData rows = new LoadData((int) Math.min(statementBytes + 64 * 1024, capacity(ops)));
+            chunks.add(rows);
             for (BucketOp op : inKeyOrder) {
                 OplogEntry entry = op.entry();
+                if (rows.size() >= statementBytes) {
+                    rows = new LoadData((int) Math.min(statementBytes + 64 * 1024, capacity(ops)));
+                    chunks.add(rows);
+                }
                 rows.text(op.bucket()).number(entry.opId()).number(entry.op().ordinal() + 1)
                         .text(entry.objectType().orElse(null)).text(entry.objectId().orElse(null))
                         .text(entry.subkey().orElse(null)).number(entry.checksum()).text(entry.data().orElse(null)).endRow();
@@ -132,7 +138,7 @@ public final class BucketStore {
             String statement = "LOAD DATA LOCAL INFILE 'bucket_ops' INTO TABLE bucket_ops CHARACTER SET binary "
                     + "(bucket, @offset, op, object_type, object_id, subkey, checksum, data) "
                     + "SET group_id = " + groupId + ", op_id = @first_op + CAST(@offset AS SIGNED)";
-            return new PreparedOps(List.of(), rows, statement, totalStatements(groupId, totals, statementBytes), totals, ops.size());
+            return new PreparedOps(List.of(), chunks, statement, totalStatements(groupId, totals, statementBytes), totals, ops.size());
         }
         List<String> statements = new ArrayList<>();
         String head = "INSERT INTO bucket_ops (group_id, bucket, op_id, op, object_type, object_id, subkey, checksum, data) VALUES ";
@@ -171,7 +177,7 @@ public final class BucketStore {
         if (!first) {
             statements.add(sql.toString());
         }
-        return new PreparedOps(statements, null, null, totalStatements(groupId, totals, statementBytes), totals, ops.size());
+        return new PreparedOps(statements, List.of(), null, totalStatements(groupId, totals, statementBytes), totals, ops.size());
     }
 
     /** About the bytes {@code ops} take as load rows: a buffer that is not copied to grow. */
@@ -238,8 +244,10 @@ public final class BucketStore {
      */
     public void appendOps(Connection connection, PreparedOps ops, long firstOpId) throws SQLException {
         run(connection, ops.statements(), ops.count(), firstOpId);
-        if (ops.loaded() && ops.count() > 0) {
-            ops.rows().load(connection, ops.load(), false);
+        if (ops.count() > 0) {
+            for (LoadData rows : ops.rows()) {
+                rows.load(connection, ops.load(), false);
+            }
         }
     }
 

@@ -92,9 +92,9 @@ public final class CurrentData {
 
 
     /** Memberships made into their statements ahead of time (see {@link BucketStore#prepare}). */
-    public record PreparedRows(List<String> statements, LoadData rows, String load) {
+    public record PreparedRows(List<String> statements, List<LoadData> rows, String load) {
         public PreparedRows(List<String> statements) {
-            this(statements, null, null);
+            this(statements, List.of(), null);
         }
     }
 
@@ -109,13 +109,15 @@ public final class CurrentData {
 
     /**
      * Prepares as {@link #prepare(int, Map, long)} does, or with {@code load} the memberships to
-     * keep as rows for one {@code LOAD DATA LOCAL ... REPLACE} ({@link LoadData}; see
+     * keep as rows for {@code LOAD DATA LOCAL ... REPLACE} statements ({@link LoadData}, cut as statements are; see
      * {@link BucketStore#prepare(int, List, long, boolean)}), and deletes as statements.
      */
     public static PreparedRows prepare(int groupId, Map<String, Map<ByteBuffer, Membership>> rows, long statementBytes,
                                        boolean load) {
         if (load) {
+            List<LoadData> chunks = new java.util.ArrayList<>();
             LoadData kept = new LoadData(4096);
+            chunks.add(kept);
             List<String> deletes = new java.util.ArrayList<>();
             for (Map.Entry<String, Map<ByteBuffer, Membership>> table : rows.entrySet()) {
                 List<ByteBuffer> forgotten = new java.util.ArrayList<>();
@@ -127,13 +129,17 @@ public final class CurrentData {
                     if (isEmpty(membership)) {
                         forgotten.add(row.getKey());
                     } else {
+                        if (kept.size() >= statementBytes) {
+                            kept = new LoadData(4096);
+                            chunks.add(kept);
+                        }
                         kept.text(table.getKey()).bytes(row.getKey()).text(membership.buckets())
                                 .bytes(membership.lookups().orElse(null)).endRow();
                     }
                 }
                 deleteStatements(groupId, table.getKey(), forgotten, deletes);
             }
-            return new PreparedRows(deletes, kept, "LOAD DATA LOCAL INFILE 'current_data' REPLACE INTO TABLE current_data "
+            return new PreparedRows(deletes, chunks, "LOAD DATA LOCAL INFILE 'current_data' REPLACE INTO TABLE current_data "
                     + "CHARACTER SET binary (source_table, source_key, buckets, lookups) SET group_id = " + groupId);
         }
         List<String> statements = new java.util.ArrayList<>();
@@ -217,8 +223,8 @@ public final class CurrentData {
 
     /** Runs prepared rows and statements in the caller's transaction. */
     public void save(Connection connection, PreparedRows rows) throws SQLException {
-        if (rows.rows() != null) {
-            rows.rows().load(connection, rows.load(), true);
+        for (LoadData chunk : rows.rows()) {
+            chunk.load(connection, rows.load(), true);
         }
         try (java.sql.Statement statement = connection.createStatement()) {
             statement.setEscapeProcessing(false); // the text is SQL as it stands, JDBC escapes included

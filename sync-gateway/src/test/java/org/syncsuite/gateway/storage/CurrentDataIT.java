@@ -80,7 +80,10 @@ class CurrentDataIT {
             boolean load = group == 2;
             try (Connection connection = load ? storage.openLoading() : storage.open()) {
                 CurrentData.PreparedRows first = CurrentData.prepare(group, before, 1 << 20, load);
-                assertThat(first.rows() != null).isEqualTo(load);
+                assertThat(first.load() != null).isEqualTo(load);
+                assertThat(first.rows().stream().mapToInt(LoadData::rows).sum()).isEqualTo(load ? 5 : 0);
+                assertThat(CurrentData.prepare(group, before, 40, load).rows().size()).as("a load is cut once it holds 40 bytes")
+                        .isGreaterThanOrEqualTo(load ? 3 : 0).isLessThanOrEqualTo(load ? 5 : 0);
                 current.save(connection, first);
                 CurrentData.PreparedRows second = CurrentData.prepare(group, after, 1 << 20, load);
                 assertThat(second.statements()).as("the delete of the row that left everything").hasSize(load ? 1 : 2);
