@@ -54,6 +54,11 @@ public class WriterService {
     @ConfigProperty(name = "gateway.writer.compact-every-minutes", defaultValue = "60")
     long compactEveryMinutes;
 
+    /** Whether batches may go into storage as LOAD DATA LOCAL rows where the server allows it. */
+    @Inject
+    @ConfigProperty(name = "gateway.writer.local-loads", defaultValue = "true")
+    boolean localLoads;
+
     private volatile StorageDatabase storage;
     private volatile WriterSupervisor supervisor;
     private volatile KafkaCheckpointPublisher publisher;
@@ -63,7 +68,7 @@ public class WriterService {
         if (!role.writes()) {
             return;
         }
-        StorageDatabase database = WriterSetup.storage(config);
+        StorageDatabase database = localLoads ? WriterSetup.storage(config) : WriterSetup.storage(config).withoutLocalLoads();
         ServiceConfig.KafkaConfig kafka = WriterSetup.kafka(config);
         Optional<WriterSetup.SyncConfigText> syncConfig = WriterSetup.optionalSyncConfig(config);
         WriterSetup.prepare(config, database);

@@ -122,12 +122,13 @@ public final class BucketStore {
             List<BucketOp> inKeyOrder = new ArrayList<>(ops);
             inKeyOrder.sort(Comparator.comparing(BucketOp::bucket));
             List<LoadData> chunks = new ArrayList<>();
-            LoadData rows = new LoadData((int) Math.min(statementBytes + 64 * 1024, capacity(ops)));
+            int capacity = (int) Math.min(statementBytes + 64 * 1024, capacity(ops));
+            LoadData rows = new LoadData(capacity);
             chunks.add(rows);
             for (BucketOp op : inKeyOrder) {
                 OplogEntry entry = op.entry();
                 if (rows.size() >= statementBytes) {
-                    rows = new LoadData((int) Math.min(statementBytes + 64 * 1024, capacity(ops)));
+                    rows = new LoadData(capacity);
                     chunks.add(rows);
                 }
                 rows.text(op.bucket()).number(entry.opId()).number(entry.op().ordinal() + 1)
@@ -136,8 +137,9 @@ public final class BucketStore {
                 addToTotals(totals, op);
             }
             String statement = "LOAD DATA LOCAL INFILE 'bucket_ops' INTO TABLE bucket_ops CHARACTER SET binary "
-                    + "(bucket, @offset, op, object_type, object_id, subkey, checksum, data) "
-                    + "SET group_id = " + groupId + ", op_id = @first_op + CAST(@offset AS SIGNED)";
+                    + "(bucket, @offset, op, object_type, object_id, subkey, checksum, @data) "
+                    + "SET group_id = " + groupId + ", op_id = @first_op + CAST(@offset AS SIGNED), "
+                    + "data = " + LoadData.utf8("@data");
             return new PreparedOps(List.of(), chunks, statement, totalStatements(groupId, totals, statementBytes), totals, ops.size());
         }
         List<String> statements = new ArrayList<>();

@@ -140,7 +140,8 @@ public final class CurrentData {
                 deleteStatements(groupId, table.getKey(), forgotten, deletes);
             }
             return new PreparedRows(deletes, chunks, "LOAD DATA LOCAL INFILE 'current_data' REPLACE INTO TABLE current_data "
-                    + "CHARACTER SET binary (source_table, source_key, buckets, lookups) SET group_id = " + groupId);
+                    + "CHARACTER SET binary (source_table, source_key, @buckets, lookups) SET group_id = " + groupId
+                    + ", buckets = " + LoadData.utf8("@buckets"));
         }
         List<String> statements = new java.util.ArrayList<>();
         String head = "INSERT INTO current_data (group_id, source_table, source_key, buckets, lookups) VALUES ";

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLWarning;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Arrays;
 
@@ -14,6 +14,8 @@ import java.util.Arrays;
  * fastest way in for many rows, as it parses no SQL per value. The rows are in the statement's
  * default format (fields ended by a tab, rows by a newline, {@code \} escapes, {@code \N} for
  * NULL) and are loaded {@code CHARACTER SET binary}: the bytes written are the values, exactly.
+ * A text column is loaded through a variable read as UTF-8 ({@link #utf8}), so that the server
+ * converts it to the column's character set as it converts an INSERT's string literal.
  *
  * <p>A load from the client treats errors in the data as warnings and skips duplicate keys, so
  * {@link #load} requires every row stored and no warning, or fails as an INSERT would.
@@ -27,6 +29,14 @@ public final class LoadData {
 
     public LoadData(int capacity) {
         buffer = new byte[Math.max(64, capacity)];
+    }
+
+    /**
+     * The SQL of a load's {@code SET} for a text column read into {@code variable}: the field's
+     * bytes as UTF-8 text (NULL stays NULL), which the server stores in the column's character set.
+     */
+    public static String utf8(String variable) {
+        return "CONVERT(" + variable + " USING utf8mb4)";
     }
 
     /** Rows ended so far. */
@@ -127,22 +137,29 @@ public final class LoadData {
             statement.unwrap(com.mysql.cj.jdbc.JdbcStatement.class)
                     .setLocalInfileInputStream(new ByteArrayInputStream(buffer, 0, size));
             long affected = statement.executeLargeUpdate(load);
-            SQLWarning warning = statement.getWarnings();
-            // A REPLACE counts a replaced row twice (deleted and inserted), or once when updated in place.
-            if (affected < rows || !replacing && affected != rows || warning != null) {
+            long warnings;
+            // The count, not the list: the server keeps at most max_error_count warnings, maybe none.
+            try (ResultSet rs = statement.executeQuery("SELECT @@warning_count")) {
+                warnings = rs.next() ? rs.getLong(1) : 0;
+            }
+            // A REPLACE counts a replaced row twice (deleted and inserted), or once when it was the same.
+            if (affected < rows || !replacing && affected != rows || warnings > 0) {
                 throw new SQLException("A load of " + rows + " rows stored " + affected
-                        + (warning == null ? "" : ", with warnings: " + warnings(warning)) + " (" + load + ")", "22000");
+                        + (warnings == 0 ? "" : ", with " + warnings + " warnings: " + warnings(statement)) + " (" + load + ")",
+                        "22000");
             }
         }
     }
 
-    private static String warnings(SQLWarning warning) {
+    /** The first few warnings of the last statement, for a message. */
+    private static String warnings(Statement statement) throws SQLException {
         StringBuilder text = new StringBuilder();
-        int shown = 0;
-        for (SQLWarning w = warning; w != null && shown < 5; w = w.getNextWarning(), shown++) {
-            text.append(shown == 0 ? "" : "; ").append(w.getMessage());
+        try (ResultSet rs = statement.executeQuery("SHOW WARNINGS LIMIT 5")) {
+            while (rs.next()) {
+                text.append(text.isEmpty() ? "" : "; ").append(rs.getString(3));
+            }
         }
-        return text.toString();
+        return text.isEmpty() ? "(not kept by the server)" : text.toString();
     }
 
     private void separate() {

@@ -41,21 +41,38 @@ public record StorageDatabase(String url, String user, String password) {
      * server's requests for local files, so other connections keep that off.
      */
     public Connection openLoading() throws SQLException {
-        return open(url.contains("allowLoadLocalInfile=") ? url : url + "&allowLoadLocalInfile=true");
+        return open(LOCAL_LOADS.matcher(url).find() ? url : url + "&allowLoadLocalInfile=true");
+    }
+
+    private static final java.util.regex.Pattern LOCAL_LOADS = java.util.regex.Pattern.compile(
+            "(?i)[?&]allowLoadLocalInfile=([^&]*)");
+
+    /** The same database, its URL turning local loads off ({@link #loadsLocal} is then false). */
+    public StorageDatabase withoutLocalLoads() {
+        return new StorageDatabase(LOCAL_LOADS.matcher(url).find() ? LOCAL_LOADS.matcher(url).replaceAll(m ->
+                m.group().charAt(0) + "allowLoadLocalInfile=false") : url + "&allowLoadLocalInfile=false", user, password);
     }
 
     /**
      * Whether connections from {@link #openLoading()} can load rows from memory: the URL does not
-     * turn local loads off, and the server's {@code local_infile} is on (MariaDB's default;
-     * MySQL's is off). Asked on any connection to the server.
+     * turn local loads off, the server's {@code local_infile} is on (MariaDB's default; MySQL's is
+     * off), and a Galera node does not split loads into transactions of their own
+     * ({@code wsrep_load_data_splitting}). Asked on any connection to the server.
      */
     public boolean loadsLocal(Connection connection) throws SQLException {
-        if (url.contains("allowLoadLocalInfile=false")) {
+        java.util.regex.Matcher setting = LOCAL_LOADS.matcher(url);
+        if (setting.find() && !"true".equalsIgnoreCase(setting.group(1))) {
             return false;
         }
-        try (java.sql.Statement statement = connection.createStatement();
-             java.sql.ResultSet rs = statement.executeQuery("SELECT @@GLOBAL.local_infile")) {
-            return rs.next() && rs.getBoolean(1);
+        try (java.sql.Statement statement = connection.createStatement()) {
+            try (java.sql.ResultSet rs = statement.executeQuery("SELECT @@GLOBAL.local_infile")) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return false;
+                }
+            }
+            try (java.sql.ResultSet rs = statement.executeQuery("SHOW GLOBAL VARIABLES LIKE 'wsrep_load_data_splitting'")) {
+                return !rs.next() || !"ON".equalsIgnoreCase(rs.getString(2));
+            }
         }
     }
 

@@ -521,15 +521,26 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private static final class Lane {
         final ExecutorService thread;
         private Connection connection;
+        private boolean loading;
 
         Lane(String name) {
             thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(name).unstarted(r));
         }
 
-        /** On the lane's thread: a connection that may load rows from memory. */
-        Connection connection(StorageDatabase storage) throws SQLException {
-            if (connection == null || connection.isClosed()) {
-                connection = storage.openLoading();
+        /**
+         * On the lane's thread: its connection, one that may load rows from memory only when
+         * {@code loading} (with it, the driver answers the server's requests for local files).
+         */
+        Connection connection(StorageDatabase storage, boolean loading) throws SQLException {
+            if (connection != null && (connection.isClosed() || this.loading != loading)) {
+                try (Connection closing = connection) {
+                    closing.rollback();
+                }
+                connection = null;
+            }
+            if (connection == null) {
+                connection = loading ? storage.openLoading() : storage.open();
+                this.loading = loading;
             }
             return connection;
         }
@@ -721,7 +732,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private Outcome write(Lane lane, Future<Outcome> ahead, WriterBatch.Sealed sealed, BucketStore.PreparedOps ops,
                           CurrentData.PreparedRows memberships, long first, long start, long next, String positionJson,
                           long sourceMillis, boolean checkpoint, long lagNow) throws SQLException {
-        Connection c = lane.connection(storage);
+        Connection c = lane.connection(storage, ops.loaded());
         WriterListener.Commit done;
         long previousCheckpoint;
         SyncConfigVersions.State state;

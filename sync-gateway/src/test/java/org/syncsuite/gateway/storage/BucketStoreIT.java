@@ -167,7 +167,7 @@ class BucketStoreIT {
                     OplogEntry.put(0, "todos", "t3", "s".repeat(65), 3, "{}")));
             long next = store.allocateOpIds(connection, 1);
             assertThatThrownBy(() -> store.appendOps(connection, BucketStore.prepare(1, tooLong, 1 << 20, true), next))
-                    .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("with warnings");
+                    .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("with 1 warnings: Data truncated for column 'subkey'");
             connection.rollback();
             try (var rs = connection.createStatement().executeQuery("SELECT COUNT(*) FROM bucket_ops WHERE group_id = 1")) {
                 rs.next();
@@ -185,6 +185,10 @@ class BucketStoreIT {
         try (Connection plain = storage.open(); Connection loading = refused.openLoading()) {
             assertThat(storage.loadsLocal(plain)).isTrue();
             assertThat(refused.loadsLocal(plain)).as("the URL turns local loads off").isFalse();
+            assertThat(storage.withoutLocalLoads().loadsLocal(plain)).as("gateway.writer.local-loads=false").isFalse();
+            assertThat(new StorageDatabase(refused.url().replace("=false", "=FALSE"), db.rootUser(), db.rootPassword())
+                    .loadsLocal(plain)).isFalse();
+            assertThat(refused.withoutLocalLoads().url()).containsOnlyOnce("allowLoadLocalInfile");
             long first = store.allocateOpIds(plain, 1);
             plain.commit();
             assertThatThrownBy(() -> store.appendOps(plain, BucketStore.prepare(1, ops, 1 << 20, true), first))
@@ -199,6 +203,33 @@ class BucketStoreIT {
                 assertThat(storage.loadsLocal(plain)).as("the server turns local loads off").isFalse();
             } finally {
                 plain.createStatement().execute("SET GLOBAL local_infile = 1");
+            }
+        }
+    }
+
+    @Test
+    void loadedTextGoesIntoTheColumnsCharacterSetAsAnInsertsDoes() throws Exception {
+        StorageDatabase storage = new StorageDatabase(db.jdbcUrl(database), db.rootUser(), db.rootPassword());
+        try (Connection connection = storage.openLoading()) {
+            connection.createStatement().execute("ALTER TABLE bucket_ops MODIFY data MEDIUMTEXT CHARACTER SET latin1 NULL");
+            for (boolean load : List.of(false, true)) {
+                int group = load ? 2 : 1;
+                long first = store.allocateOpIds(connection, 1);
+                store.appendOps(connection, BucketStore.prepare(group, List.of(new BucketStore.BucketOp("b[]",
+                        OplogEntry.put(0, "todos", "t1", "s1", 1, "{\"t\":\"café\"}"))), 1 << 20, load), first);
+                connection.commit();
+                try (var rs = connection.createStatement().executeQuery(
+                        "SELECT data, HEX(CAST(data AS BINARY)) FROM bucket_ops WHERE group_id = " + group)) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1)).isEqualTo("{\"t\":\"café\"}");
+                    assertThat(rs.getString(2)).as("é in latin1").contains("E9").doesNotContain("C3A9");
+                }
+                // Text the column cannot hold is refused, not stored mangled.
+                long next = store.allocateOpIds(connection, 1);
+                assertThatThrownBy(() -> store.appendOps(connection, BucketStore.prepare(group, List.of(new BucketStore.BucketOp(
+                        "b[]", OplogEntry.put(0, "todos", "t2", "s2", 1, "{\"t\":\"😀\"}"))), 1 << 20, load), next))
+                        .as(load ? "loaded" : "inserted").isInstanceOf(java.sql.SQLException.class);
+                connection.rollback();
             }
         }
     }
