@@ -122,7 +122,7 @@ public final class BucketStore {
             List<BucketOp> inKeyOrder = new ArrayList<>(ops);
             inKeyOrder.sort(Comparator.comparing(BucketOp::bucket));
             List<LoadData> chunks = new ArrayList<>();
-            int capacity = (int) Math.min(statementBytes + 64 * 1024, capacity(ops));
+            int capacity = (int) Math.min(statementBytes + 64 * 1024, 256 + 400L * ops.size());
             LoadData rows = new LoadData(capacity);
             chunks.add(rows);
             for (BucketOp op : inKeyOrder) {
@@ -180,17 +180,6 @@ public final class BucketStore {
             statements.add(sql.toString());
         }
         return new PreparedOps(statements, List.of(), null, totalStatements(groupId, totals, statementBytes), totals, ops.size());
-    }
-
-    /** About the bytes {@code ops} take as load rows: a buffer that is not copied to grow. */
-    private static int capacity(List<BucketOp> ops) {
-        long bytes = 256;
-        for (BucketOp op : ops) {
-            OplogEntry entry = op.entry();
-            bytes += 64 + op.bucket().length() + entry.objectId().map(String::length).orElse(0)
-                    + entry.subkey().map(String::length).orElse(0) + entry.data().map(d -> d.length() + (d.length() >> 4)).orElse(0);
-        }
-        return (int) Math.min(Integer.MAX_VALUE - 64, bytes);
     }
 
     private static void addToTotals(Map<String, long[]> totals, BucketOp op) {

@@ -121,9 +121,10 @@ public final class CurrentData {
             List<String> deletes = new java.util.ArrayList<>();
             for (Map.Entry<String, Map<ByteBuffer, Membership>> table : rows.entrySet()) {
                 List<ByteBuffer> forgotten = new java.util.ArrayList<>();
-                // In key order, as the server keeps them (see BucketStore.prepare).
+                // Near the order the server keeps them in (see BucketStore.prepare): keys are mostly
+                // ASCII, where the buffers' signed byte order is the server's.
                 List<Map.Entry<ByteBuffer, Membership>> inKeyOrder = new java.util.ArrayList<>(table.getValue().entrySet());
-                inKeyOrder.sort(Map.Entry.comparingByKey(CurrentData::compareUnsigned));
+                inKeyOrder.sort(Map.Entry.comparingByKey());
                 for (Map.Entry<ByteBuffer, Membership> row : inKeyOrder) {
                     Membership membership = row.getValue();
                     if (isEmpty(membership)) {
@@ -192,17 +193,6 @@ public final class CurrentData {
             deleteStatements(groupId, table.getKey(), forgotten, statements);
         }
         return new PreparedRows(statements);
-    }
-
-    private static int compareUnsigned(ByteBuffer a, ByteBuffer b) {
-        int at = a.mismatch(b);
-        if (at < 0) {
-            return 0;
-        }
-        if (at >= a.remaining() || at >= b.remaining()) {
-            return Integer.compare(a.remaining(), b.remaining());
-        }
-        return Integer.compare(a.get(a.position() + at) & 0xff, b.get(b.position() + at) & 0xff);
     }
 
     /** Deletes of the memberships of {@code forgotten} rows of {@code table}, a thousand a statement. */

@@ -49,8 +49,9 @@ public record StorageDatabase(String url, String user, String password) {
 
     /** The same database, its URL turning local loads off ({@link #loadsLocal} is then false). */
     public StorageDatabase withoutLocalLoads() {
-        return new StorageDatabase(LOCAL_LOADS.matcher(url).find() ? LOCAL_LOADS.matcher(url).replaceAll(m ->
-                m.group().charAt(0) + "allowLoadLocalInfile=false") : url + "&allowLoadLocalInfile=false", user, password);
+        java.util.regex.Matcher setting = LOCAL_LOADS.matcher(url);
+        return new StorageDatabase(setting.find() ? setting.replaceAll(m -> m.group().charAt(0) + "allowLoadLocalInfile=false")
+                : url + "&allowLoadLocalInfile=false", user, password);
     }
 
     /**
