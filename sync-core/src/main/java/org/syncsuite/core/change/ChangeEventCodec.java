@@ -1,6 +1,7 @@
 package org.syncsuite.core.change;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -210,6 +211,61 @@ public final class ChangeEventCodec {
     }
 
     // ------------------------------------------------------------------ decoding
+
+    private static final byte[] ROW_KEY_DB = "{\"db\":\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ROW_KEY_TABLE = ",\"table\":\"".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * The table a row's record key names ({@code {"db":..,"table":..,"key":..}}, as {@link #key}
+     * writes it for a row change or a tombstone), read without decoding the record; null for any
+     * other key, or one that is not JSON.
+     */
+    public static String rowTable(byte[] key) {
+        if (key == null) {
+            return null;
+        }
+        int dbEnd = startsAt(key, 0, ROW_KEY_DB) ? plainStringEnd(key, ROW_KEY_DB.length) : -1;
+        if (dbEnd > 0 && startsAt(key, dbEnd + 1, ROW_KEY_TABLE)) {
+            int from = dbEnd + 1 + ROW_KEY_TABLE.length;
+            int tableEnd = plainStringEnd(key, from);
+            if (tableEnd > 0) {
+                return new String(key, from, tableEnd - from, StandardCharsets.UTF_8);
+            }
+        }
+        // Escapes in a name, another order or another kind of key: read the key as JSON.
+        try {
+            JsonNode k = Parser.MAPPER.readTree(key);
+            return k != null && k.path("db").isTextual() && k.path("table").isTextual() && k.path("key").isObject()
+                    ? k.get("table").asText() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static boolean startsAt(byte[] bytes, int at, byte[] prefix) {
+        if (at < 0 || bytes.length - at < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (bytes[at + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Where the JSON string whose text starts at {@code from} ends (its closing quote); -1 if it holds an escape or does not end. */
+    private static int plainStringEnd(byte[] bytes, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == '"') {
+                return i;
+            }
+            if (bytes[i] == '\\') {
+                return -1;
+            }
+        }
+        return -1;
+    }
 
     /** Decodes a record of the changes topic; a malformed one is a {@link SyncException}. */
     public static ChangeRecord decode(byte[] key, byte[] value) {

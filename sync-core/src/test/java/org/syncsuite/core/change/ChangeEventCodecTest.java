@@ -110,4 +110,29 @@ class ChangeEventCodecTest {
         assertThatThrownBy(() -> ChangeEventCodec.decode("{\"position\":\"x\"}".getBytes(StandardCharsets.UTF_8), null))
                 .isInstanceOf(SyncException.class).hasMessageContaining("tombstone");
     }
+
+    @Test
+    void rowTableIsReadFromTheKeyAlone() {
+        Map<String, SqliteValue> key = row("id", SqliteValue.of("t\"1"));
+        for (String table : List.of("todos", "we\"ird\\name", "caf\u00e9", "tab\tle")) {
+            for (String db : List.of("app", "d\"b")) {
+                byte[] rowKey = ChangeEventCodec.key(new ChangeRecord.Tombstone(db, table, key));
+                assertThat(ChangeEventCodec.rowTable(rowKey)).as(new String(rowKey, StandardCharsets.UTF_8)).isEqualTo(table);
+                assertThat(ChangeEventCodec.decode(rowKey, null)).isEqualTo(new ChangeRecord.Tombstone(db, table, key));
+            }
+        }
+        // Fields in another order are read as JSON.
+        assertThat(ChangeEventCodec.rowTable("{\"table\":\"t\",\"db\":\"app\",\"key\":{\"id\":1}}"
+                .getBytes(StandardCharsets.UTF_8))).isEqualTo("t");
+        // Keys of other records, and keys that are not a row's.
+        ChangeRecord.PositionMarker marker = new ChangeRecord.PositionMarker("default",
+                SourcePosition.at("0-1-1", "binlog.000001", 4), Optional.empty(), 1);
+        assertThat(ChangeEventCodec.rowTable(ChangeEventCodec.key(marker))).isNull();
+        assertThat(ChangeEventCodec.rowTable(ChangeEventCodec.key(new ChangeRecord.Truncate("app", "todos", false, 1)))).isNull();
+        for (String other : List.of("", "{", "not json", "{\"db\":\"app\"", "{\"db\":\"app\",\"table\":\"t",
+                "{\"db\":\"app\",\"table\":7,\"key\":{}}", "{\"db\":\"a\\\"\",\"table\":\"t\"}")) {
+            assertThat(ChangeEventCodec.rowTable(other.getBytes(StandardCharsets.UTF_8))).as(other).isNull();
+        }
+        assertThat(ChangeEventCodec.rowTable(null)).isNull();
+    }
 }

@@ -77,7 +77,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BucketWriter.class.getName());
     private static final int LOAD_CHUNK = 1_000;
     /** Memberships kept between batches, so that rows that change often are not loaded again each time. */
-    private static final int MEMBERSHIP_CACHE = 200_000;
+    static final int MEMBERSHIP_CACHE = 200_000;
     /** Storage lanes: one batch commits while the next one's operations go in. */
     static final int LANES = 2;
     /** Op ids taken from the sequence at a time (more when one batch needs more). */
@@ -120,7 +120,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private final Lane[] lanes = new Lane[LANES];
     private int nextLane;
     /** Batches handed to the lanes and not settled yet, oldest first (at most {@link #LANES}). */
-    private final ArrayDeque<Future<Outcome>> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     /**
      * The op ids reserved for this version, as storage records them, and the next one to number an
      * op with: within the range, or just after it once it is used up (a reservation that follows
@@ -129,6 +129,8 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private SyncConfigVersions.OpIdRange reserved = SyncConfigVersions.OpIdRange.NONE;
     private long nextOpId;
     private int reserveAtATime = RESERVE_OP_IDS;
+    private int membershipCache = MEMBERSHIP_CACHE;
+    private long evictions;
     private int remainingInPoll;
     /** The bytes a statement is cut at: half the server's max_allowed_packet, at most 4 MiB. */
     private long statementBytes = 4L * 1024 * 1024;
@@ -182,6 +184,16 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     /** How many op ids to reserve at a time (at least what a batch needs); before {@link #run}. */
     void reserveOpIdsAtATime(int count) {
         this.reserveAtATime = count;
+    }
+
+    /** How many memberships to keep between batches before forgetting those storage holds; before {@link #run}. */
+    void membershipCache(int count) {
+        this.membershipCache = count;
+    }
+
+    /** How often memberships were forgotten (the cache was full). */
+    long evictions() {
+        return evictions;
     }
 
     /** Whether this writer holds the version's partition (it is the active writer). */
@@ -330,21 +342,14 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     private void process(List<ConsumerRecord<byte[], byte[]>> records) throws SQLException {
-        List<ChangeRecord> decoded = new ArrayList<>(records.size());
+        // First the rows the poll changes, from the record keys alone: their memberships are loaded in one go. The
+        // records are decoded one at a time as they are applied, so that each is garbage soon after.
         java.util.Set<WriterBatch.RowRef> pollRows = new java.util.HashSet<>();
         Map<String, List<WriterBatch.RowRef>> toLoad = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            ChangeRecord change;
-            try {
-                change = ChangeEventCodec.decode(record.key(), record.value());
-            } catch (SyncException | IllegalArgumentException e) {
-                skipped("?", record.key() == null ? "?" : new String(record.key(), StandardCharsets.UTF_8),
-                        "offset " + record.offset() + ": " + e.getMessage());
-                change = null;
-            }
-            decoded.add(change);
-            WriterBatch.RowRef row = rowOf(change, record.key());
-            if (row != null && plan.readsTable(row.table())) {
+            String table = ChangeEventCodec.rowTable(record.key());
+            if (table != null && plan.readsTable(table)) {
+                WriterBatch.RowRef row = new WriterBatch.RowRef(table, sourceKey(record.key()));
                 pollRows.add(row);
                 if (!batch.isKnown(row)) {
                     // Even an insert is looked up: a reader that lags behind the log cleaner may find the
@@ -353,17 +358,23 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 }
             }
         }
-        if (batch.known() > MEMBERSHIP_CACHE) {
-            if (!settle()) {
-                return;
-            }
-            // Bounded memory: storage holds every committed membership; keep the open batch's and this poll's.
-            batch.evictExcept(pollRows);
+        if (batch.known() > membershipCache) {
+            evictions++;
+            // Bounded memory: storage holds every committed membership. Kept: this poll's rows, the open batch's,
+            // and those of batches in flight (storage does not hold them yet).
+            batch.evictExcept(row -> pollRows.contains(row) || inFlight.stream().anyMatch(b -> b.holds(row)));
         }
         load(toLoad);
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<byte[], byte[]> record = records.get(i);
-            ChangeRecord change = decoded.get(i);
+            ChangeRecord change;
+            try {
+                change = ChangeEventCodec.decode(record.key(), record.value());
+            } catch (SyncException | IllegalArgumentException e) {
+                skipped("?", record.key() == null ? "?" : new String(record.key(), StandardCharsets.UTF_8),
+                        "offset " + record.offset() + ": " + e.getMessage());
+                change = null;
+            }
             if (batch.size() == 0 && batch.rows() == 0 && batchOpenedAt == 0) {
                 batchOpenedAt = System.nanoTime();
             }
@@ -405,14 +416,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         return positionOnlyCommittedAt != 0 && System.nanoTime() - positionOnlyCommittedAt < POSITION_ONLY_INTERVAL_NANOS;
     }
 
-    private static WriterBatch.RowRef rowOf(ChangeRecord change, byte[] key) {
-        return switch (change) {
-            case ChangeRecord.RowChange row -> new WriterBatch.RowRef(row.table(), sourceKey(key));
-            case ChangeRecord.Tombstone tombstone -> new WriterBatch.RowRef(tombstone.table(), sourceKey(key));
-            case null, default -> null;
-        };
-    }
-
     private static final byte[] KEY_FIELD = ",\"key\":{".getBytes(StandardCharsets.UTF_8);
 
     /**
@@ -439,12 +442,12 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             case ChangeRecord.RowChange row -> {
                 batch.countRowChange();
                 if (plan.readsTable(row.table())) {
-                    batch.applyRow(new WriterBatch.RowRef(row.table(), sourceKey(key)), row.after().orElse(null));
+                    batch.applyRow(knownRow(row.table(), key), row.after().orElse(null));
                 }
             }
             case ChangeRecord.Tombstone tombstone -> {
                 if (plan.readsTable(tombstone.table())) {
-                    batch.applyRow(new WriterBatch.RowRef(tombstone.table(), sourceKey(key)), null);
+                    batch.applyRow(knownRow(tombstone.table(), key), null);
                 }
             }
             case ChangeRecord.Truncate truncate -> {
@@ -464,6 +467,18 @@ public final class BucketWriter implements Runnable, AutoCloseable {
                 // rows carry their columns: nothing to do
             }
         }
+    }
+
+    /**
+     * The row a record changes, its membership known: loaded with the poll's, or now for a key
+     * whose table {@link ChangeEventCodec#rowTable} could not read.
+     */
+    private WriterBatch.RowRef knownRow(String table, byte[] key) throws SQLException {
+        WriterBatch.RowRef row = new WriterBatch.RowRef(table, sourceKey(key));
+        if (!batch.isKnown(row)) {
+            load(Map.of(table, List.of(row)));
+        }
+        return row;
     }
 
     /** Loads the memberships of rows the batch has not seen, one query per table and chunk. */
@@ -559,6 +574,15 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         }
     }
 
+    /** A batch handed to a lane: what its commit comes to, and the batch. */
+    private record InFlight(Future<Outcome> outcome, WriterBatch.Sealed sealed) {
+        /** Whether the batch writes a membership of {@code row}. */
+        boolean holds(WriterBatch.RowRef row) {
+            Map<ByteBuffer, CurrentData.Membership> rows = sealed.memberships().get(row.table());
+            return rows != null && rows.containsKey(row.key());
+        }
+    }
+
     /** What committing a batch came to. */
     private record Outcome(WriterListener.Commit commit, boolean stop, boolean lostPlace) {
     }
@@ -600,12 +624,12 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         batchStart = nextOffset;
         batchOpenedAt = 0;
         positionOnlyCommittedAt = positionOnly ? System.nanoTime() : 0;
-        Future<Outcome> ahead = inFlight.peekLast();
+        Future<Outcome> ahead = inFlight.isEmpty() ? null : inFlight.peekLast().outcome();
         Lane lane = lanes[nextLane] == null ? lanes[nextLane] = new Lane("bucket-writer-v" + versionId + "-storage-" + nextLane)
                 : lanes[nextLane];
         nextLane = (nextLane + 1) % LANES;
-        inFlight.addLast(lane.thread.submit(() -> write(lane, ahead, sealed, ops, memberships, first, start, next, positionJson,
-                sourceMillis, isCheckpoint, lagNow)));
+        inFlight.addLast(new InFlight(lane.thread.submit(() -> write(lane, ahead, sealed, ops, memberships, first, start, next,
+                positionJson, sourceMillis, isCheckpoint, lagNow)), sealed));
     }
 
     /**
@@ -650,7 +674,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
      * for and dropped.
      */
     private boolean settleOldest() throws SQLException {
-        Future<Outcome> pending = inFlight.peekFirst();
+        Future<Outcome> pending = inFlight.peekFirst().outcome();
         Outcome outcome;
         try {
             outcome = pending.get();
@@ -681,7 +705,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     }
 
     private void settleIfDone() throws SQLException {
-        while (!inFlight.isEmpty() && inFlight.peekFirst().isDone()) {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().outcome().isDone()) {
             if (!settleOldest()) {
                 return;
             }
@@ -693,7 +717,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         boolean interrupted = false;
         while (!inFlight.isEmpty()) { // a lane must be done with its connection before anything closes it
             try {
-                inFlight.peekFirst().get();
+                inFlight.peekFirst().outcome().get();
                 inFlight.removeFirst();
             } catch (InterruptedException e) {
                 interrupted = true;

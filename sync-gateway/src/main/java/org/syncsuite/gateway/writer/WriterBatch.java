@@ -241,11 +241,11 @@ final class WriterBatch {
     }
 
     /**
-     * Forgets the memberships of rows outside {@code keep} and the open batch: storage holds them
-     * (call only when no batch is in flight).
+     * Forgets the memberships of rows outside {@code keep} and the open batch: the caller keeps
+     * every row whose membership storage does not hold yet (those of batches in flight).
      */
-    void evictExcept(Set<RowRef> keep) {
-        memberships.keySet().removeIf(row -> !keep.contains(row) && !dirty.contains(row));
+    void evictExcept(java.util.function.Predicate<RowRef> keep) {
+        memberships.keySet().removeIf(row -> !keep.test(row) && !dirty.contains(row));
     }
 
     /** How many memberships are held. */

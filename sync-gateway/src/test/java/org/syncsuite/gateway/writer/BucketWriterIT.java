@@ -302,6 +302,29 @@ class BucketWriterIT {
                 .isLessThan(counting.ops.get() / 100 + 2);
     }
 
+    /**
+     * With room for a few memberships only, the writer forgets them at nearly every poll, while
+     * batches are still in flight: a row whose new membership a batch in flight holds must not be
+     * read back from storage before that batch commits, or it would miss its REMOVEs.
+     */
+    @Test
+    void membershipsForgottenWhileBatchesAreInFlightAreNeverReadBackStale() throws Exception {
+        Workload workload = new Workload(11);
+        for (int i = 0; i < 200; i++) {
+            topic.transaction(workload.next(6));
+        }
+        BucketWriter writer = new BucketWriter(version, plan, storage, WriterFixture.kafkaProperties(kafka), topic.topic(),
+                "writer-" + topic.topic(), publisher,
+                new WriterSettings(15, 40, Duration.ofMillis(50), 20, Duration.ofMillis(100), 0, Duration.ofMillis(300)), counting);
+        writer.membershipCache(8);
+        writers.add(writer);
+        threads.add(Thread.ofPlatform().start(writer));
+        awaitCheckpointAt(topic.lastPosition());
+        assertThat(writer.evictions()).as("memberships were forgotten").isGreaterThan(20);
+        assertThat(counting.retries.get()).isZero();
+        assertThat(Workload.reduce(WriterFixture.ops(storage, version))).isEqualTo(workload.expectedBuckets(plan));
+    }
+
     private long checkpoint() throws Exception {
         try (Connection c = storage.open()) {
             return new SyncConfigVersions().find(c, version, false).orElseThrow().lastCheckpoint().orElseThrow().opId();

@@ -157,6 +157,7 @@ public final class WriterFixture {
         final AtomicLong checkpoints = new AtomicLong();
         final List<String> skipped = new java.util.concurrent.CopyOnWriteArrayList<>();
         final Map<Integer, Long> lastCheckpoint = new ConcurrentHashMap<>();
+        final AtomicLong retries = new AtomicLong();
 
         @Override
         public void committed(int versionId, Commit commit) {
@@ -171,6 +172,11 @@ public final class WriterFixture {
         @Override
         public void rowSkipped(int versionId, String table, String key, String error) {
             skipped.add(table + " " + key + ": " + error);
+        }
+
+        @Override
+        public void retrying(int versionId, Exception cause) {
+            retries.incrementAndGet();
         }
     }
 }
