@@ -188,7 +188,7 @@ public final class BucketStore {
         sum[0]++;
         sum[1] = Checksums.add(sum[1], entry.checksum());
         sum[2] = Math.max(sum[2], entry.opId());
-        sum[3] += entry.data().map(String::length).orElse(0);
+        sum[3] += entry.data().isPresent() ? entry.data().get().length() : 0;
     }
 
     /** The upserts that add each bucket's ops (offsets from {@code @first_op}) to its totals. */
@@ -288,7 +288,7 @@ public final class BucketStore {
                 sum[0]++;
                 sum[1] = Checksums.add(sum[1], entry.checksum());
                 sum[2] = Math.max(sum[2], entry.opId());
-                sum[3] += entry.data().map(String::length).orElse(0);
+                sum[3] += entry.data().isPresent() ? entry.data().get().length() : 0;
             }
             insert.executeBatch();
         }

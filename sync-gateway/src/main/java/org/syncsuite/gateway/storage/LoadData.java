@@ -44,6 +44,11 @@ public final class LoadData {
         return rows;
     }
 
+    /** The rows' bytes, as they are sent. */
+    byte[] toByteArray() {
+        return Arrays.copyOf(buffer, size);
+    }
+
     /** Bytes written so far. */
     public int size() {
         return size;
@@ -54,9 +59,28 @@ public final class LoadData {
         if (text == null) {
             return nul();
         }
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
         separate();
-        escaped(utf8, 0, utf8.length);
+        int length = text.length();
+        ensure(2 * length);
+        byte[] out = buffer;
+        int at = size;
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) { // from the first character past ASCII on, by way of its UTF-8 bytes
+                size = at;
+                byte[] utf8 = text.substring(i).getBytes(StandardCharsets.UTF_8);
+                escaped(utf8, 0, utf8.length);
+                return this;
+            }
+            byte escape = escapeOf((byte) c);
+            if (escape < 0) {
+                out[at++] = (byte) c;
+            } else {
+                out[at++] = '\\';
+                out[at++] = escape;
+            }
+        }
+        size = at;
         return this;
     }
 
@@ -89,11 +113,23 @@ public final class LoadData {
     /** A number field. */
     public LoadData number(long value) {
         separate();
-        String digits = Long.toString(value);
-        ensure(digits.length());
-        for (int i = 0; i < digits.length(); i++) {
-            buffer[size++] = (byte) digits.charAt(i);
+        ensure(20);
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) {
+                byte[] digits = Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+                System.arraycopy(digits, 0, buffer, size, digits.length);
+                size += digits.length;
+                return this;
+            }
+            buffer[size++] = '-';
+            value = -value;
         }
+        int end = size + digitCount(value);
+        for (int at = end - 1; at >= size; at--) {
+            buffer[at] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        size = end;
         return this;
     }
 
@@ -177,14 +213,7 @@ public final class LoadData {
         int at = size;
         for (int i = from, end = from + length; i < end; i++) {
             byte b = bytes[i];
-            byte escape = switch (b) {
-                case '\\' -> '\\';
-                case '\t' -> 't';
-                case '\n' -> 'n';
-                case '\r' -> 'r';
-                case 0 -> '0';
-                default -> -1;
-            };
+            byte escape = escapeOf(b);
             if (escape < 0) {
                 out[at++] = b;
             } else {
@@ -193,6 +222,26 @@ public final class LoadData {
             }
         }
         size = at;
+    }
+
+    private static int digitCount(long value) {
+        int digits = 1;
+        for (long bound = 10; digits < 19 && value >= bound; bound *= 10) {
+            digits++;
+        }
+        return digits;
+    }
+
+    /** The letter that follows a backslash for a byte the format escapes; -1 for any other byte. */
+    private static byte escapeOf(byte b) {
+        return switch (b) {
+            case '\\' -> '\\';
+            case '\t' -> 't';
+            case '\n' -> 'n';
+            case '\r' -> 'r';
+            case 0 -> '0';
+            default -> -1;
+        };
     }
 
     private void ensure(int more) {

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one side of a benchmark in a JVM of its own, so that its memory can be measured apart
  * from the embedded services and from the other side, and reads what it reports. Every child gets
- * the same JVM options ({@link #JVM_OPTIONS}).
+ * the same JVM options ({@link #JVM_OPTIONS}), and a child may add those its role is deployed with.
  *
  * <p>The protocol, shared with {@code test/bench-debezium} (which cannot share code with us: its
  * class path is Debezium's): arguments are {@code --name=value}; the child prints, on standard
@@ -80,9 +80,16 @@ final class ChildJvm {
      */
     static Report run(String name, String classPath, String mainClass, Map<String, String> arguments, Duration timeout)
             throws ChildFailedException, IOException, InterruptedException {
+        return run(name, List.of(), classPath, mainClass, arguments, timeout);
+    }
+
+    /** As {@link #run(String, String, String, Map, Duration)}, with {@code extraOptions} after {@link #JVM_OPTIONS}. */
+    static Report run(String name, List<String> extraOptions, String classPath, String mainClass, Map<String, String> arguments,
+                      Duration timeout) throws ChildFailedException, IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JVM_OPTIONS);
+        command.addAll(extraOptions);
         command.add("-cp");
         command.add(classPath);
         command.add(mainClass);
