@@ -72,7 +72,8 @@ record DataSource(String definition, String family, TableMatcher table, String o
     }
 
     private static String toJson(Map<String, SqliteValue> columns) {
-        JsonWriter json = new JsonWriter().beginObject();
+        // Room for the usual column without growing the text as it is written.
+        JsonWriter json = new JsonWriter(new StringBuilder(Math.max(256, 64 * columns.size()))).beginObject();
         for (Map.Entry<String, SqliteValue> column : columns.entrySet()) {
             writeColumn(json, column.getKey(), column.getValue());
         }

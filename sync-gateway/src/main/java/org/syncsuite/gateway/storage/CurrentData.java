@@ -116,7 +116,13 @@ public final class CurrentData {
                                        boolean load) {
         if (load) {
             List<LoadData> chunks = new java.util.ArrayList<>();
-            LoadData kept = new LoadData(4096);
+            int count = 0;
+            for (Map<ByteBuffer, Membership> table : rows.values()) {
+                count += table.size();
+            }
+            // Room for the usual row (table, key, a bucket or two) without growing, at most a chunk's worth.
+            int capacity = (int) Math.min(statementBytes + 64 * 1024, 4096 + 256L * count);
+            LoadData kept = new LoadData(capacity);
             chunks.add(kept);
             List<String> deletes = new java.util.ArrayList<>();
             for (Map.Entry<String, Map<ByteBuffer, Membership>> table : rows.entrySet()) {
@@ -131,7 +137,7 @@ public final class CurrentData {
                         forgotten.add(row.getKey());
                     } else {
                         if (kept.size() >= statementBytes) {
-                            kept = new LoadData(4096);
+                            kept = new LoadData(capacity);
                             chunks.add(kept);
                         }
                         kept.text(table.getKey()).bytes(row.getKey()).text(membership.buckets())

@@ -39,7 +39,7 @@ record RowMembership(List<BucketEntry> buckets, List<ByteBuffer> lookups) {
     }
 
     CurrentData.Membership encode() {
-        JsonBuffer json = new JsonBuffer(64 * buckets.size() + 2);
+        JsonBuffer json = new JsonBuffer(128 * buckets.size() + 2);
         json.raw('[');
         BucketEntry previous = null;
         for (int i = 0; i < buckets.size(); i++) {
