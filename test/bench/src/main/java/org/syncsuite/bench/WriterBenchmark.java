@@ -49,9 +49,11 @@ import org.syncsuite.services.EmbeddedMariaDb;
  * transaction per batch of the writer's batch size, read from memory (generated with the topic).</li>
  * </ol>
  * Both sides are measured warm, as a writer that has been running is: before its measured run,
- * the writer's JVM first writes {@code --warm-up-rows} (200,000) row events of another seed into
+ * the writer's JVM first writes {@code --warm-up-rows} (300,000) row events of another seed into
  * another storage database, and the baseline inserts their rows into another table, each followed
  * by the database writing them out; {@code --warm-up-rows=0} measures both from a cold start. The
+ * warm-up is longer than the writer's membership cache, so that it also forgets memberships and
+ * reads them back from storage, as the measured run does, and those paths are compiled too. The
  * CPU the database, the writer's JVM and this JVM (the broker) use during each measured run is
  * reported, and with {@code --profile=true} where the writer's thread spends its time.
  */
@@ -67,7 +69,7 @@ final class WriterBenchmark implements Benchmark {
      * Row events each side first writes untimed, by default: enough for the JIT compilers to be
      * done with the writer's hot code, which takes them about ten seconds of a core.
      */
-    static final int WARM_UP_ROWS = 200_000;
+    static final int WARM_UP_ROWS = 300_000;
     /**
      * The JVM options the writer role is deployed with beyond the heap limit (the Helm chart's
      * {@code gateway.writer.javaOpts}, the kustomize base): huge pages for the heap where the
