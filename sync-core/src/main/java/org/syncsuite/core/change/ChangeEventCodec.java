@@ -214,11 +214,17 @@ public final class ChangeEventCodec {
 
     private static final byte[] ROW_KEY_DB = "{\"db\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] ROW_KEY_TABLE = ",\"table\":\"".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ROW_KEY_KEY = ",\"key\":{".getBytes(StandardCharsets.UTF_8);
+    /** How {@link #key} starts the keys of records that are not a row's. */
+    private static final List<byte[]> OTHER_KEYS = List.of("{\"position\":".getBytes(StandardCharsets.UTF_8),
+            "{\"schema\":".getBytes(StandardCharsets.UTF_8), "{\"truncate\":".getBytes(StandardCharsets.UTF_8));
 
     /**
-     * The table a row's record key names ({@code {"db":..,"table":..,"key":..}}, as {@link #key}
-     * writes it for a row change or a tombstone), read without decoding the record; null for any
-     * other key, or one that is not JSON.
+     * The table a row's record key names ({@code {"db":..,"table":..,"key":{..}}}, as {@link #key}
+     * writes it for a row change or a tombstone), read without decoding the record; null for the
+     * keys {@link #key} writes for other records. A key in another shape is read as JSON: null
+     * unless it has a text {@code db}, a text {@code table} and an object {@code key}, or if it is
+     * not JSON. (A malformed key that passes here fails when its record is decoded.)
      */
     public static String rowTable(byte[] key) {
         if (key == null) {
@@ -228,11 +234,16 @@ public final class ChangeEventCodec {
         if (dbEnd > 0 && startsAt(key, dbEnd + 1, ROW_KEY_TABLE)) {
             int from = dbEnd + 1 + ROW_KEY_TABLE.length;
             int tableEnd = plainStringEnd(key, from);
-            if (tableEnd > 0) {
+            if (tableEnd > 0 && startsAt(key, tableEnd + 1, ROW_KEY_KEY)) {
                 return new String(key, from, tableEnd - from, StandardCharsets.UTF_8);
             }
         }
-        // Escapes in a name, another order or another kind of key: read the key as JSON.
+        for (byte[] other : OTHER_KEYS) {
+            if (startsAt(key, 0, other)) {
+                return null;
+            }
+        }
+        // Escapes in a name, or another order: read the key as JSON.
         try {
             JsonNode k = Parser.MAPPER.readTree(key);
             return k != null && k.path("db").isTextual() && k.path("table").isTextual() && k.path("key").isObject()

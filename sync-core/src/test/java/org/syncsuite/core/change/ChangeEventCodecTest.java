@@ -130,6 +130,8 @@ class ChangeEventCodecTest {
         assertThat(ChangeEventCodec.rowTable(ChangeEventCodec.key(marker))).isNull();
         assertThat(ChangeEventCodec.rowTable(ChangeEventCodec.key(new ChangeRecord.Truncate("app", "todos", false, 1)))).isNull();
         for (String other : List.of("", "{", "not json", "{\"db\":\"app\"", "{\"db\":\"app\",\"table\":\"t",
+                "{\"db\":\"app\",\"table\":\"t\"}", "{\"db\":\"app\",\"table\":\"t\",\"key\":7}",
+                "{\"schema\":\"app.t\"}", "{\"position\":\"default\"}",
                 "{\"db\":\"app\",\"table\":7,\"key\":{}}", "{\"db\":\"a\\\"\",\"table\":\"t\"}")) {
             assertThat(ChangeEventCodec.rowTable(other.getBytes(StandardCharsets.UTF_8))).as(other).isNull();
         }

@@ -77,7 +77,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BucketWriter.class.getName());
     private static final int LOAD_CHUNK = 1_000;
     /** Memberships kept between batches, so that rows that change often are not loaded again each time. */
-    static final int MEMBERSHIP_CACHE = 200_000;
+    private static final int MEMBERSHIP_CACHE = 200_000;
     /** Storage lanes: one batch commits while the next one's operations go in. */
     static final int LANES = 2;
     /** Op ids taken from the sequence at a time (more when one batch needs more). */
@@ -130,7 +130,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
     private long nextOpId;
     private int reserveAtATime = RESERVE_OP_IDS;
     private int membershipCache = MEMBERSHIP_CACHE;
-    private long evictions;
+    private volatile long evictions;
     private int remainingInPoll;
     /** The bytes a statement is cut at: half the server's max_allowed_packet, at most 4 MiB. */
     private long statementBytes = 4L * 1024 * 1024;
@@ -362,7 +362,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             evictions++;
             // Bounded memory: storage holds every committed membership. Kept: this poll's rows, the open batch's,
             // and those of batches in flight (storage does not hold them yet).
-            batch.evictExcept(row -> pollRows.contains(row) || inFlight.stream().anyMatch(b -> b.holds(row)));
+            batch.evictExcept(row -> pollRows.contains(row) || heldInFlight(row));
         }
         load(toLoad);
         for (int i = 0; i < records.size(); i++) {
@@ -572,6 +572,16 @@ public final class BucketWriter implements Runnable, AutoCloseable {
             }
             thread.shutdown();
         }
+    }
+
+    /** Whether a batch in flight writes a membership of {@code row} (storage does not hold it yet). */
+    private boolean heldInFlight(WriterBatch.RowRef row) {
+        for (InFlight batch : inFlight) {
+            if (batch.holds(row)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A batch handed to a lane: what its commit comes to, and the batch. */

@@ -208,7 +208,8 @@ final class WriterBatch {
 
     /**
      * A batch handed to storage: its row count, operations, index entries, the rows' new
-     * memberships (encoded, by table) and what it touched. Owned by whoever commits it.
+     * memberships (encoded, by table) and what it touched. Not changed once sealed: the lane that
+     * commits it and the writer thread (which keeps its rows' memberships until it commits) read it.
      */
     record Sealed(int rows, int size, List<PendingOp> ops, List<PendingLookup> lookups,
                   Map<String, Map<ByteBuffer, org.syncsuite.gateway.storage.CurrentData.Membership>> memberships,

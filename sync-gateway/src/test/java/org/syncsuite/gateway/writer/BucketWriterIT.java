@@ -325,6 +325,54 @@ class BucketWriterIT {
         assertThat(Workload.reduce(WriterFixture.ops(storage, version))).isEqualTo(workload.expectedBuckets(plan));
     }
 
+    /**
+     * The same, step by step: the batch that puts a todo in list A is held before it commits; a
+     * poll without the todo finds the cache full and forgets what it may; the next poll moves the
+     * todo to list B. Its membership must come from the held batch, not from storage (which does
+     * not have it yet), or list A would keep the todo.
+     */
+    @Test
+    void aRowForgottenWhileItsBatchWaitsToCommitIsNotReadBackFromStorage() throws Exception {
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        WriterListener holdFirstCommit = new WriterListener() {
+            @Override
+            public void beforeCommit(int versionId, Commit commit) {
+                if (first.compareAndSet(true, false)) {
+                    holding.countDown();
+                    try {
+                        release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        BucketWriter writer = new BucketWriter(version, plan, storage, WriterFixture.kafkaProperties(kafka), topic.topic(),
+                "writer-" + topic.topic(), publisher,
+                new WriterSettings(1, 100, Duration.ofMillis(50), 2, Duration.ofMillis(100), 0, Duration.ofMillis(300)),
+                holdFirstCommit);
+        writer.membershipCache(0);
+        writers.add(writer);
+        threads.add(Thread.ofPlatform().start(writer));
+        try {
+            topic.transaction(List.of(insert("todos", "id", "t1", "list_id", "lA", "title", "A", "meta", "{}")));
+            assertThat(holding.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the first batch waits to commit").isTrue();
+            topic.transaction(List.of(insert("todos", "id", "t2", "list_id", "lC", "title", "B", "meta", "{}")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> writer.evictions() >= 1);
+            topic.transaction(List.of(update("todos", "id", "t1", "list_id", "lB", "title", "A", "meta", "{}")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> writer.evictions() >= 2);
+            Thread.sleep(500); // the poll that moves t1 reads its memberships right after forgetting
+        } finally {
+            release.countDown();
+        }
+        awaitCheckpointAt(topic.lastPosition());
+        Map<String, Map<String, String>> buckets = Workload.reduce(WriterFixture.ops(storage, version));
+        assertThat(buckets.keySet()).as("list A keeps nothing").noneMatch(bucket -> bucket.contains("\"lA\""));
+        assertThat(buckets.entrySet()).anyMatch(b -> b.getKey().contains("\"lB\"") && b.getValue().containsKey("todos/t1"));
+    }
+
     private long checkpoint() throws Exception {
         try (Connection c = storage.open()) {
             return new SyncConfigVersions().find(c, version, false).orElseThrow().lastCheckpoint().orElseThrow().opId();
