@@ -127,7 +127,7 @@ final class AttachmentsBenchmark implements Benchmark {
                 Direct direct = new Direct(minio, bucket);
                 // warm-up of both paths: a service runs warm, and its JIT needs minutes of traffic on two cores
                 List<Double> warmUp = warmUp(ours, direct, small, tiny, ProcessHandle.of(service.pid()).orElseThrow(),
-                        options.integer("warm-up-rounds", 0));
+                        options.wholeNumber("warm-up-rounds", 0));
 
                 // timed rounds, each path in turn: the machine's speed drifts from minute to minute
                 int roundCount = Math.max(1, options.integer("rounds", 3)) | 1; // odd: a round holds the median
