@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import jakarta.annotation.security.PermitAll;
-import jakarta.enterprise.context.RequestScoped;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -26,6 +26,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -41,7 +43,7 @@ import org.syncsuite.core.service.ServiceConfig;
  * Bearer}); services with an admin API token of {@code api.tokens} ({@code X-Api-Token}), which
  * reaches every user's attachments. Errors are {@code {"code": ..., "error": ...}}.
  */
-@RequestScoped
+@ApplicationScoped
 @Path("/attachments")
 @PermitAll
 @Tag(name = "attachments", description = "Files beside the synced data, on S3-compatible storage")
@@ -83,8 +85,12 @@ public class AttachmentsResource {
     @Inject
     AttachmentsMetrics metrics;
 
-    @HeaderParam("X-Api-Token")
-    String apiToken;
+    /**
+     * The request's headers (a proxy to the current request's). The resource is one instance for
+     * all requests: a request-scoped one cost a bean and its field injection per request.
+     */
+    @Context
+    HttpHeaders headers;
 
     @PUT
     @Path("{id}")
@@ -122,13 +128,19 @@ public class AttachmentsResource {
         Uploads.Measured measured = new Uploads.Measured(body, limit, quotaBound
                 ? "over the quota of " + config.userQuotaBytes() + " bytes" : "larger than the limit of " + config.maxFileSizeBytes() + " bytes");
         String key = reserved.objectKey();
+        String actual;
         try {
             if (declared >= 0 && declared <= ObjectStore.PART_SIZE) {
                 // at most one part: S3's client would hold it in memory anyway, in buffers grown as it reads
                 byte[] bytes = whole(measured, (int) declared);
-                store.put(key, bytes, bytes.length, mediaType);
+                actual = measured.sha256();
+                if (expected != null && !expected.equals(actual)) {
+                    throw mismatch(actual, expected); // before a byte goes to S3 (given up below)
+                }
+                store.put(key, bytes, bytes.length, mediaType, actual);
             } else {
                 store.put(key, measured, declared, mediaType);
+                actual = measured.sha256();
             }
         } catch (ObjectStore.ObjectStoreException | IOException e) {
             giveUp(id, key);
@@ -154,11 +166,9 @@ public class AttachmentsResource {
             giveUp(id, key);
             throw e;
         }
-        String actual = measured.sha256();
         if (expected != null && !expected.equals(actual)) {
             giveUp(id, key);
-            throw new ServiceError(400, "SHA256_MISMATCH", "The bytes received have SHA-256 " + actual + ", not " + expected
-                    + " as X-Content-SHA256 says: nothing was stored");
+            throw mismatch(actual, expected);
         }
         AttachmentView stored;
         try {
@@ -181,6 +191,12 @@ public class AttachmentsResource {
             throw new Uploads.Malformed("it holds other than the " + length + " bytes its Content-Length declares", null);
         }
         return bytes;
+    }
+
+    /** Bytes that are not those X-Content-SHA256 names. */
+    private static ServiceError mismatch(String actual, String expected) {
+        return new ServiceError(400, "SHA256_MISMATCH", "The bytes received have SHA-256 " + actual + ", not " + expected
+                + " as X-Content-SHA256 says: nothing was stored");
     }
 
     /** An upload that will not complete: its reservation goes, and its object (if any of it landed) is deleted by the queue. */
@@ -445,6 +461,7 @@ public class AttachmentsResource {
     }
 
     private Caller caller() {
+        String apiToken = headers.getHeaderString("X-Api-Token");
         if (apiToken != null && !apiToken.isBlank()) {
             if (serviceConfig.api().tokens().stream().anyMatch(t -> java.security.MessageDigest.isEqual(
                     t.getBytes(StandardCharsets.UTF_8), apiToken.getBytes(StandardCharsets.UTF_8)))) {

@@ -1,23 +1,34 @@
 package org.syncsuite.attachments;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Calendar;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TimeZone;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.inject.Named;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
+
+import javax.sql.DataSource;
 
 import org.syncsuite.core.service.ServiceConfig;
 
@@ -37,6 +48,10 @@ public class Metadata {
     EntityManager em;
 
     @Inject
+    @Named("attachments")
+    DataSource dataSource;
+
+    @Inject
     ServiceConfig.AttachmentsConfig config;
 
     /** How long a streamed upload may take before its reservation is given up (its process presumed dead). */
@@ -48,9 +63,35 @@ public class Metadata {
         return LocalDateTime.now(clock).truncatedTo(ChronoUnit.MILLIS);
     }
 
-    @Transactional(Transactional.TxType.SUPPORTS)
+    /**
+     * The attachment {@code id} as it is committed: one query on a pooled connection, outside any
+     * transaction and without the entity manager, for the read every download and {@code HEAD}
+     * makes. Times are read as Hibernate reads them ({@code hibernate.jdbc.time_zone} UTC).
+     */
     public Optional<AttachmentView> find(String id) {
-        return Optional.ofNullable(em.find(AttachmentEntity.class, id)).map(AttachmentView::of);
+        try (Connection connection = dataSource.getConnection(); PreparedStatement select = connection.prepareStatement(FIND)) {
+            select.setString(1, id);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new AttachmentView(row.getString(1), row.getString(2), row.getString(3),
+                        AttachmentEntity.State.valueOf(row.getString(4)), row.getLong(5), row.getString(6), row.getString(7),
+                        row.getString(8), row.getString(9), time(row, 10), time(row, 11), time(row, 12)));
+            }
+        } catch (SQLException e) {
+            throw new PersistenceException("Could not read attachment " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static final TimeZone UTC = TimeZone.getTimeZone(ZoneOffset.UTC);
+
+    private static final String FIND = "SELECT id, object_key, owner, state, size, media_type, sha256, filename, metadata, created_at, "
+            + "updated_at, expires_at FROM attachments WHERE id = ?";
+
+    private static LocalDateTime time(ResultSet row, int column) throws SQLException {
+        Timestamp time = row.getTimestamp(column, Calendar.getInstance(UTC));
+        return time == null ? null : time.toLocalDateTime();
     }
 
     /** Bytes {@code owner} holds or has reserved. */

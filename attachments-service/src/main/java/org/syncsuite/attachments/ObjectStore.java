@@ -3,17 +3,23 @@ package org.syncsuite.attachments;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 import io.minio.BucketExistsArgs;
+import io.minio.Checksum;
 import io.minio.GetObjectArgs;
 import io.minio.GetPresignedObjectUrlArgs;
 import io.minio.Http;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
+import io.minio.PutObjectAPIArgs;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
@@ -21,6 +27,8 @@ import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
 import io.minio.messages.Item;
+
+import okhttp3.OkHttpClient;
 
 import org.syncsuite.core.service.ServiceConfig;
 
@@ -49,11 +57,16 @@ final class ObjectStore {
     }
 
     private final MinioClient client;
+    /** The same store through the SDK's lower-level calls (one HTTP client, one connection pool). */
+    private final MinioAsyncClient calls;
     private final String bucket;
 
     ObjectStore(ServiceConfig.AttachmentsConfig config) {
+        OkHttpClient http = S3HttpClient.create(S3HttpClient.DEFAULT_TIMEOUT);
         this.client = MinioClient.builder().endpoint(config.s3Endpoint()).credentials(config.s3AccessKey(), config.s3SecretKey())
-                .region(config.s3Region()).httpClient(S3HttpClient.create(S3HttpClient.DEFAULT_TIMEOUT)).build();
+                .region(config.s3Region()).httpClient(http).build();
+        this.calls = MinioAsyncClient.builder().endpoint(config.s3Endpoint()).credentials(config.s3AccessKey(), config.s3SecretKey())
+                .region(config.s3Region()).httpClient(http).build();
         this.bucket = config.s3Bucket();
     }
 
@@ -84,12 +97,21 @@ final class ObjectStore {
     }
 
     /**
-     * Stores the first {@code length} bytes of {@code bytes} as {@code key}: a body already in
-     * memory goes out as it is, where a stream would be copied into the client's part buffer first.
+     * Stores the first {@code length} bytes of {@code bytes}, whose SHA-256 is {@code sha256} (hex),
+     * as {@code key} in one request. A body already in memory goes out as it is, where a stream
+     * would be copied into the client's part buffer first. The SHA-256 the service computed as it
+     * read the body is the request's checksum: the client digests nothing again, and the store
+     * refuses bytes that do not match it.
      */
-    void put(String key, byte[] bytes, int length, String mediaType) throws ObjectStoreException {
+    void put(String key, byte[] bytes, int length, String mediaType, String sha256) throws ObjectStoreException {
+        Http.Headers checksum = new Http.Headers();
+        checksum.put("x-amz-sdk-checksum-algorithm", Checksum.Algorithm.SHA256.toString());
+        checksum.put(Http.Headers.X_AMZ_CHECKSUM_SHA256, Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256)));
         try {
-            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).data(bytes, length).contentType(mediaType).build());
+            calls.putObject(PutObjectAPIArgs.builder().bucket(bucket).object(key).data(bytes, length).contentType(mediaType)
+                    .headers(checksum).build()).get();
+        } catch (ExecutionException e) {
+            throw failure("store " + key, e.getCause() instanceof Exception cause ? cause : e);
         } catch (Exception e) {
             throw failure("store " + key, e);
         }

@@ -1,6 +1,7 @@
 package org.syncsuite.attachments;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
@@ -60,6 +61,7 @@ class AttachmentsServiceIT {
     private static final String SECRET = "attachments test development key, 32+ bytes";
     private static final String ADMIN = "admin-token-for-the-attachments-tests";
     private static final String BUCKET = "attachments-it";
+    private org.syncsuite.core.service.ServiceConfig config;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EmbeddedMariaDb db;
@@ -95,7 +97,8 @@ class AttachmentsServiceIT {
         System.setProperty("attachments.metrics.queue-refresh-millis", "200");
         System.setProperty(AttachmentsMain.OBJECT_STORE, dir.resolve("transactions").toString());
         int port = Ports.free();
-        AttachmentsSetup.configure(ServiceConfigReader.read(yaml), Optional.of(port));
+        config = ServiceConfigReader.read(yaml);
+        AttachmentsSetup.configure(config, Optional.of(port));
         server = Server.builder().build().start();
         url = "http://127.0.0.1:" + port;
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -253,6 +256,30 @@ class AttachmentsServiceIT {
             assertThat(used.next()).isTrue();
             assertThat(used.getLong(1)).isEqualTo(3L * 900 * 1024);
         }
+    }
+
+    @Test
+    void anUploadReachesTheStoreWithItsSha256() throws Exception {
+        // bytes that are not those X-Content-SHA256 names are refused before any of them goes to S3
+        String refused = UUID.randomUUID().toString();
+        HttpResponse<String> wrongSha = put(refused, token("gus"), bytes(1000), "text/plain", sha256(bytes(999)), null, null);
+        assertThat(wrongSha.statusCode()).isEqualTo(400);
+        assertThat(error(wrongSha.body())).isEqualTo("SHA256_MISMATCH");
+        assertThat(objects("objects/" + refused + "/")).as("nothing written, not even for the queue to delete").isEmpty();
+
+        // the service sends the SHA-256 it computed with the bytes, and the store checks them against it
+        ObjectStore store = new ObjectStore(AttachmentsSetup.require(config));
+        byte[] data = bytes(1000);
+        String key = "checks/" + UUID.randomUUID();
+        assertThatThrownBy(() -> store.put(key, data, data.length, "text/plain", sha256(bytes(999))))
+                .isInstanceOf(ObjectStore.ObjectStoreException.class);
+        assertThat(objects(key)).isEmpty();
+        store.put(key, data, data.length, "text/plain", sha256(data));
+        assertThat(objects(key)).containsExactly(key);
+        try (java.io.InputStream in = store.get(key, 0, -1)) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+        store.remove(key);
     }
 
     @Test
