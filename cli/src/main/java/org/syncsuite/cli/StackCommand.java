@@ -75,7 +75,6 @@ final class StackCommand {
         state.remove("gateway.pid");
         ProcessHandle self = ProcessHandle.current();
         state.setProperty("pid", Long.toString(self.pid()));
-        state.setProperty("pid.started", self.info().startInstant().map(Instant::toString).orElse(""));
         state.setProperty("started", Instant.now().toString());
         directory.writeState(state);
 
@@ -125,7 +124,7 @@ final class StackCommand {
         StackDirectory directory = directory();
         PrintWriter out = out();
         Optional<Properties> state = directory.readState();
-        Optional<ProcessHandle> running = state.flatMap(StackCommand::runningStack);
+        Optional<ProcessHandle> running = state.flatMap(s -> runningStack(directory, s));
         if (running.isEmpty()) {
             state.ifPresent(s -> killLeftovers(s, out));
             out.printf("No stack is running from %s.%n", directory.root());
@@ -157,7 +156,7 @@ final class StackCommand {
         StackDirectory directory = directory();
         PrintWriter out = out();
         Optional<Properties> state = directory.readState();
-        Optional<ProcessHandle> running = state.flatMap(StackCommand::runningStack);
+        Optional<ProcessHandle> running = state.flatMap(s -> runningStack(directory, s));
         if (running.isEmpty()) {
             out.printf("No stack is running from %s.%n", directory.root());
             return PowerSync.ExitCodes.NOT_RUNNING;
@@ -182,7 +181,7 @@ final class StackCommand {
     int reset() {
         StackDirectory directory = directory();
         PrintWriter out = out();
-        if (directory.readState().flatMap(StackCommand::runningStack).isPresent()) {
+        if (directory.readState().flatMap(s -> runningStack(directory, s)).isPresent()) {
             int stopped = stop();
             if (stopped != PowerSync.ExitCodes.OK) {
                 return stopped;
@@ -224,12 +223,9 @@ final class StackCommand {
         return null;
     }
 
-    /** The stack's JVM, when the recorded pid is still that same process. */
-    private static Optional<ProcessHandle> runningStack(Properties state) {
-        return process(state, "pid").filter(p -> {
-            String started = state.getProperty("pid.started", "");
-            return started.isEmpty() || p.info().startInstant().map(Instant::toString).orElse("").equals(started);
-        });
+    /** The stack's JVM: the recorded process, while a stack holds the folder's lock (it records its pid once it holds it). */
+    private static Optional<ProcessHandle> runningStack(StackDirectory directory, Properties state) {
+        return directory.held() ? process(state, "pid") : Optional.empty();
     }
 
     private static Optional<ProcessHandle> process(Properties state, String key) {

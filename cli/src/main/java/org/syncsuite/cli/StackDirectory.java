@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -54,6 +58,37 @@ final class StackDirectory {
 
     Path lockFile() {
         return root.resolve("stack.lock");
+    }
+
+    /**
+     * Whether a running {@code stack start} holds this folder's lock, as it does for its whole
+     * life. A process id alone may have been reused; and a process's start time, as two JVMs
+     * read it, differs once the system clock has been stepped (both derive it from the boot
+     * time in wall-clock time), so it cannot tell the stack's process either.
+     */
+    boolean held() {
+        if (!Files.exists(lockFile())) {
+            return false;
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(lockFile(), StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not open " + lockFile(), e);
+        }
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                lock.release();
+            }
+            channel.close();
+            return lock == null;
+        } catch (OverlappingFileLockException e) {
+            // this JVM holds it; the channel stays open, as closing it would drop this JVM's lock
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read the lock of " + lockFile(), e);
+        }
     }
 
     boolean exists() {

@@ -116,6 +116,17 @@ class StackCommandIT {
             connection.createStatement().execute("CREATE DATABASE kept_across_restarts");
         }
 
+        // The system clock is stepped (as NTP does): the start time another JVM derives for the
+        // stack's process moves with the boot time. The stack is still found, by its lock.
+        Properties stepped = state();
+        stepped.setProperty("pid.started", "2000-01-01T00:00:00Z");
+        try (var out = Files.newOutputStream(workDir.resolve(".powersync/stack.properties"))) {
+            stepped.store(out, null);
+        }
+        Result running = run("stack", "status");
+        assertThat(running.exitCode()).as(running.output()).isZero();
+        assertThat(running.output()).contains("Stack running");
+
         Result stop = run("stack", "stop");
         assertThat(stop.exitCode()).isZero();
         assertThat(stop.output()).contains("Stack stopped.");

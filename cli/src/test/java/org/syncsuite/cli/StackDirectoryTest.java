@@ -38,6 +38,21 @@ class StackDirectoryTest {
     }
 
     @Test
+    void aStackIsFoundByTheLockItHolds() throws Exception {
+        StackDirectory directory = new StackDirectory(workDir.resolve(".powersync"));
+        assertThat(directory.held()).as("no folder").isFalse();
+        directory.create();
+        Files.createFile(directory.lockFile());
+        assertThat(directory.held()).as("a lock file nobody holds").isFalse();
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(directory.lockFile(),
+                java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = channel.lock()) {
+            assertThat(directory.held()).as("held by this JVM").isTrue();
+            assertThat(directory.held()).as("and still held after the first look").isTrue();
+        }
+        assertThat(directory.held()).as("released").isFalse();
+    }
+
+    @Test
     void helpListsTheStackCommandsAndExitCodes() {
         java.io.StringWriter out = new java.io.StringWriter();
         picocli.CommandLine commandLine = PowerSync.commandLine();
