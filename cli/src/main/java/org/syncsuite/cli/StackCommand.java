@@ -3,10 +3,8 @@ package org.syncsuite.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -124,7 +122,7 @@ final class StackCommand {
         StackDirectory directory = directory();
         PrintWriter out = out();
         Optional<Properties> state = directory.readState();
-        Optional<ProcessHandle> running = state.flatMap(s -> runningStack(directory, s));
+        Optional<ProcessHandle> running = state.flatMap(s -> directory.holder());
         if (running.isEmpty()) {
             state.ifPresent(s -> killLeftovers(s, out));
             out.printf("No stack is running from %s.%n", directory.root());
@@ -156,7 +154,7 @@ final class StackCommand {
         StackDirectory directory = directory();
         PrintWriter out = out();
         Optional<Properties> state = directory.readState();
-        Optional<ProcessHandle> running = state.flatMap(s -> runningStack(directory, s));
+        Optional<ProcessHandle> running = state.flatMap(s -> directory.holder());
         if (running.isEmpty()) {
             out.printf("No stack is running from %s.%n", directory.root());
             return PowerSync.ExitCodes.NOT_RUNNING;
@@ -181,7 +179,7 @@ final class StackCommand {
     int reset() {
         StackDirectory directory = directory();
         PrintWriter out = out();
-        if (directory.readState().flatMap(s -> runningStack(directory, s)).isPresent()) {
+        if (directory.holder().isPresent()) {
             int stopped = stop();
             if (stopped != PowerSync.ExitCodes.OK) {
                 return stopped;
@@ -207,25 +205,14 @@ final class StackCommand {
 
     /** Holds the stack folder's lock for the life of this JVM, or explains who holds it. */
     private FileLock lockOrExplain(StackDirectory directory) {
-        try {
-            FileChannel channel = FileChannel.open(directory.lockFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
-            if (lock != null) {
-                return lock;
-            }
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not lock " + directory.lockFile(), e);
+        Optional<FileLock> lock = directory.lock();
+        if (lock.isPresent()) {
+            return lock.get();
         }
-        String pid = directory.readState().map(s -> s.getProperty("pid", "?")).orElse("?");
+        String pid = directory.holder().map(p -> Long.toString(p.pid())).orElse("?");
         spec.commandLine().getErr().printf("A stack is already running from %s (pid %s). "
                 + "Stop it with './powersync stack stop'.%n", directory.root(), pid);
         return null;
-    }
-
-    /** The stack's JVM: the recorded process, while a stack holds the folder's lock (it records its pid once it holds it). */
-    private static Optional<ProcessHandle> runningStack(StackDirectory directory, Properties state) {
-        return directory.held() ? process(state, "pid") : Optional.empty();
     }
 
     private static Optional<ProcessHandle> process(Properties state, String key) {

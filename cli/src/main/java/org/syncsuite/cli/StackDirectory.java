@@ -4,15 +4,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.syncsuite.services.Trees;
 
@@ -60,32 +65,58 @@ final class StackDirectory {
         return root.resolve("stack.lock");
     }
 
+    /** The stack folders whose lock this JVM holds: looked up here, never through a second channel. */
+    private static final Map<Path, FileLock> HELD_HERE = new ConcurrentHashMap<>();
+
     /**
-     * Whether a running {@code stack start} holds this folder's lock, as it does for its whole
-     * life. A process id alone may have been reused; and a process's start time, as two JVMs
-     * read it, differs once the system clock has been stepped (both derive it from the boot
-     * time in wall-clock time), so it cannot tell the stack's process either.
+     * Takes this folder's lock for the life of this JVM and writes this process's id into the
+     * lock file; empty when another process holds it. {@code stack start} holds it while it runs.
      */
-    boolean held() {
-        if (!Files.exists(lockFile())) {
-            return false;
-        }
-        FileChannel channel;
+    Optional<FileLock> lock() {
         try {
-            channel = FileChannel.open(lockFile(), StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Could not open " + lockFile(), e);
-        }
-        try {
+            FileChannel channel = FileChannel.open(lockFile(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
             FileLock lock = channel.tryLock();
-            if (lock != null) {
-                lock.release();
+            if (lock == null) {
+                channel.close();
+                return Optional.empty();
             }
-            channel.close();
-            return lock == null;
+            channel.truncate(0);
+            channel.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII)), 0);
+            channel.force(false);
+            HELD_HERE.put(root, lock);
+            return Optional.of(lock);
         } catch (OverlappingFileLockException e) {
-            // this JVM holds it; the channel stays open, as closing it would drop this JVM's lock
-            return true;
+            return Optional.empty(); // this JVM holds it already
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not lock " + lockFile(), e);
+        }
+    }
+
+    /**
+     * The process of the running {@code stack start}: the one that holds this folder's lock, by
+     * the id it wrote into the lock file; empty when no process holds the lock. A process id
+     * alone may have been reused, and a process's start time, as two JVMs read it, differs once
+     * the system clock has been stepped (both derive it from the boot time in wall-clock time).
+     */
+    Optional<ProcessHandle> holder() {
+        FileLock here = HELD_HERE.get(root);
+        if (here != null && here.isValid()) {
+            return Optional.of(ProcessHandle.current());
+        }
+        try (FileChannel channel = FileChannel.open(lockFile(), StandardOpenOption.READ)) {
+            // a shared lock: refused while a stack holds its exclusive one, and it needs no write access
+            FileLock probe = channel.tryLock(0, Long.MAX_VALUE, true);
+            if (probe != null) {
+                probe.release();
+                return Optional.empty();
+            }
+            ByteBuffer content = ByteBuffer.allocate(32);
+            channel.read(content, 0);
+            String pid = new String(content.array(), 0, content.position(), StandardCharsets.US_ASCII).strip();
+            return pid.matches("\\d{1,18}") ? ProcessHandle.of(Long.parseLong(pid)) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read the lock of " + lockFile(), e);
         }

@@ -40,16 +40,20 @@ class StackDirectoryTest {
     @Test
     void aStackIsFoundByTheLockItHolds() throws Exception {
         StackDirectory directory = new StackDirectory(workDir.resolve(".powersync"));
-        assertThat(directory.held()).as("no folder").isFalse();
+        assertThat(directory.holder()).as("no folder").isEmpty();
         directory.create();
-        Files.createFile(directory.lockFile());
-        assertThat(directory.held()).as("a lock file nobody holds").isFalse();
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(directory.lockFile(),
-                java.nio.file.StandardOpenOption.WRITE); java.nio.channels.FileLock lock = channel.lock()) {
-            assertThat(directory.held()).as("held by this JVM").isTrue();
-            assertThat(directory.held()).as("and still held after the first look").isTrue();
-        }
-        assertThat(directory.held()).as("released").isFalse();
+        Files.writeString(directory.lockFile(), "1");
+        assertThat(directory.holder()).as("a lock file nobody holds, with a stale pid").isEmpty();
+
+        java.nio.channels.FileLock lock = directory.lock().orElseThrow();
+        assertThat(Files.readString(directory.lockFile())).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+        assertThat(directory.lock()).as("taken once").isEmpty();
+        assertThat(directory.holder()).contains(ProcessHandle.current());
+        assertThat(directory.holder()).as("still held after a look").contains(ProcessHandle.current());
+        assertThat(lock.isValid()).isTrue();
+
+        lock.channel().close();
+        assertThat(directory.holder()).as("released").isEmpty();
     }
 
     @Test
