@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TimeZone;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
 import jakarta.persistence.EntityManager;
@@ -47,9 +48,12 @@ public class Metadata {
     @PersistenceContext(unitName = "attachments")
     EntityManager em;
 
+    /** The metadata database's pool, looked up when first used: a container without it can still make this bean. */
     @Inject
     @Named("attachments")
-    DataSource dataSource;
+    Instance<DataSource> dataSources;
+
+    private volatile DataSource dataSource;
 
     @Inject
     ServiceConfig.AttachmentsConfig config;
@@ -69,7 +73,12 @@ public class Metadata {
      * makes. Times are read as Hibernate reads them ({@code hibernate.jdbc.time_zone} UTC).
      */
     public Optional<AttachmentView> find(String id) {
-        try (Connection connection = dataSource.getConnection(); PreparedStatement select = connection.prepareStatement(FIND)) {
+        DataSource pool = dataSource;
+        if (pool == null) {
+            pool = dataSources.get();
+            dataSource = pool;
+        }
+        try (Connection connection = pool.getConnection(); PreparedStatement select = connection.prepareStatement(FIND)) {
             select.setString(1, id);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {
