@@ -1,6 +1,7 @@
 package org.syncsuite.core.change;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -46,16 +47,21 @@ public final class ChangeEventCodec {
 
     // ------------------------------------------------------------------ keys
 
+    /** How {@link #key} starts the keys of records that are not a row's. */
+    private static final String POSITION_KEY = "{\"position\":";
+    private static final String SCHEMA_KEY = "{\"schema\":";
+    private static final String TRUNCATE_KEY = "{\"truncate\":";
+
     public static byte[] key(ChangeRecord record) {
         JsonBuffer json = new JsonBuffer(128);
         switch (record) {
             case ChangeRecord.RowChange row -> rowKey(json, row.database(), row.table(), row.key());
             case ChangeRecord.Tombstone tombstone -> rowKey(json, tombstone.database(), tombstone.table(), tombstone.key());
-            case ChangeRecord.PositionMarker marker -> json.raw(fragment("{\"position\":")).string(marker.connection()).raw('}');
+            case ChangeRecord.PositionMarker marker -> json.raw(fragment(POSITION_KEY)).string(marker.connection()).raw('}');
             case ChangeRecord.SchemaChange schema ->
-                    json.raw(fragment("{\"schema\":")).string(schema.database() + "." + schema.table()).raw('}');
+                    json.raw(fragment(SCHEMA_KEY)).string(schema.database() + "." + schema.table()).raw('}');
             case ChangeRecord.Truncate truncate ->
-                    json.raw(fragment("{\"truncate\":")).string(truncate.database() + "." + truncate.table()).raw('}');
+                    json.raw(fragment(TRUNCATE_KEY)).string(truncate.database() + "." + truncate.table()).raw('}');
         }
         return json.toByteArray();
     }
@@ -215,9 +221,8 @@ public final class ChangeEventCodec {
     private static final byte[] ROW_KEY_DB = "{\"db\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] ROW_KEY_TABLE = ",\"table\":\"".getBytes(StandardCharsets.UTF_8);
     private static final byte[] ROW_KEY_KEY = ",\"key\":{".getBytes(StandardCharsets.UTF_8);
-    /** How {@link #key} starts the keys of records that are not a row's. */
-    private static final List<byte[]> OTHER_KEYS = List.of("{\"position\":".getBytes(StandardCharsets.UTF_8),
-            "{\"schema\":".getBytes(StandardCharsets.UTF_8), "{\"truncate\":".getBytes(StandardCharsets.UTF_8));
+    private static final List<byte[]> OTHER_KEYS = List.of(POSITION_KEY.getBytes(StandardCharsets.UTF_8),
+            SCHEMA_KEY.getBytes(StandardCharsets.UTF_8), TRUNCATE_KEY.getBytes(StandardCharsets.UTF_8));
 
     /**
      * The table a row's record key names ({@code {"db":..,"table":..,"key":{..}}}, as {@link #key}
@@ -251,6 +256,21 @@ public final class ChangeEventCodec {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * A row's source key: the {@code "key"} object of its record key ({@code {"id":"t1"}}), which
+     * {@link #key} writes last, as a view of {@code recordKey}; the whole key when it has none.
+     * Inside a JSON string a quote is always escaped, so the first {@code ,"key":{} is the field.
+     */
+    public static ByteBuffer rowSourceKey(byte[] recordKey) {
+        for (int i = 0; i + ROW_KEY_KEY.length < recordKey.length; i++) {
+            if (startsAt(recordKey, i, ROW_KEY_KEY)) {
+                int from = i + ROW_KEY_KEY.length - 1;
+                return ByteBuffer.wrap(recordKey, from, recordKey.length - 1 - from).slice();
+            }
+        }
+        return ByteBuffer.wrap(recordKey);
     }
 
     private static boolean startsAt(byte[] bytes, int at, byte[] prefix) {

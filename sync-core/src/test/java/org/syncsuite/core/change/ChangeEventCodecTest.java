@@ -137,4 +137,16 @@ class ChangeEventCodecTest {
         }
         assertThat(ChangeEventCodec.rowTable(null)).isNull();
     }
+
+    @Test
+    void theSourceKeyIsTheRecordKeysKeyObjectEvenWhenNamesLookLikeIt() {
+        byte[] key = ChangeEventCodec.key(new ChangeRecord.Tombstone("app", "todos", row("id", SqliteValue.of("t1"))));
+        assertThat(text(ChangeEventCodec.rowSourceKey(key))).isEqualTo("{\"id\":\"t1\"}");
+        byte[] tricky = ChangeEventCodec.key(new ChangeRecord.Tombstone("app", "odd,\"key\":{x", row("id", SqliteValue.of("k"))));
+        assertThat(text(ChangeEventCodec.rowSourceKey(tricky))).isEqualTo("{\"id\":\"k\"}");
+    }
+
+    private static String text(java.nio.ByteBuffer bytes) {
+        return StandardCharsets.UTF_8.decode(bytes.duplicate()).toString();
+    }
 }

@@ -349,7 +349,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             String table = ChangeEventCodec.rowTable(record.key());
             if (table != null && plan.readsTable(table)) {
-                WriterBatch.RowRef row = new WriterBatch.RowRef(table, sourceKey(record.key()));
+                WriterBatch.RowRef row = new WriterBatch.RowRef(table, ChangeEventCodec.rowSourceKey(record.key()));
                 pollRows.add(row);
                 if (!batch.isKnown(row)) {
                     // Even an insert is looked up: a reader that lags behind the log cleaner may find the
@@ -416,27 +416,6 @@ public final class BucketWriter implements Runnable, AutoCloseable {
         return positionOnlyCommittedAt != 0 && System.nanoTime() - positionOnlyCommittedAt < POSITION_ONLY_INTERVAL_NANOS;
     }
 
-    private static final byte[] KEY_FIELD = ",\"key\":{".getBytes(StandardCharsets.UTF_8);
-
-    /**
-     * A row's source key in storage: the {@code "key"} object of its changes-topic record key
-     * ({@code {"id":"t1"}}), which the codec writes last. Inside a JSON string a quote is always
-     * escaped, so the first {@code ,"key":{} is the field itself.
-     */
-    static ByteBuffer sourceKey(byte[] recordKey) {
-        outer:
-        for (int i = 0; i + KEY_FIELD.length < recordKey.length; i++) {
-            for (int j = 0; j < KEY_FIELD.length; j++) {
-                if (recordKey[i + j] != KEY_FIELD[j]) {
-                    continue outer;
-                }
-            }
-            int from = i + KEY_FIELD.length - 1;
-            return ByteBuffer.wrap(recordKey, from, recordKey.length - 1 - from).slice();
-        }
-        return ByteBuffer.wrap(recordKey);
-    }
-
     private void apply(ChangeRecord change, byte[] key) throws SQLException {
         switch (change) {
             case ChangeRecord.RowChange row -> {
@@ -474,7 +453,7 @@ public final class BucketWriter implements Runnable, AutoCloseable {
      * whose table {@link ChangeEventCodec#rowTable} could not read.
      */
     private WriterBatch.RowRef knownRow(String table, byte[] key) throws SQLException {
-        WriterBatch.RowRef row = new WriterBatch.RowRef(table, sourceKey(key));
+        WriterBatch.RowRef row = new WriterBatch.RowRef(table, ChangeEventCodec.rowSourceKey(key));
         if (!batch.isKnown(row)) {
             load(Map.of(table, List.of(row)));
         }

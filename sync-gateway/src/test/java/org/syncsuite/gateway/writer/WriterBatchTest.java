@@ -6,11 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.syncsuite.core.SqliteValue;
-import org.syncsuite.core.change.ChangeEventCodec;
 import org.syncsuite.core.config.SyncPlan;
 import org.syncsuite.core.protocol.OplogEntry;
 
@@ -19,15 +16,6 @@ class WriterBatchTest {
     private final SyncPlan plan = WriterSupervisor.planOf(1, WriterFixture.SYNC_CONFIG);
     private final List<String> errors = new ArrayList<>();
     private final WriterBatch batch = new WriterBatch(plan, (table, key, error) -> errors.add(table + " " + key + " " + error));
-
-    @Test
-    void theSourceKeyIsTheRecordKeysKeyObjectEvenWhenNamesLookLikeIt() {
-        byte[] key = ChangeEventCodec.key(TopicWriter.insert("todos", "id", "t1", "list_id", "l1"));
-        assertThat(text(BucketWriter.sourceKey(key))).isEqualTo("{\"id\":\"t1\"}");
-        byte[] tricky = ChangeEventCodec.key(new org.syncsuite.core.change.ChangeRecord.Tombstone("app", "odd,\"key\":{x",
-                Map.of("id", SqliteValue.of("k"))));
-        assertThat(text(BucketWriter.sourceKey(tricky))).isEqualTo("{\"id\":\"k\"}");
-    }
 
     @Test
     void aMembershipSurvivesItsCompactStorageForm() {
