@@ -64,15 +64,13 @@ final class StackCommand {
         LocalStack stack = new LocalStack(directory, previous);
 
         // Recorded before anything starts, so that 'stop' from another terminal also works
-        // while the services are still coming up.
+        // while the services are still coming up (the stack's own pid is in the lock it holds).
         Properties state = new Properties();
         state.putAll(previous);
         state.remove("mariadb.pid");
         state.remove("s3.pid");
         state.remove("replicator.pid");
         state.remove("gateway.pid");
-        ProcessHandle self = ProcessHandle.current();
-        state.setProperty("pid", Long.toString(self.pid()));
         state.setProperty("started", Instant.now().toString());
         directory.writeState(state);
 

@@ -23,8 +23,9 @@ import org.syncsuite.services.Trees;
 
 /**
  * The local stack's folder ({@code .powersync/} in the working directory): one data folder per
- * service, the log, and {@code stack.properties}, which records the running stack's process id
- * and ports so that {@code stop} and {@code status} work from another terminal.
+ * service, the log, {@code stack.properties}, which records the running stack's services and
+ * ports, and {@code stack.lock}, which the running stack holds and names its process id in, so
+ * that {@code stop} and {@code status} work from another terminal.
  * State reads and writes are synchronized: the start-up thread and the shutdown hook both write.
  */
 final class StackDirectory {
